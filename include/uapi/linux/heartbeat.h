@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * heartbeat: in-kernel failure detection for a cluster of servers.
+ *
+ * This header is the protocol: it documents the generic netlink family used
+ * to configure a node and read liveness, the multicast events, and the wire
+ * format of heartbeat frames.  It is shared by heartbeat.ko and hbctl.
+ *
+ * Generic netlink family
+ * ----------------------
+ * Family name HEARTBEAT_GENL_NAME ("heartbeat"), version 1.  Every instance
+ * is per network namespace: a command acts on the namespace of the socket
+ * that sends it.  Commands that change state need CAP_NET_ADMIN over the
+ * user namespace owning that network namespace; reading is open to all.
+ *
+ * HB_CMD_NODE_GET (no privilege)
+ *   Request: no attributes.
+ *   Reply:   HB_A_NODE_ID, HB_A_NODE_PORT, HB_A_NODE_CLUSTER,
+ *            HB_A_NODE_INCARNATION, HB_A_NODE_PEERS, HB_A_NODE_EVENT_SEQ,
+ *            HB_A_NODE_DROPS (nest of HB_DROP_*, each a u64 counter),
+ *            HB_A_NODE_CONFIGURED (flag, present once NODE_SET succeeded),
+ *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
+ *            (nest of HB_OBJ_*, u64 counts of live module objects over all
+ *            namespaces: used by tests to prove teardown frees everything).
+ *
+ * HB_CMD_NODE_SET (CAP_NET_ADMIN)
+ *   Request: HB_A_NODE_ID (required the first time), HB_A_NODE_PORT,
+ *            HB_A_NODE_CLUSTER.  Any accepted NODE_SET picks a new
+ *            incarnation (strictly greater than the previous one; it is the
+ *            wall clock in nanoseconds when that is larger), so peers see the
+ *            node as restarted.  Changing the port rebinds the sockets; on
+ *            failure the old configuration stays in force.
+ *
+ * HB_CMD_PEER_ADD (CAP_NET_ADMIN)
+ *   Request: HB_A_PEER nest with HB_PEER_A_ID, exactly one of
+ *            HB_PEER_A_ADDR4 / HB_PEER_A_ADDR6 (required), and optional
+ *            HB_PEER_A_PORT, HB_PEER_A_INTERVAL_US, HB_PEER_A_MULTIPLIER.
+ *            The node must be configured first.  -EEXIST for a known id.
+ *
+ * HB_CMD_PEER_SET (CAP_NET_ADMIN)
+ *   Request: HB_A_PEER nest with HB_PEER_A_ID and any of the optional
+ *            attributes of PEER_ADD.  -ENOENT for an unknown id.
+ *
+ * HB_CMD_PEER_DEL (CAP_NET_ADMIN)
+ *   Request: HB_A_PEER nest with HB_PEER_A_ID.  -ENOENT for an unknown id.
+ *
+ * HB_CMD_PEER_GET (no privilege)
+ *   doit:   HB_A_PEER nest with HB_PEER_A_ID; reply one HB_A_PEER nest.
+ *   dumpit: no attributes; one message per peer, each holding an HB_A_PEER
+ *           nest.  A dump resumes across as many messages as needed;
+ *           NLM_F_DUMP_INTR is set when the peer set changed meanwhile.
+ *   A peer nest in a reply holds every HB_PEER_A_* attribute below that
+ *   applies (HB_PEER_A_LAST_SEEN_MS only once a frame was received).
+ *
+ * HB_CMD_EVENT (multicast only, group HEARTBEAT_MCGRP_EVENTS)
+ *   One message per event, holding an HB_A_EVENT nest: HB_EVENT_A_SEQ (per
+ *   namespace, starts at 1, no gaps unless a notification could not be
+ *   allocated), HB_EVENT_A_TYPE (enum hb_event_type), HB_EVENT_A_PEER_ID,
+ *   HB_EVENT_A_OLD_STATE and HB_EVENT_A_STATE (enum hb_peer_state),
+ *   HB_EVENT_A_TIME_NS (CLOCK_MONOTONIC of the event), HB_EVENT_A_REASON
+ *   (enum hb_event_reason) and, for a peer that went DOWN,
+ *   HB_EVENT_A_DETECT_US (the detection time that elapsed).
+ *
+ * Every rejection carries an extended ack message naming the problem.
+ * Unknown attributes are rejected (strict validation).
+ *
+ * Wire format
+ * -----------
+ * A heartbeat is one UDP datagram, default port HEARTBEAT_DEFAULT_PORT, that
+ * holds a struct hb_frame (all fields in network byte order), then
+ * (hdr.length - sizeof(struct hb_frame)) bytes of TLV extensions
+ * (struct hb_tlv, each padded to 4 bytes; unknown types are skipped), then,
+ * when HB_FRAME_F_AUTH is set, an authentication trailer (reserved for a
+ * later version: frames with it are dropped by this version).  A receiver
+ * never trusts hdr.length: it must lie between sizeof(struct hb_frame) and
+ * the datagram length.
+ */
+#ifndef _UAPI_LINUX_HEARTBEAT_H
+#define _UAPI_LINUX_HEARTBEAT_H
+
+#include <linux/types.h>
+
+#define HEARTBEAT_GENL_NAME		"heartbeat"
+#define HEARTBEAT_GENL_VERSION		1
+#define HEARTBEAT_MCGRP_EVENTS		"events"
+
+#define HEARTBEAT_DEFAULT_PORT		7410
+#define HEARTBEAT_DEFAULT_INTERVAL_US	100000U		/* 100 ms */
+#define HEARTBEAT_MIN_INTERVAL_US	1000U		/* 1 ms */
+#define HEARTBEAT_MAX_INTERVAL_US	60000000U	/* 60 s */
+#define HEARTBEAT_DEFAULT_MULTIPLIER	3
+#define HEARTBEAT_MIN_MULTIPLIER	2
+#define HEARTBEAT_MAX_MULTIPLIER	255
+/* Per network namespace upper bound on configured peers. */
+#define HEARTBEAT_MAX_PEERS		65536
+
+enum hb_cmd {
+	HB_CMD_UNSPEC,
+	HB_CMD_NODE_GET,
+	HB_CMD_NODE_SET,
+	HB_CMD_PEER_ADD,
+	HB_CMD_PEER_SET,
+	HB_CMD_PEER_DEL,
+	HB_CMD_PEER_GET,
+	HB_CMD_EVENT,
+	__HB_CMD_MAX
+};
+#define HB_CMD_MAX (__HB_CMD_MAX - 1)
+
+/* Top-level attributes. */
+enum hb_attr {
+	HB_A_UNSPEC,
+	HB_A_PAD,
+	HB_A_NODE_ID,			/* u32, nonzero */
+	HB_A_NODE_PORT,			/* u16, nonzero, host byte order */
+	HB_A_NODE_CLUSTER,		/* u32 */
+	HB_A_NODE_INCARNATION,		/* u64, read only */
+	HB_A_NODE_PEERS,		/* u32, read only: configured peers */
+	HB_A_NODE_EVENT_SEQ,		/* u64, read only: last event seq */
+	HB_A_NODE_DROPS,		/* nest of enum hb_drop_reason, u64 */
+	HB_A_NODE_CONFIGURED,		/* flag, read only */
+	HB_A_NODE_OBJECTS,		/* nest of enum hb_obj, u64 */
+	HB_A_PEER,			/* nest of enum hb_peer_attr */
+	HB_A_EVENT,			/* nest of enum hb_event_attr */
+	__HB_A_MAX
+};
+#define HB_A_MAX (__HB_A_MAX - 1)
+
+enum hb_peer_attr {
+	HB_PEER_A_UNSPEC,
+	HB_PEER_A_PAD,
+	HB_PEER_A_ID,			/* u32, nonzero */
+	HB_PEER_A_ADDR4,		/* binary, 4 bytes (struct in_addr) */
+	HB_PEER_A_ADDR6,		/* binary, 16 bytes (struct in6_addr) */
+	HB_PEER_A_PORT,			/* u16, nonzero, host byte order */
+	HB_PEER_A_INTERVAL_US,		/* u32, MIN..MAX_INTERVAL_US */
+	HB_PEER_A_MULTIPLIER,		/* u8, MIN..MAX_MULTIPLIER */
+	HB_PEER_A_STATE,		/* u8, enum hb_peer_state, read only */
+	HB_PEER_A_LAST_SEEN_MS,		/* u64, ms since last valid frame */
+	HB_PEER_A_TX,			/* u64, frames sent */
+	HB_PEER_A_RX,			/* u64, valid frames received */
+	HB_PEER_A_DROPPED,		/* u64, frames from it dropped */
+	HB_PEER_A_LOST,			/* u64, sequence numbers never seen */
+	HB_PEER_A_RTT_US,		/* u32, smoothed round trip time */
+	HB_PEER_A_RTTVAR_US,		/* u32, round trip time variation */
+	HB_PEER_A_STATE_CHANGES,	/* u32 */
+	HB_PEER_A_REMOTE_INTERVAL_US,	/* u32, interval the peer announces */
+	HB_PEER_A_REMOTE_MULTIPLIER,	/* u8, multiplier the peer announces */
+	HB_PEER_A_REMOTE_INCARNATION,	/* u64, last incarnation seen */
+	HB_PEER_A_DETECT_US,		/* u32, detection time in force */
+	HB_PEER_A_TX_ERRORS,		/* u64, frames that could not be sent */
+	__HB_PEER_A_MAX
+};
+#define HB_PEER_A_MAX (__HB_PEER_A_MAX - 1)
+
+enum hb_event_attr {
+	HB_EVENT_A_UNSPEC,
+	HB_EVENT_A_PAD,
+	HB_EVENT_A_SEQ,			/* u64 */
+	HB_EVENT_A_TYPE,		/* u8, enum hb_event_type */
+	HB_EVENT_A_PEER_ID,		/* u32 */
+	HB_EVENT_A_OLD_STATE,		/* u8, enum hb_peer_state */
+	HB_EVENT_A_STATE,		/* u8, enum hb_peer_state */
+	HB_EVENT_A_TIME_NS,		/* u64, CLOCK_MONOTONIC */
+	HB_EVENT_A_REASON,		/* u8, enum hb_event_reason */
+	HB_EVENT_A_DETECT_US,		/* u32, for DOWN: detection time */
+	HB_EVENT_A_INCARNATION,		/* u64, for RESTARTED: the new one */
+	__HB_EVENT_A_MAX
+};
+#define HB_EVENT_A_MAX (__HB_EVENT_A_MAX - 1)
+
+enum hb_peer_state {
+	HB_STATE_UNKNOWN,	/* no valid frame yet */
+	HB_STATE_UP,
+	HB_STATE_DOWN,
+	__HB_STATE_MAX
+};
+
+enum hb_event_type {
+	HB_EVENT_UNSPEC,
+	HB_EVENT_STATE_CHANGE,
+	HB_EVENT_RESTARTED,	/* incarnation changed; state stays UP */
+	__HB_EVENT_MAX
+};
+
+enum hb_event_reason {
+	HB_REASON_NONE,
+	HB_REASON_FRAME,	/* a valid frame arrived */
+	HB_REASON_TIMEOUT,	/* no valid frame within the detection time */
+	HB_REASON_INCARNATION,	/* the peer announced a new incarnation */
+	__HB_REASON_MAX
+};
+
+/* Why a received datagram was dropped; counters in HB_A_NODE_DROPS. */
+enum hb_drop_reason {
+	HB_DROP_SHORT,		/* shorter than struct hb_frame */
+	HB_DROP_BAD_MAGIC,
+	HB_DROP_BAD_VERSION,
+	HB_DROP_BAD_LENGTH,	/* hdr.length out of bounds, or bad TLV */
+	HB_DROP_BAD_CLUSTER,
+	HB_DROP_UNKNOWN_PEER,	/* sender id is not a configured peer */
+	HB_DROP_BAD_SOURCE,	/* source address/port is not the peer's */
+	HB_DROP_BAD_FIELD,	/* zero id, interval or multiplier out of range */
+	HB_DROP_AUTH,		/* authentication trailer present/required */
+	HB_DROP_STALE,		/* sequence number not newer than last seen */
+	HB_DROP_NOT_CONFIGURED,	/* the node has no id yet */
+	HB_DROP_SELF,		/* sender id is our own id */
+	__HB_DROP_MAX
+};
+
+/* Live module objects, over all namespaces (HB_A_NODE_OBJECTS). */
+enum hb_obj {
+	HB_OBJ_NETS,
+	HB_OBJ_PEERS,
+	HB_OBJ_SOCKETS,
+	__HB_OBJ_MAX
+};
+
+#define HB_FRAME_MAGIC		0x48425431	/* "HBT1" */
+#define HB_FRAME_VERSION	1
+
+/* hb_frame.flags */
+#define HB_FRAME_F_AUTH		0x01	/* an authentication trailer follows */
+#define HB_FRAME_F_ECHO		0x02	/* echo_* fields are valid */
+#define HB_FRAME_F_ALL		(HB_FRAME_F_AUTH | HB_FRAME_F_ECHO)
+
+/**
+ * struct hb_frame - a heartbeat frame as it is on the wire
+ * @magic: HB_FRAME_MAGIC
+ * @version: HB_FRAME_VERSION
+ * @flags: HB_FRAME_F_*; unknown bits make the frame invalid
+ * @length: bytes of this header plus TLV extensions (not the trailer)
+ * @sender_id: node id of the sender
+ * @cluster_id: cluster id of the sender
+ * @incarnation: chosen by the sender when it was configured
+ * @seq: per destination sequence number, starts at 1, +1 per frame
+ * @timestamp_ns: sender's CLOCK_MONOTONIC when the frame was built
+ * @interval_us: sender's interval towards this destination
+ * @multiplier: sender's detection multiplier
+ * @reserved: zero on send, ignored on receive
+ * @echo_delay_us: time from receiving echo_seq to building this frame
+ * @echo_seq: last sequence number the sender received from the destination
+ * @echo_timestamp_ns: timestamp_ns of that frame, echoed unchanged
+ *
+ * The destination computes a round trip time as
+ * now - echo_timestamp_ns - echo_delay_us, all on its own clock.
+ */
+struct hb_frame {
+	__be32	magic;
+	__u8	version;
+	__u8	flags;
+	__be16	length;
+	__be32	sender_id;
+	__be32	cluster_id;
+	__be64	incarnation;
+	__be64	seq;
+	__be64	timestamp_ns;
+	__be32	interval_us;
+	__u8	multiplier;
+	__u8	reserved[3];
+	__be32	echo_delay_us;
+	__be64	echo_seq;
+	__be64	echo_timestamp_ns;
+} __attribute__((packed));
+
+/**
+ * struct hb_tlv - an extension after struct hb_frame
+ * @type: extension type; unknown types are skipped
+ * @length: bytes of value after this header (the next TLV starts at the
+ *	    following 4 byte boundary)
+ */
+struct hb_tlv {
+	__be16	type;
+	__be16	length;
+} __attribute__((packed));
+
+#endif /* _UAPI_LINUX_HEARTBEAT_H */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * heartbeat: peers, their liveness state machine and their statistics.
+ */
+#ifndef _HB_PEER_H
+#define _HB_PEER_H
+
+#include <linux/hrtimer.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <net/dst_cache.h>
+#include "hb.h"
+
+struct hb_frame_info;
+
+/**
+ * struct hb_peer - one configured peer
+ * @hn: owning instance
+ * @id: the peer's node id (immutable)
+ * @id_node: link in hn->peers_by_id
+ * @addr_node: link in hn->peers_by_addr
+ * @list: link in hn->peers
+ * @rcu: for kfree_rcu()
+ * @lock: protects every field below it
+ * @dead: set at removal; no timer is armed once it is set
+ * @addr: UDP endpoint (changed under hn->lock and @lock)
+ * @interval_us: local send interval
+ * @multiplier: local detection multiplier
+ * @dst_cache: cached route towards @addr
+ * @tx_timer: sends a frame every @interval_us (soft, absolute)
+ * @detect_timer: declares the peer DOWN (soft, absolute)
+ * @next_tx: deadline of the next frame (drift free: previous + interval)
+ * @state: enum hb_peer_state
+ * @tx_seq: sequence number of the last frame sent
+ * @rx_valid: at least one valid frame was received
+ * @rx_seq: sequence number of the last valid frame received
+ * @rx_remote_ts: its timestamp_ns (echoed back)
+ * @rx_time: local CLOCK_MONOTONIC when it arrived
+ * @remote_incarnation: incarnation of the last valid frame
+ * @remote_interval_us: interval announced by the peer
+ * @remote_multiplier: multiplier announced by the peer
+ * @srtt_us: smoothed round trip time (RFC 6298 style), 0 = no sample
+ * @rttvar_us: round trip time variation
+ * @state_changes: number of state transitions
+ * @tx: frames handed to the stack
+ * @tx_errors: frames that could not be built, routed or sent
+ * @rx: valid frames received
+ * @dropped: frames from this peer that were dropped
+ * @lost: sequence numbers skipped by the frames received
+ */
+struct hb_peer {
+	struct hb_net *hn;
+	u32 id;
+	struct rhash_head id_node;
+	struct rhlist_head addr_node;
+	struct list_head list;
+	struct rcu_head rcu;
+
+	spinlock_t lock;
+	bool dead;
+	struct hb_addr addr;
+	u32 interval_us;
+	u8 multiplier;
+	struct dst_cache dst_cache;
+	struct hrtimer tx_timer;
+	struct hrtimer detect_timer;
+	ktime_t next_tx;
+
+	u8 state;
+	u64 tx_seq;
+	bool rx_valid;
+	u64 rx_seq;
+	u64 rx_remote_ts;
+	ktime_t rx_time;
+	u64 remote_incarnation;
+	u32 remote_interval_us;
+	u8 remote_multiplier;
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 state_changes;
+	u64 tx;
+	u64 tx_errors;
+	u64 rx;
+	u64 dropped;
+	u64 lost;
+};
+
+/**
+ * struct hb_peer_cfg - a PEER_ADD/PEER_SET request, validated by netlink
+ * @id: peer id, nonzero
+ * @has_addr: @addr (family and address; its port is ignored) was given
+ * @addr: address
+ * @has_port: @port was given
+ * @port: UDP port, host byte order
+ * @has_interval: @interval_us was given
+ * @interval_us: HEARTBEAT_MIN_INTERVAL_US..HEARTBEAT_MAX_INTERVAL_US
+ * @has_multiplier: @multiplier was given
+ * @multiplier: HEARTBEAT_MIN_MULTIPLIER..HEARTBEAT_MAX_MULTIPLIER
+ */
+struct hb_peer_cfg {
+	u32 id;
+	bool has_addr;
+	struct hb_addr addr;
+	bool has_port;
+	u16 port;
+	bool has_interval;
+	u32 interval_us;
+	bool has_multiplier;
+	u8 multiplier;
+};
+
+/**
+ * struct hb_peer_info - a consistent snapshot of a peer for netlink and /proc
+ * (fields as in struct hb_peer; @last_seen_ms is valid when @rx_valid;
+ * @detect_us is the detection time in force: the announced interval times
+ * the announced multiplier once a frame arrived, the local ones before)
+ */
+struct hb_peer_info {
+	u32 id;
+	struct hb_addr addr;
+	u32 interval_us;
+	u8 multiplier;
+	u8 state;
+	bool rx_valid;
+	u64 last_seen_ms;
+	u64 tx;
+	u64 tx_errors;
+	u64 rx;
+	u64 dropped;
+	u64 lost;
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 state_changes;
+	u32 remote_interval_us;
+	u8 remote_multiplier;
+	u64 remote_incarnation;
+	u32 detect_us;
+};
+
+/**
+ * struct hb_event - one event, as multicast by hb_genl_notify_event()
+ * @type: enum hb_event_type
+ * @peer_id: the peer concerned
+ * @old_state: enum hb_peer_state before
+ * @state: enum hb_peer_state after
+ * @time_ns: CLOCK_MONOTONIC of the event
+ * @reason: enum hb_event_reason
+ * @detect_us: for a DOWN, the detection time that elapsed; else 0
+ * @incarnation: for RESTARTED, the new incarnation; else 0
+ */
+struct hb_event {
+	u8 type;
+	u32 peer_id;
+	u8 old_state;
+	u8 state;
+	u64 time_ns;
+	u8 reason;
+	u32 detect_us;
+	u64 incarnation;
+};
+
+/* Process context, hn->lock held. */
+int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
+		   struct netlink_ext_ack *extack);
+int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
+		   struct netlink_ext_ack *extack);
+int hb_peer_remove(struct hb_net *hn, u32 id, struct netlink_ext_ack *extack);
+void hb_peers_remove_all(struct hb_net *hn);
+
+/* Any context, under rcu_read_lock() (or hn->lock). */
+struct hb_peer *hb_peer_lookup(struct hb_net *hn, u32 id);
+struct hb_peer *hb_peer_lookup_addr(struct hb_net *hn,
+				    const struct hb_addr *addr);
+void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info);
+
+/* Softirq, under rcu_read_lock(): a valid frame arrived from @src. */
+void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
+		const struct hb_addr *src);
+
+int hb_peer_init(void);
+void hb_peer_uninit(void);
+
+#endif /* _HB_PEER_H */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HB_TIMERS_H
+#define _HB_TIMERS_H
+
+struct hb_peer;
+
+/* Set up both timers of a new peer (not armed). */
+void hb_timers_init(struct hb_peer *peer);
+/* Call after the peer is published: start beating and the detection timer
+ * (local detection time, for a peer never heard from).
+ */
+void hb_timers_start(struct hb_peer *peer);
+/* Call after the interval changed: send now and on the new schedule. */
+void hb_timers_interval_changed(struct hb_peer *peer);
+/* Call with peer->lock held after a valid frame made the peer UP: makes sure
+ * the detection timer runs (it re-arms itself lazily from rx_time).
+ */
+void hb_timers_frame_received(struct hb_peer *peer);
+/* Call after peer->dead is set and synchronize_net(): cancel both timers. */
+void hb_timers_stop(struct hb_peer *peer);
+
+#endif /* _HB_TIMERS_H */
