@@ -102,7 +102,7 @@ struct hb_drop_stats {
  */
 struct hb_net {
 	struct net *net;
-	struct mutex lock;
+	struct mutex lock; /* serialises configuration */
 	u32 node_id;
 	u32 cluster_id;
 	u16 port;

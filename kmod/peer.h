@@ -35,7 +35,9 @@ struct hb_frame_info;
  * @rx_valid: at least one valid frame was received
  * @rx_seq: sequence number of the last valid frame received
  * @rx_remote_ts: its timestamp_ns (echoed back)
- * @rx_time: local CLOCK_MONOTONIC when it arrived
+ * @rx_time: local CLOCK_MONOTONIC when it arrived; until the first valid
+ *	     frame, when the timers were started (the detection deadline is
+ *	     always @rx_time plus hb_peer_detect_ns())
  * @remote_incarnation: incarnation of the last valid frame
  * @remote_interval_us: interval announced by the peer
  * @remote_multiplier: multiplier announced by the peer
@@ -56,7 +58,7 @@ struct hb_peer {
 	struct list_head list;
 	struct rcu_head rcu;
 
-	spinlock_t lock;
+	spinlock_t lock;	/* protects every field below */
 	bool dead;
 	struct hb_addr addr;
 	u32 interval_us;
@@ -179,5 +181,24 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 
 int hb_peer_init(void);
 void hb_peer_uninit(void);
+
+/* Pernet init and exit (node.c): the peer tables of @hn. */
+int hb_peer_net_init(struct hb_net *hn);
+void hb_peer_net_uninit(struct hb_net *hn);
+
+/**
+ * hb_peer_detect_ns() - the detection time in force for @peer
+ * @peer: the peer, peer->lock held
+ *
+ * Return: the announced interval times the announced multiplier once a
+ * frame arrived, the local ones before, in nanoseconds.
+ */
+static inline u64 hb_peer_detect_ns(const struct hb_peer *peer)
+{
+	if (peer->rx_valid)
+		return (u64)peer->remote_interval_us * peer->remote_multiplier *
+		       NSEC_PER_USEC;
+	return (u64)peer->interval_us * peer->multiplier * NSEC_PER_USEC;
+}
 
 #endif /* _HB_PEER_H */

@@ -17,11 +17,13 @@
  *   Request: no attributes.
  *   Reply:   HB_A_NODE_ID, HB_A_NODE_PORT, HB_A_NODE_CLUSTER,
  *            HB_A_NODE_INCARNATION, HB_A_NODE_PEERS, HB_A_NODE_EVENT_SEQ,
- *            HB_A_NODE_DROPS (nest of HB_DROP_*, each a u64 counter),
+ *            HB_A_NODE_DROPS (nest of u64 counters, one per HB_DROP_*),
  *            HB_A_NODE_CONFIGURED (flag, present once NODE_SET succeeded),
  *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
  *            (nest of HB_OBJ_*, u64 counts of live module objects over all
  *            namespaces: used by tests to prove teardown frees everything).
+ *            In both nests the attribute type is the enum value + 1
+ *            (HB_DROP_SHORT is type 1); type 0 is padding, to be skipped.
  *
  * HB_CMD_NODE_SET (CAP_NET_ADMIN)
  *   Request: HB_A_NODE_ID (required the first time), HB_A_NODE_PORT,
@@ -36,6 +38,10 @@
  *            HB_PEER_A_ADDR4 / HB_PEER_A_ADDR6 (required), and optional
  *            HB_PEER_A_PORT, HB_PEER_A_INTERVAL_US, HB_PEER_A_MULTIPLIER.
  *            The node must be configured first.  -EEXIST for a known id.
+ *            The address must be unicast: unspecified, multicast and
+ *            broadcast addresses are rejected, and so are IPv4-mapped IPv6
+ *            addresses (use HB_PEER_A_ADDR4) and IPv6 link-local ones (no
+ *            interface can be given).
  *
  * HB_CMD_PEER_SET (CAP_NET_ADMIN)
  *   Request: HB_A_PEER nest with HB_PEER_A_ID and any of the optional
@@ -46,11 +52,15 @@
  *
  * HB_CMD_PEER_GET (no privilege)
  *   doit:   HB_A_PEER nest with HB_PEER_A_ID; reply one HB_A_PEER nest.
- *   dumpit: no attributes; one message per peer, each holding an HB_A_PEER
- *           nest.  A dump resumes across as many messages as needed;
- *           NLM_F_DUMP_INTR is set when the peer set changed meanwhile.
+ *   dumpit: no attributes (-EINVAL otherwise); one message per peer, each
+ *           holding an HB_A_PEER nest.  A dump resumes across as many
+ *           messages as needed; NLM_F_DUMP_INTR is set when the peer set
+ *           changed meanwhile (the dump may then be inconsistent: dump
+ *           again).
  *   A peer nest in a reply holds every HB_PEER_A_* attribute below that
- *   applies (HB_PEER_A_LAST_SEEN_MS only once a frame was received).
+ *   applies: HB_PEER_A_LAST_SEEN_MS only once a frame was received,
+ *   HB_PEER_A_RTT_US and HB_PEER_A_RTTVAR_US only once a round trip time
+ *   was measured; the others always (REMOTE_* are 0 until a frame arrived).
  *
  * HB_CMD_EVENT (multicast only, group HEARTBEAT_MCGRP_EVENTS)
  *   One message per event, holding an HB_A_EVENT nest: HB_EVENT_A_SEQ (per
@@ -59,10 +69,18 @@
  *   HB_EVENT_A_OLD_STATE and HB_EVENT_A_STATE (enum hb_peer_state),
  *   HB_EVENT_A_TIME_NS (CLOCK_MONOTONIC of the event), HB_EVENT_A_REASON
  *   (enum hb_event_reason) and, for a peer that went DOWN,
- *   HB_EVENT_A_DETECT_US (the detection time that elapsed).
+ *   HB_EVENT_A_DETECT_US (the detection time that elapsed) or, for
+ *   RESTARTED, HB_EVENT_A_INCARNATION (the new incarnation).
+ *   Every event takes a sequence number whether or not anyone listens
+ *   (HB_A_NODE_EVENT_SEQ is the last one taken), and listeners receive the
+ *   events of a namespace in sequence order; a gap means notifications
+ *   were lost (not allocated, or ENOBUFS on the listener's socket).
  *
  * Every rejection carries an extended ack message naming the problem.
- * Unknown attributes are rejected (strict validation).
+ * Unknown attributes are rejected (strict validation), and so are the
+ * attributes a command does not take (read-only ones in particular), a
+ * nonzero genlmsghdr.reserved, and nlmsg_flags other than NLM_F_REQUEST,
+ * NLM_F_ACK, NLM_F_ECHO and NLM_F_DUMP.
  *
  * Wire format
  * -----------
@@ -105,6 +123,7 @@ enum hb_cmd {
 	HB_CMD_EVENT,
 	__HB_CMD_MAX
 };
+
 #define HB_CMD_MAX (__HB_CMD_MAX - 1)
 
 /* Top-level attributes. */
@@ -117,13 +136,14 @@ enum hb_attr {
 	HB_A_NODE_INCARNATION,		/* u64, read only */
 	HB_A_NODE_PEERS,		/* u32, read only: configured peers */
 	HB_A_NODE_EVENT_SEQ,		/* u64, read only: last event seq */
-	HB_A_NODE_DROPS,		/* nest of enum hb_drop_reason, u64 */
+	HB_A_NODE_DROPS,		/* nest: u64 at type reason + 1 */
 	HB_A_NODE_CONFIGURED,		/* flag, read only */
-	HB_A_NODE_OBJECTS,		/* nest of enum hb_obj, u64 */
+	HB_A_NODE_OBJECTS,		/* nest: u64 at type hb_obj + 1 */
 	HB_A_PEER,			/* nest of enum hb_peer_attr */
 	HB_A_EVENT,			/* nest of enum hb_event_attr */
 	__HB_A_MAX
 };
+
 #define HB_A_MAX (__HB_A_MAX - 1)
 
 enum hb_peer_attr {
@@ -151,6 +171,7 @@ enum hb_peer_attr {
 	HB_PEER_A_TX_ERRORS,		/* u64, frames that could not be sent */
 	__HB_PEER_A_MAX
 };
+
 #define HB_PEER_A_MAX (__HB_PEER_A_MAX - 1)
 
 enum hb_event_attr {
@@ -167,6 +188,7 @@ enum hb_event_attr {
 	HB_EVENT_A_INCARNATION,		/* u64, for RESTARTED: the new one */
 	__HB_EVENT_A_MAX
 };
+
 #define HB_EVENT_A_MAX (__HB_EVENT_A_MAX - 1)
 
 enum hb_peer_state {

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * heartbeat: the per network namespace instance and the node settings.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/percpu.h>
+#include <linux/string.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "hb.h"
+#include "peer.h"
+#include "proc.h"
+#include "socket.h"
+
+unsigned int hb_net_id __read_mostly;
+atomic64_t hb_objects[__HB_OBJ_MAX];
+
+static int __net_init hb_net_init(struct net *net)
+{
+	struct hb_net *hn = net_generic(net, hb_net_id);
+	int cpu;
+	int err;
+
+	hn->net = net;
+	mutex_init(&hn->lock);
+	INIT_LIST_HEAD(&hn->peers);
+	atomic64_set(&hn->event_seq, 0);
+
+	hn->drops = alloc_percpu(struct hb_drop_stats);
+	if (!hn->drops) {
+		err = -ENOMEM;
+		goto err_mutex;
+	}
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(hn->drops, cpu)->syncp);
+
+	err = hb_peer_net_init(hn);
+	if (err)
+		goto err_drops;
+
+	err = hb_proc_net_init(hn);
+	if (err)
+		goto err_peers;
+
+	atomic64_inc(&hb_objects[HB_OBJ_NETS]);
+	return 0;
+
+err_peers:
+	hb_peer_net_uninit(hn);
+err_drops:
+	free_percpu(hn->drops);
+err_mutex:
+	mutex_destroy(&hn->lock);
+	return err;
+}
+
+static void __net_exit hb_net_exit(struct net *net)
+{
+	struct hb_net *hn = net_generic(net, hb_net_id);
+
+	/* Genetlink cannot reach a namespace that is being dismantled, but
+	 * mark it anyway so that nothing is created from now on.
+	 */
+	mutex_lock(&hn->lock);
+	hn->dying = true;
+	hb_peers_remove_all(hn);
+	hb_socket_close(hn);
+	mutex_unlock(&hn->lock);
+
+	hb_proc_net_uninit(hn);
+	hb_peer_net_uninit(hn);
+	free_percpu(hn->drops);
+	mutex_destroy(&hn->lock);
+	atomic64_dec(&hb_objects[HB_OBJ_NETS]);
+}
+
+static struct pernet_operations hb_net_ops = {
+	.init = hb_net_init,
+	.exit = hb_net_exit,
+	.id   = &hb_net_id,
+	.size = sizeof(struct hb_net),
+};
+
+/**
+ * hb_node_init() - register the per network namespace state
+ *
+ * Creates a struct hb_net in every existing and future namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int hb_node_init(void)
+{
+	return register_pernet_subsys(&hb_net_ops);
+}
+
+/**
+ * hb_node_uninit() - tear down the instance of every network namespace
+ *
+ * Removes all peers, closes all sockets and frees the per namespace state.
+ */
+void hb_node_uninit(void)
+{
+	unregister_pernet_subsys(&hb_net_ops);
+}
+
+/**
+ * hb_node_set() - apply a NODE_SET request
+ * @hn: the instance
+ * @cfg: the request, validated by netlink
+ * @extack: for error messages
+ *
+ * The first request must carry a node id; it opens the sockets on the
+ * requested port, or HEARTBEAT_DEFAULT_PORT.  A later port change rebinds
+ * them; when that fails the old configuration stays in force.  Every
+ * accepted request picks a new incarnation, strictly greater than the
+ * previous one (the wall clock in nanoseconds when that is larger), so that
+ * peers see this node as restarted.
+ *
+ * Context: process context, hn->lock held.
+ * Return: 0 or a negative errno.
+ */
+int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
+		struct netlink_ext_ack *extack)
+{
+	u32 id, cluster;
+	u64 incarnation;
+	u16 port;
+	int err;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (hn->dying)
+		return -ENODEV;
+	if (!hn->configured && !cfg->has_id) {
+		NL_SET_ERR_MSG_MOD(extack, "node id is required");
+		return -EINVAL;
+	}
+
+	id = cfg->has_id ? cfg->id : hn->node_id;
+	cluster = cfg->has_cluster ? cfg->cluster : hn->cluster_id;
+	if (cfg->has_port)
+		port = cfg->port;
+	else
+		port = hn->configured ? hn->port : HEARTBEAT_DEFAULT_PORT;
+
+	if (!id) {
+		NL_SET_ERR_MSG_MOD(extack, "node id must not be zero");
+		return -EINVAL;
+	}
+	if (id != hn->node_id && hb_peer_lookup(hn, id)) {
+		NL_SET_ERR_MSG_MOD(extack, "node id is the id of a peer");
+		return -EEXIST;
+	}
+
+	if (!hn->configured || port != hn->port) {
+		err = hb_socket_open(hn, port, extack);
+		if (err)
+			return err;
+	}
+
+	incarnation = max_t(u64, ktime_get_real_ns(), hn->incarnation + 1);
+
+	WRITE_ONCE(hn->node_id, id);
+	WRITE_ONCE(hn->cluster_id, cluster);
+	WRITE_ONCE(hn->port, port);
+	WRITE_ONCE(hn->incarnation, incarnation);
+	WRITE_ONCE(hn->configured, true);
+	return 0;
+}
+
+/**
+ * hb_drop() - count a dropped datagram
+ * @hn: the instance
+ * @reason: why it was dropped
+ *
+ * Context: softirq (the receive path); the counters are per CPU.
+ */
+void hb_drop(struct hb_net *hn, enum hb_drop_reason reason)
+{
+	struct hb_drop_stats *stats;
+
+	if (WARN_ON_ONCE((unsigned int)reason >= __HB_DROP_MAX))
+		return;
+
+	stats = this_cpu_ptr(hn->drops);
+	u64_stats_update_begin(&stats->syncp);
+	stats->cnt[reason]++;
+	u64_stats_update_end(&stats->syncp);
+}
+
+/**
+ * hb_drops_read() - sum the drop counters of every CPU
+ * @hn: the instance
+ * @out: one total per enum hb_drop_reason
+ *
+ * Context: any.
+ */
+void hb_drops_read(struct hb_net *hn, u64 out[__HB_DROP_MAX])
+{
+	u64 cnt[__HB_DROP_MAX];
+	unsigned int start;
+	int cpu, i;
+
+	memset(out, 0, sizeof(u64) * __HB_DROP_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct hb_drop_stats *stats = per_cpu_ptr(hn->drops, cpu);
+
+		do {
+			start = u64_stats_fetch_begin(&stats->syncp);
+			memcpy(cnt, stats->cnt, sizeof(cnt));
+		} while (u64_stats_fetch_retry(&stats->syncp, start));
+
+		for (i = 0; i < __HB_DROP_MAX; i++)
+			out[i] += cnt[i];
+	}
+}
+
+/**
+ * hb_event_seq_next() - take the sequence number of a new event
+ * @hn: the instance
+ *
+ * Context: any.
+ * Return: the next event sequence number of @hn; the first one is 1.
+ */
+u64 hb_event_seq_next(struct hb_net *hn)
+{
+	return atomic64_inc_return(&hn->event_seq);
+}

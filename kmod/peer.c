@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * heartbeat: peers, their liveness state machine and their statistics.
+ *
+ * Peers are found by id (receive path, netlink) and by UDP endpoint in two
+ * RCU hash tables, and listed in hn->peers in the order they were added.
+ * The set of peers only changes under hn->lock; everything a frame or a
+ * timer changes is under peer->lock.  See hb.h for the teardown order.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/build_bug.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/netdevice.h>
+#include <linux/rculist.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+
+#include "frame.h"
+#include "hb.h"
+#include "netlink.h"
+#include "peer.h"
+#include "timers.h"
+
+/* Round trip samples above this are nonsense (clock jumps, forged echoes). */
+#define HB_RTT_MAX_NS		(60ULL * NSEC_PER_SEC)
+
+static const struct rhashtable_params hb_peer_id_params = {
+	.key_len		= sizeof(u32),
+	.key_offset		= offsetof(struct hb_peer, id),
+	.head_offset		= offsetof(struct hb_peer, id_node),
+	.automatic_shrinking	= true,
+};
+
+/* The key is the whole struct hb_addr, always zeroed before it is filled. */
+static const struct rhashtable_params hb_peer_addr_params = {
+	.key_len		= sizeof(struct hb_addr),
+	.key_offset		= offsetof(struct hb_peer, addr),
+	.head_offset		= offsetof(struct hb_peer, addr_node),
+	.automatic_shrinking	= true,
+};
+
+/* Fill @dst from the family and address of @addr and from @port. */
+static void hb_addr_set(struct hb_addr *dst, const struct hb_addr *addr,
+			u16 port)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->family = addr->family;
+	dst->port = htons(port);
+	if (addr->family == AF_INET)
+		dst->v4 = addr->v4;
+	else
+		dst->v6 = addr->v6;
+}
+
+/* Check that frames can be sent to and received from @addr. */
+static int hb_addr_check(struct hb_net *hn, const struct hb_addr *addr,
+			 struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&hn->lock);
+
+	switch (addr->family) {
+	case AF_INET:
+		if (!rcu_access_pointer(hn->sock4)) {
+			NL_SET_ERR_MSG_MOD(extack, "no IPv4 socket is open");
+			return -EAFNOSUPPORT;
+		}
+		if (ipv4_is_zeronet(addr->v4.s_addr) ||
+		    ipv4_is_multicast(addr->v4.s_addr) ||
+		    ipv4_is_lbcast(addr->v4.s_addr)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "peer address must be a unicast address");
+			return -EINVAL;
+		}
+		return 0;
+	case AF_INET6:
+		if (!rcu_access_pointer(hn->sock6)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "no IPv6 socket is open (IPv6 disabled?)");
+			return -EAFNOSUPPORT;
+		}
+		/* The IPv6 socket is v6only: such a peer is unreachable. */
+		if (ipv6_addr_v4mapped(&addr->v6)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "use an IPv4 address, not a v4-mapped IPv6 one");
+			return -EINVAL;
+		}
+		if (ipv6_addr_any(&addr->v6) ||
+		    ipv6_addr_is_multicast(&addr->v6)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "peer address must be a unicast address");
+			return -EINVAL;
+		}
+		/* No interface can be given to scope it. */
+		if (ipv6_addr_type(&addr->v6) & IPV6_ADDR_LINKLOCAL) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "link-local peer addresses are not supported");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	NL_SET_ERR_MSG_MOD(extack, "unsupported address family");
+	return -EAFNOSUPPORT;
+}
+
+/*
+ * Step 1 of the teardown order (hb.h), but for the list: unlink @peer from
+ * both hash tables and mark it dead, so that no timer is armed from now on.
+ */
+static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
+{
+	lockdep_assert_held(&hn->lock);
+
+	rhashtable_remove_fast(&hn->peers_by_id, &peer->id_node,
+			       hb_peer_id_params);
+	/* -ENOENT if a failed re-keying left it out: nothing to undo. */
+	rhltable_remove(&hn->peers_by_addr, &peer->addr_node,
+			hb_peer_addr_params);
+
+	spin_lock_bh(&peer->lock);
+	WRITE_ONCE(peer->dead, true);
+	spin_unlock_bh(&peer->lock);
+}
+
+/*
+ * Steps 3 and 4 of the teardown order: once no RCU reader can see @peer,
+ * stop its timers and free it.
+ */
+static void hb_peer_free(struct hb_peer *peer)
+{
+	hb_timers_stop(peer);
+	dst_cache_destroy(&peer->dst_cache);
+	kfree(peer);
+	atomic64_dec(&hb_objects[HB_OBJ_PEERS]);
+}
+
+/**
+ * hb_peer_create() - add a peer and start beating towards it
+ * @hn: the instance
+ * @cfg: the request, validated by netlink
+ * @extack: for error messages
+ *
+ * The node must be configured, the id must be new and not the node's own,
+ * and a socket of the address family must be open.  Port, interval and
+ * multiplier default to HEARTBEAT_DEFAULT_PORT, HEARTBEAT_DEFAULT_INTERVAL_US
+ * and HEARTBEAT_DEFAULT_MULTIPLIER.  The peer starts in HB_STATE_UNKNOWN and
+ * goes DOWN if it is not heard from within its local detection time.
+ *
+ * Context: process context, hn->lock held.
+ * Return: 0 or a negative errno (-EEXIST for a known id).
+ */
+int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
+		   struct netlink_ext_ack *extack)
+{
+	struct hb_peer *peer;
+	u16 port;
+	int err;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (hn->dying)
+		return -ENODEV;
+	if (!hn->configured) {
+		NL_SET_ERR_MSG_MOD(extack, "node is not configured");
+		return -EINVAL;
+	}
+	if (!cfg->id) {
+		NL_SET_ERR_MSG_MOD(extack, "peer id must not be zero");
+		return -EINVAL;
+	}
+	if (cfg->id == hn->node_id) {
+		NL_SET_ERR_MSG_MOD(extack, "peer id is this node's id");
+		return -EINVAL;
+	}
+	if (hb_peer_lookup(hn, cfg->id)) {
+		NL_SET_ERR_MSG_MOD(extack, "peer id already exists");
+		return -EEXIST;
+	}
+	if (hn->npeers >= HEARTBEAT_MAX_PEERS) {
+		NL_SET_ERR_MSG_MOD(extack, "too many peers");
+		return -ENOSPC;
+	}
+	if (!cfg->has_addr) {
+		NL_SET_ERR_MSG_MOD(extack, "peer address is required");
+		return -EINVAL;
+	}
+	err = hb_addr_check(hn, &cfg->addr, extack);
+	if (err)
+		return err;
+
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return -ENOMEM;
+	err = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
+	if (err) {
+		kfree(peer);
+		return err;
+	}
+	atomic64_inc(&hb_objects[HB_OBJ_PEERS]);
+
+	peer->hn = hn;
+	peer->id = cfg->id;
+	spin_lock_init(&peer->lock);
+	port = cfg->has_port ? cfg->port : HEARTBEAT_DEFAULT_PORT;
+	hb_addr_set(&peer->addr, &cfg->addr, port);
+	peer->interval_us = cfg->has_interval ? cfg->interval_us :
+			    HEARTBEAT_DEFAULT_INTERVAL_US;
+	peer->multiplier = cfg->has_multiplier ? cfg->multiplier :
+			   HEARTBEAT_DEFAULT_MULTIPLIER;
+	peer->state = HB_STATE_UNKNOWN;
+	hb_timers_init(peer);
+
+	err = rhltable_insert(&hn->peers_by_addr, &peer->addr_node,
+			      hb_peer_addr_params);
+	if (err)
+		goto err_free;
+	/* From here on the receive path can find the peer. */
+	err = rhashtable_lookup_insert_fast(&hn->peers_by_id, &peer->id_node,
+					    hb_peer_id_params);
+	if (err)
+		goto err_unhash_addr;
+
+	list_add_tail_rcu(&peer->list, &hn->peers);
+	WRITE_ONCE(hn->npeers, hn->npeers + 1);
+	WRITE_ONCE(hn->gen, hn->gen + 1);
+
+	hb_timers_start(peer);
+	return 0;
+
+err_unhash_addr:
+	rhltable_remove(&hn->peers_by_addr, &peer->addr_node,
+			hb_peer_addr_params);
+	synchronize_net();
+err_free:
+	hb_peer_free(peer);
+	return err;
+}
+
+/**
+ * hb_peer_update() - change the endpoint or timing of a peer
+ * @hn: the instance
+ * @cfg: the request, validated by netlink; absent fields are kept
+ * @extack: for error messages
+ *
+ * A new address or port re-keys the address table and invalidates the
+ * cached route.  A new interval or multiplier restarts the send schedule
+ * with a frame sent at once, so that the peer learns it without delay.
+ *
+ * Context: process context, hn->lock held.
+ * Return: 0 or a negative errno (-ENOENT for an unknown id).
+ */
+int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
+		   struct netlink_ext_ack *extack)
+{
+	bool timing_changed = false;
+	struct hb_addr addr, old;
+	struct hb_peer *peer;
+	u16 port;
+	int err;
+
+	lockdep_assert_held(&hn->lock);
+
+	peer = hb_peer_lookup(hn, cfg->id);
+	if (!peer) {
+		NL_SET_ERR_MSG_MOD(extack, "peer not found");
+		return -ENOENT;
+	}
+	if (cfg->has_addr) {
+		err = hb_addr_check(hn, &cfg->addr, extack);
+		if (err)
+			return err;
+	}
+
+	/* peer->addr only changes under hn->lock, which is held. */
+	old = peer->addr;
+	port = cfg->has_port ? cfg->port : ntohs(old.port);
+	hb_addr_set(&addr, cfg->has_addr ? &cfg->addr : &old, port);
+	if (memcmp(&addr, &old, sizeof(addr))) {
+		rhltable_remove(&hn->peers_by_addr, &peer->addr_node,
+				hb_peer_addr_params);
+		spin_lock_bh(&peer->lock);
+		peer->addr = addr;
+		/* Users of the cache hold peer->lock (hb_socket_send()). */
+		dst_cache_reset(&peer->dst_cache);
+		spin_unlock_bh(&peer->lock);
+
+		err = rhltable_insert(&hn->peers_by_addr, &peer->addr_node,
+				      hb_peer_addr_params);
+		if (err) {
+			spin_lock_bh(&peer->lock);
+			peer->addr = old;
+			dst_cache_reset(&peer->dst_cache);
+			spin_unlock_bh(&peer->lock);
+			/* Should this fail too, hb_peer_lookup_addr() merely
+			 * misses the peer: removal copes with that.
+			 */
+			if (rhltable_insert(&hn->peers_by_addr,
+					    &peer->addr_node,
+					    hb_peer_addr_params))
+				net_warn_ratelimited("peer %u left out of the address table\n",
+						     peer->id);
+			return err;
+		}
+	}
+
+	spin_lock_bh(&peer->lock);
+	if (cfg->has_interval && cfg->interval_us != peer->interval_us) {
+		peer->interval_us = cfg->interval_us;
+		timing_changed = true;
+	}
+	if (cfg->has_multiplier && cfg->multiplier != peer->multiplier) {
+		peer->multiplier = cfg->multiplier;
+		timing_changed = true;
+	}
+	spin_unlock_bh(&peer->lock);
+
+	if (timing_changed)
+		hb_timers_interval_changed(peer);
+
+	WRITE_ONCE(hn->gen, hn->gen + 1);
+	return 0;
+}
+
+/**
+ * hb_peer_remove() - remove one peer
+ * @hn: the instance
+ * @id: the peer's id
+ * @extack: for error messages
+ *
+ * Follows the teardown order of hb.h; waits for RCU readers and for a
+ * running timer callback.
+ *
+ * Context: process context, hn->lock held; sleeps.
+ * Return: 0, or -ENOENT for an unknown id.
+ */
+int hb_peer_remove(struct hb_net *hn, u32 id, struct netlink_ext_ack *extack)
+{
+	struct hb_peer *peer;
+
+	lockdep_assert_held(&hn->lock);
+
+	peer = hb_peer_lookup(hn, id);
+	if (!peer) {
+		NL_SET_ERR_MSG_MOD(extack, "peer not found");
+		return -ENOENT;
+	}
+
+	/* 1. unlink and mark dead */
+	hb_peer_unhash(hn, peer);
+	list_del_rcu(&peer->list);
+	WRITE_ONCE(hn->npeers, hn->npeers - 1);
+	WRITE_ONCE(hn->gen, hn->gen + 1);
+	/* 2. no reader can see the peer any more */
+	synchronize_net();
+	/* 3. and 4. */
+	hb_peer_free(peer);
+	return 0;
+}
+
+/**
+ * hb_peers_remove_all() - remove every peer
+ * @hn: the instance
+ *
+ * As hb_peer_remove(), batched: every peer is unlinked and marked dead,
+ * then a single synchronize_net() covers them all.
+ *
+ * Context: process context, hn->lock held; sleeps.
+ */
+void hb_peers_remove_all(struct hb_net *hn)
+{
+	struct hb_peer *peer, *tmp;
+	LIST_HEAD(dead);
+
+	lockdep_assert_held(&hn->lock);
+
+	if (list_empty(&hn->peers))
+		return;
+
+	/* 1. unlink from the tables and mark dead ... */
+	list_for_each_entry(peer, &hn->peers, list)
+		hb_peer_unhash(hn, peer);
+	/* ... and from the list: list_splice_init_rcu() empties hn->peers,
+	 * then 2. calls synchronize_net() once, before it reuses the links.
+	 */
+	list_splice_init_rcu(&hn->peers, &dead, synchronize_net);
+	WRITE_ONCE(hn->npeers, 0);
+	WRITE_ONCE(hn->gen, hn->gen + 1);
+
+	/* 3. and 4. */
+	list_for_each_entry_safe(peer, tmp, &dead, list) {
+		list_del(&peer->list);
+		hb_peer_free(peer);
+	}
+}
+
+/**
+ * hb_peer_lookup() - find a peer by id
+ * @hn: the instance
+ * @id: the peer's id
+ *
+ * Context: any; the caller holds rcu_read_lock() or hn->lock for as long
+ * as it uses the result.
+ * Return: the peer, or NULL.
+ */
+struct hb_peer *hb_peer_lookup(struct hb_net *hn, u32 id)
+{
+	/* Takes rcu_read_lock() itself, so that hn->lock is enough. */
+	return rhashtable_lookup_fast(&hn->peers_by_id, &id, hb_peer_id_params);
+}
+
+/**
+ * hb_peer_lookup_addr() - find a peer by UDP endpoint
+ * @hn: the instance
+ * @addr: the endpoint, zeroed before it was filled
+ *
+ * Several peers may share an endpoint; the first one found is returned.
+ *
+ * Context: any; the caller holds rcu_read_lock() or hn->lock for as long
+ * as it uses the result.
+ * Return: the peer, or NULL.
+ */
+struct hb_peer *hb_peer_lookup_addr(struct hb_net *hn,
+				    const struct hb_addr *addr)
+{
+	struct hb_peer *peer = NULL;
+	struct rhlist_head *list;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&hn->peers_by_addr, addr, hb_peer_addr_params);
+	if (list)
+		peer = container_of(list, struct hb_peer, addr_node);
+	rcu_read_unlock();
+	return peer;
+}
+
+/**
+ * hb_peer_snapshot() - copy a consistent view of a peer
+ * @peer: the peer
+ * @info: filled in
+ *
+ * Context: process or softirq context, under rcu_read_lock() or hn->lock.
+ */
+void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info)
+{
+	s64 last_seen_ms;
+
+	memset(info, 0, sizeof(*info));
+
+	spin_lock_bh(&peer->lock);
+	info->id = peer->id;
+	info->addr = peer->addr;
+	info->interval_us = peer->interval_us;
+	info->multiplier = peer->multiplier;
+	info->state = peer->state;
+	info->rx_valid = peer->rx_valid;
+	if (peer->rx_valid) {
+		last_seen_ms = ktime_ms_delta(ktime_get(), peer->rx_time);
+		info->last_seen_ms = max_t(s64, last_seen_ms, 0);
+	}
+	info->tx = peer->tx;
+	info->tx_errors = peer->tx_errors;
+	info->rx = peer->rx;
+	info->dropped = peer->dropped;
+	info->lost = peer->lost;
+	info->srtt_us = peer->srtt_us;
+	info->rttvar_us = peer->rttvar_us;
+	info->state_changes = peer->state_changes;
+	info->remote_interval_us = peer->remote_interval_us;
+	info->remote_multiplier = peer->remote_multiplier;
+	info->remote_incarnation = peer->remote_incarnation;
+	info->detect_us = min_t(u64, div_u64(hb_peer_detect_ns(peer),
+					     NSEC_PER_USEC), U32_MAX);
+	spin_unlock_bh(&peer->lock);
+}
+
+/* Feed one round trip sample (RFC 6298 smoothing), peer->lock held. */
+static void hb_peer_rtt_sample(struct hb_peer *peer,
+			       const struct hb_frame_info *fi, ktime_t now)
+{
+	u64 now_ns = ktime_to_ns(now);
+	u32 srtt, sample, diff;
+	u64 held_ns, rtt_ns;
+
+	lockdep_assert_held(&peer->lock);
+
+	if (!(fi->flags & HB_FRAME_F_ECHO) || !fi->echo_seq ||
+	    !fi->echo_timestamp_ns)
+		return;
+	/* An echo of a frame never sent is forged or from another life. */
+	if (fi->echo_seq > peer->tx_seq)
+		return;
+	if (fi->echo_timestamp_ns > now_ns)
+		return;
+	rtt_ns = now_ns - fi->echo_timestamp_ns;
+	held_ns = (u64)fi->echo_delay_us * NSEC_PER_USEC;
+	if (held_ns > rtt_ns)
+		return;
+	rtt_ns -= held_ns;
+	if (rtt_ns > HB_RTT_MAX_NS)
+		return;
+
+	/* At least 1 us, so that srtt_us == 0 keeps meaning "no sample". */
+	sample = max_t(u32, div_u64(rtt_ns, NSEC_PER_USEC), 1);
+	srtt = peer->srtt_us;
+	if (!srtt) {
+		peer->srtt_us = sample;
+		peer->rttvar_us = sample / 2;
+		return;
+	}
+	diff = srtt > sample ? srtt - sample : sample - srtt;
+	peer->rttvar_us = ((u64)peer->rttvar_us * 3 + diff) / 4;
+	peer->srtt_us = ((u64)srtt * 7 + sample) / 8;
+}
+
+static void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
+			  u8 type, u8 old_state, u8 reason, ktime_t now)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->peer_id = peer->id;
+	ev->old_state = old_state;
+	ev->state = peer->state;
+	ev->time_ns = ktime_to_ns(now);
+	ev->reason = reason;
+}
+
+/**
+ * hb_peer_rx() - account a valid frame and run the state machine
+ * @hn: the instance that received it
+ * @fi: the frame, validated by hb_frame_parse(); its cluster id matches
+ *	and its sender is not this node
+ * @src: the UDP endpoint it came from
+ *
+ * Drops frames from unknown senders, from the wrong endpoint, and frames
+ * that are not newer than the last one (lower sequence number, or an older
+ * incarnation).  A newer incarnation means the peer restarted: a
+ * HB_EVENT_RESTARTED event is sent and its sequence numbers start over.  A
+ * peer not UP becomes UP (HB_EVENT_STATE_CHANGE, reason HB_REASON_FRAME;
+ * when it also restarted, this event comes first).  Events are built under
+ * peer->lock and sent after it is released.
+ *
+ * Context: softirq, rcu_read_lock() held.
+ */
+void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
+		const struct hb_addr *src)
+{
+	int drop = HB_FRAME_OK;
+	bool restarted = false;
+	struct hb_event ev[2];
+	struct hb_peer *peer;
+	unsigned int nev = 0;
+	unsigned int i;
+	ktime_t now;
+	u8 old;
+
+	peer = hb_peer_lookup(hn, fi->sender_id);
+	if (!peer) {
+		hb_drop(hn, HB_DROP_UNKNOWN_PEER);
+		return;
+	}
+
+	now = ktime_get();
+	spin_lock(&peer->lock);
+	if (peer->dead)
+		goto out_unlock;
+	if (memcmp(src, &peer->addr, sizeof(*src))) {
+		drop = HB_DROP_BAD_SOURCE;
+		goto out_dropped;
+	}
+
+	if (peer->rx_valid && fi->incarnation != peer->remote_incarnation) {
+		/* Incarnations only grow: a smaller one is from the past. */
+		if (fi->incarnation < peer->remote_incarnation) {
+			drop = HB_DROP_STALE;
+			goto out_dropped;
+		}
+		restarted = true;
+	} else if (peer->rx_valid) {
+		if (fi->seq <= peer->rx_seq) {
+			drop = HB_DROP_STALE;
+			goto out_dropped;
+		}
+		peer->lost += fi->seq - peer->rx_seq - 1;
+	}
+
+	peer->rx_valid = true;
+	peer->rx_seq = fi->seq;
+	peer->rx_remote_ts = fi->timestamp_ns;
+	peer->rx_time = now;
+	peer->remote_interval_us = fi->interval_us;
+	peer->remote_multiplier = fi->multiplier;
+	peer->remote_incarnation = fi->incarnation;
+	peer->rx++;
+	hb_peer_rtt_sample(peer, fi, now);
+
+	old = peer->state;
+	if (old != HB_STATE_UP) {
+		peer->state = HB_STATE_UP;
+		peer->state_changes++;
+		hb_event_init(&ev[nev++], peer, HB_EVENT_STATE_CHANGE, old,
+			      HB_REASON_FRAME, now);
+	}
+	if (restarted) {
+		hb_event_init(&ev[nev], peer, HB_EVENT_RESTARTED, old,
+			      HB_REASON_INCARNATION, now);
+		ev[nev++].incarnation = fi->incarnation;
+	}
+	hb_timers_frame_received(peer);
+	goto out_unlock;
+
+out_dropped:
+	peer->dropped++;
+out_unlock:
+	spin_unlock(&peer->lock);
+
+	if (drop != HB_FRAME_OK)
+		hb_drop(hn, drop);
+	for (i = 0; i < nev; i++)
+		hb_genl_notify_event(hn, &ev[i]);
+}
+
+/**
+ * hb_peer_init() - module wide initialisation of the peer code
+ *
+ * Nothing to allocate: peers are per namespace.  Checks at build time what
+ * the address table relies on.
+ *
+ * Return: 0.
+ */
+int hb_peer_init(void)
+{
+	/* The address key is compared as bytes: no padding inside. */
+	BUILD_BUG_ON(offsetof(struct hb_addr, v4) != 2 * sizeof(u16));
+	BUILD_BUG_ON(sizeof(struct hb_addr) !=
+		     2 * sizeof(u16) + sizeof(struct in6_addr));
+	BUILD_BUG_ON(HEARTBEAT_MAX_MULTIPLIER > U8_MAX);
+	BUILD_BUG_ON(__HB_STATE_MAX > U8_MAX);
+	return 0;
+}
+
+/**
+ * hb_peer_uninit() - module wide teardown of the peer code
+ *
+ * Counterpart of hb_peer_init(); every peer was freed by the pernet exit.
+ */
+void hb_peer_uninit(void)
+{
+}
+
+/**
+ * hb_peer_net_init() - set up the peer tables of a namespace
+ * @hn: the instance
+ *
+ * Context: pernet init.
+ * Return: 0 or a negative errno.
+ */
+int hb_peer_net_init(struct hb_net *hn)
+{
+	int err;
+
+	err = rhashtable_init(&hn->peers_by_id, &hb_peer_id_params);
+	if (err)
+		return err;
+	err = rhltable_init(&hn->peers_by_addr, &hb_peer_addr_params);
+	if (err) {
+		rhashtable_destroy(&hn->peers_by_id);
+		return err;
+	}
+	return 0;
+}
+
+/**
+ * hb_peer_net_uninit() - free the peer tables of a namespace
+ * @hn: the instance, whose peers were all removed
+ *
+ * Context: pernet exit (or a failed pernet init).
+ */
+void hb_peer_net_uninit(struct hb_net *hn)
+{
+	WARN_ON_ONCE(!list_empty(&hn->peers));
+	rhltable_destroy(&hn->peers_by_addr);
+	rhashtable_destroy(&hn->peers_by_id);
+}
