@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hbctl: helpers shared by the subcommands to read the command line and
+ * report what is wrong with it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hbctl.h"
+
+/**
+ * hbctl_usage() - report a malformed command line
+ * @fmt: printf format of what is wrong
+ *
+ * Prints "hbctl: <what>; try 'hbctl --help'" on one line to stderr.
+ *
+ * Return: HBCTL_USAGE.
+ */
+int hbctl_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hbctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("; try 'hbctl --help'\n", stderr);
+	return HBCTL_USAGE;
+}
+
+/**
+ * hbctl_bad_value() - report a value that does not parse
+ * @what: what the value is for ("interval", "peer id", ...)
+ * @val: the value as given
+ * @why: the reason a parser gave
+ *
+ * Return: HBCTL_USAGE.
+ */
+int hbctl_bad_value(const char *what, const char *val, const char *why)
+{
+	fprintf(stderr, "hbctl: invalid %s '%s': %s\n", what, val, why);
+	return HBCTL_USAGE;
+}
+
+/**
+ * hbctl_option() - check a "<keyword> <value>" pair before parsing it
+ * @cmd: the command, for messages ("peer set")
+ * @key: the keyword
+ * @val: its value, or NULL when the command line ended
+ * @seen: whether @key was given before; set on success
+ *
+ * Return: 0, or HBCTL_USAGE (reported) for a missing value or a keyword
+ * given twice.
+ */
+int hbctl_option(const char *cmd, const char *key, const char *val,
+		 bool *seen)
+{
+	if (*seen)
+		return hbctl_usage("%s: '%s' given twice", cmd, key);
+	if (!val)
+		return hbctl_usage("%s: '%s' needs a value", cmd, key);
+	*seen = true;
+	return HBCTL_OK;
+}
+
+/**
+ * hbctl_dispatch() - run the entry of @cmds that argv[0] names
+ * @cmds: the table, ended by an entry without a name
+ * @family: the words before argv[0] for messages, or NULL at the top
+ * @argc: number of arguments, at least 1
+ * @argv: the arguments, argv[0] the subcommand
+ * @opts: global options
+ *
+ * Return: the exit status of the entry, or HBCTL_USAGE.
+ */
+int hbctl_dispatch(const struct hbctl_cmd *cmds, const char *family,
+		   int argc, char **argv, const struct hbctl_opts *opts)
+{
+	const struct hbctl_cmd *c;
+
+	for (c = cmds; c->name; c++)
+		if (!strcmp(c->name, argv[0]))
+			return c->fn(argc - 1, argv + 1, opts);
+	if (family)
+		return hbctl_usage("unknown command '%s %s'", family, argv[0]);
+	return hbctl_usage("unknown command '%s'", argv[0]);
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hbctl: command line entry point, global options and dispatch.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hbctl.h"
+
+static int cmd_help(int argc, char **argv, const struct hbctl_opts *opts);
+
+static const struct hbctl_cmd commands[] = {
+	{ "show",	cmd_show,
+	  "show [peer <id>]" },
+	{ "node",	cmd_node,
+	  "node set [id <id>] [port <port>] [cluster <id>]\n"
+	  "node show" },
+	{ "peer",	cmd_peer,
+	  "peer add <id> [address] <address> [port <port>] [interval <duration>]\n"
+	  "              [multiplier <n>]\n"
+	  "peer set <id> [address <address>] [port <port>] [interval <duration>]\n"
+	  "              [multiplier <n>]\n"
+	  "peer del <id>" },
+	{ "monitor",	cmd_monitor,
+	  "monitor" },
+	{ "help",	cmd_help,
+	  "help" },
+	{ NULL, NULL, NULL }
+};
+
+/* Print @text, every line after the first indented to line up. */
+static void print_synopsis(FILE *f, const char *text)
+{
+	const char *nl;
+
+	fputs("  hbctl [-j] ", f);
+	while ((nl = strchr(text, '\n'))) {
+		fprintf(f, "%.*s\n             ", (int)(nl - text), text);
+		text = nl + 1;
+	}
+	fprintf(f, "%s\n", text);
+}
+
+static void usage(FILE *f)
+{
+	const struct hbctl_cmd *c;
+
+	fprintf(f, "Usage: hbctl [-j|--json] <command> [arguments]\n"
+		   "       hbctl --help | --version\n\nCommands:\n");
+	for (c = commands; c->name; c++)
+		print_synopsis(f, c->help);
+	fprintf(f, "\nWithout a command, hbctl runs 'show'.\n"
+		   "Durations take a unit: us, ms or s (default ms), e.g. 100ms, 1.5s.\n"
+		   "Options:\n"
+		   "  -j, --json     print JSON (monitor: one object per line)\n"
+		   "  -h, --help     print this help\n"
+		   "  -V, --version  print the version\n");
+}
+
+static int cmd_help(int argc, char **argv, const struct hbctl_opts *opts)
+{
+	(void)argc;
+	(void)argv;
+	(void)opts;
+	usage(stdout);
+	return HBCTL_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json",	no_argument, NULL, 'j' },
+		{ "help",	no_argument, NULL, 'h' },
+		{ "version",	no_argument, NULL, 'V' },
+		{ NULL,		0,	     NULL, 0 }
+	};
+	struct hbctl_opts opts = { .json = false };
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opts.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return HBCTL_OK;
+		case 'V':
+			printf("hbctl %s\n", HBCTL_VERSION);
+			return HBCTL_OK;
+		default:
+			return hbctl_usage("unknown option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!argc)
+		return cmd_show(0, argv, &opts);
+	return hbctl_dispatch(commands, NULL, argc, argv, &opts);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hbctl: configure heartbeat.ko and read the liveness of a cluster's nodes.
+ *
+ * Every subcommand family lives in its own file and exports one entry
+ * point, called with the arguments that follow its name.  Entry points
+ * return the process exit status: HBCTL_OK, HBCTL_FAIL (the kernel or the
+ * system refused) or HBCTL_USAGE (the command line is wrong).
+ */
+#ifndef _HBCTL_H
+#define _HBCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef HBCTL_VERSION
+#define HBCTL_VERSION	"0.1.0"
+#endif
+
+#define HBCTL_OK	0
+#define HBCTL_FAIL	1
+#define HBCTL_USAGE	2
+
+/**
+ * struct hbctl_opts - global options
+ * @json: print JSON instead of text
+ */
+struct hbctl_opts {
+	bool json;
+};
+
+/**
+ * struct hbctl_cmd - one entry of a dispatch table
+ * @name: the word that selects it
+ * @fn: what runs it, with the arguments after @name
+ * @help: its synopsis, for --help
+ */
+struct hbctl_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, const struct hbctl_opts *opts);
+	const char *help;
+};
+
+int hbctl_dispatch(const struct hbctl_cmd *cmds, const char *family,
+		   int argc, char **argv, const struct hbctl_opts *opts);
+int hbctl_usage(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+int hbctl_bad_value(const char *what, const char *val, const char *why);
+
+int hbctl_option(const char *cmd, const char *key, const char *val,
+		 bool *seen);
+
+struct hb_nl;
+struct hb_node;
+struct hb_peer;
+
+/* node.c */
+int node_get(struct hb_nl *nl, struct hb_node *node);
+void node_print(const struct hb_node *node);
+
+/* peer.c */
+int peer_get(struct hb_nl *nl, uint32_t id, struct hb_peer *peer);
+
+/**
+ * struct peer_list - peers collected from a dump
+ * @peers: the array, sorted by id once complete
+ * @count: number of peers in @peers
+ * @size: allocated slots
+ */
+struct peer_list {
+	struct hb_peer *peers;
+	size_t count;
+	size_t size;
+};
+
+int peer_dump(struct hb_nl *nl, struct peer_list *list);
+void peer_list_free(struct peer_list *list);
+
+/* show.c */
+void show_print(const struct hb_node *node, const struct peer_list *list,
+		bool json);
+void peer_print(const struct hb_peer *peer);
+
+int cmd_node(int argc, char **argv, const struct hbctl_opts *opts);
+int cmd_peer(int argc, char **argv, const struct hbctl_opts *opts);
+int cmd_show(int argc, char **argv, const struct hbctl_opts *opts);
+int cmd_monitor(int argc, char **argv, const struct hbctl_opts *opts);
+
+#endif /* _HBCTL_H */

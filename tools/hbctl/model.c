@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hbctl: decode netlink attributes into the data model, name its enums, and
+ * write its objects as JSON (the stable machine format, see hbctl(8)).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model.h"
+#include "nl.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static struct nla_policy hb_peer_policy[HB_PEER_A_MAX + 1] = {
+	[HB_PEER_A_ID]			= HB_NLA_U32,
+	[HB_PEER_A_ADDR4]		= HB_NLA_EXACT(NLA_UNSPEC, 4),
+	[HB_PEER_A_ADDR6]		= HB_NLA_EXACT(NLA_UNSPEC, 16),
+	[HB_PEER_A_PORT]		= HB_NLA_U16,
+	[HB_PEER_A_INTERVAL_US]		= HB_NLA_U32,
+	[HB_PEER_A_MULTIPLIER]		= HB_NLA_U8,
+	[HB_PEER_A_STATE]		= HB_NLA_U8,
+	[HB_PEER_A_LAST_SEEN_MS]	= HB_NLA_U64,
+	[HB_PEER_A_TX]			= HB_NLA_U64,
+	[HB_PEER_A_RX]			= HB_NLA_U64,
+	[HB_PEER_A_DROPPED]		= HB_NLA_U64,
+	[HB_PEER_A_LOST]		= HB_NLA_U64,
+	[HB_PEER_A_RTT_US]		= HB_NLA_U32,
+	[HB_PEER_A_RTTVAR_US]		= HB_NLA_U32,
+	[HB_PEER_A_STATE_CHANGES]	= HB_NLA_U32,
+	[HB_PEER_A_REMOTE_INTERVAL_US]	= HB_NLA_U32,
+	[HB_PEER_A_REMOTE_MULTIPLIER]	= HB_NLA_U8,
+	[HB_PEER_A_REMOTE_INCARNATION]	= HB_NLA_U64,
+	[HB_PEER_A_DETECT_US]		= HB_NLA_U32,
+	[HB_PEER_A_TX_ERRORS]		= HB_NLA_U64,
+};
+
+static struct nla_policy hb_event_policy[HB_EVENT_A_MAX + 1] = {
+	[HB_EVENT_A_SEQ]		= HB_NLA_U64,
+	[HB_EVENT_A_TYPE]		= HB_NLA_U8,
+	[HB_EVENT_A_PEER_ID]		= HB_NLA_U32,
+	[HB_EVENT_A_OLD_STATE]		= HB_NLA_U8,
+	[HB_EVENT_A_STATE]		= HB_NLA_U8,
+	[HB_EVENT_A_TIME_NS]		= HB_NLA_U64,
+	[HB_EVENT_A_REASON]		= HB_NLA_U8,
+	[HB_EVENT_A_DETECT_US]		= HB_NLA_U32,
+	[HB_EVENT_A_INCARNATION]	= HB_NLA_U64,
+};
+
+static const char *const state_names[__HB_STATE_MAX] = {
+	[HB_STATE_UNKNOWN]	= "unknown",
+	[HB_STATE_UP]		= "up",
+	[HB_STATE_DOWN]		= "down",
+};
+
+static const char *const event_names[__HB_EVENT_MAX] = {
+	[HB_EVENT_STATE_CHANGE]	= "state",
+	[HB_EVENT_RESTARTED]	= "restarted",
+};
+
+static const char *const reason_names[__HB_REASON_MAX] = {
+	[HB_REASON_NONE]	= "none",
+	[HB_REASON_FRAME]	= "frame",
+	[HB_REASON_TIMEOUT]	= "timeout",
+	[HB_REASON_INCARNATION]	= "incarnation",
+};
+
+static const char *const drop_names[__HB_DROP_MAX] = {
+	[HB_DROP_SHORT]		= "short",
+	[HB_DROP_BAD_MAGIC]	= "bad_magic",
+	[HB_DROP_BAD_VERSION]	= "bad_version",
+	[HB_DROP_BAD_LENGTH]	= "bad_length",
+	[HB_DROP_BAD_CLUSTER]	= "bad_cluster",
+	[HB_DROP_UNKNOWN_PEER]	= "unknown_peer",
+	[HB_DROP_BAD_SOURCE]	= "bad_source",
+	[HB_DROP_BAD_FIELD]	= "bad_field",
+	[HB_DROP_AUTH]		= "auth",
+	[HB_DROP_STALE]		= "stale",
+	[HB_DROP_NOT_CONFIGURED] = "not_configured",
+	[HB_DROP_SELF]		= "self",
+};
+
+static const char *const obj_names[__HB_OBJ_MAX] = {
+	[HB_OBJ_NETS]		= "nets",
+	[HB_OBJ_PEERS]		= "peers",
+	[HB_OBJ_SOCKETS]	= "sockets",
+};
+
+static const char *name_of(const char *const *names, size_t n,
+			   unsigned int v)
+{
+	return v < n && names[v] ? names[v] : "invalid";
+}
+
+/**
+ * hb_state_name() - name of an enum hb_peer_state value
+ * @state: the value
+ *
+ * Return: "unknown", "up", "down", or "invalid" for any other value.
+ */
+const char *hb_state_name(unsigned int state)
+{
+	return name_of(state_names, ARRAY_SIZE(state_names), state);
+}
+
+/**
+ * hb_event_name() - name of an enum hb_event_type value
+ * @type: the value
+ *
+ * Return: "state", "restarted", or "invalid".
+ */
+const char *hb_event_name(unsigned int type)
+{
+	return name_of(event_names, ARRAY_SIZE(event_names), type);
+}
+
+/**
+ * hb_reason_name() - name of an enum hb_event_reason value
+ * @reason: the value
+ *
+ * Return: "none", "frame", "timeout", "incarnation", or "invalid".
+ */
+const char *hb_reason_name(unsigned int reason)
+{
+	return name_of(reason_names, ARRAY_SIZE(reason_names), reason);
+}
+
+/**
+ * hb_drop_name() - JSON key of an enum hb_drop_reason value
+ * @drop: the value
+ *
+ * Return: the name, or "invalid".
+ */
+const char *hb_drop_name(unsigned int drop)
+{
+	return name_of(drop_names, ARRAY_SIZE(drop_names), drop);
+}
+
+/**
+ * hb_obj_name() - JSON key of an enum hb_obj value
+ * @obj: the value
+ *
+ * Return: the name, or "invalid".
+ */
+const char *hb_obj_name(unsigned int obj)
+{
+	return name_of(obj_names, ARRAY_SIZE(obj_names), obj);
+}
+
+/* Room for every enum hb_drop_reason and enum hb_obj counter. */
+#define MAX_COUNTERS	32
+
+/*
+ * Decode a nest of @n u64 counters where counter i is attribute type
+ * HB_COUNTER_ATTR(i); counters the kernel did not send stay 0, counters
+ * this version does not know are ignored.
+ */
+static int decode_counters(struct nlattr *nest, uint64_t *vals, int n)
+{
+	struct nla_policy policy[HB_COUNTER_ATTR(MAX_COUNTERS)] = {};
+	struct nlattr *tb[HB_COUNTER_ATTR(MAX_COUNTERS)];
+	int i;
+
+	if (n > MAX_COUNTERS - 1)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		policy[HB_COUNTER_ATTR(i)] =
+			(struct nla_policy)HB_NLA_U64;
+	if (nla_parse_nested(tb, HB_COUNTER_ATTR(n - 1), nest, policy) < 0)
+		return -EBADMSG;
+	for (i = 0; i < n; i++)
+		vals[i] = tb[HB_COUNTER_ATTR(i)] ?
+			  nla_get_u64(tb[HB_COUNTER_ATTR(i)]) : 0;
+	return 0;
+}
+
+static uint8_t get_u8(struct nlattr *attr)
+{
+	return attr ? nla_get_u8(attr) : 0;
+}
+
+static uint16_t get_u16(struct nlattr *attr)
+{
+	return attr ? nla_get_u16(attr) : 0;
+}
+
+static uint32_t get_u32(struct nlattr *attr)
+{
+	return attr ? nla_get_u32(attr) : 0;
+}
+
+static uint64_t get_u64(struct nlattr *attr)
+{
+	return attr ? nla_get_u64(attr) : 0;
+}
+
+/**
+ * hb_node_decode() - decode a HB_CMD_NODE_GET reply
+ * @tb: its top-level attributes, as hb_nl_parse() indexed them
+ * @node: where to store the node
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int hb_node_decode(struct nlattr **tb, struct hb_node *node)
+{
+	int err;
+
+	memset(node, 0, sizeof(*node));
+	node->id = get_u32(tb[HB_A_NODE_ID]);
+	node->port = get_u16(tb[HB_A_NODE_PORT]);
+	node->cluster = get_u32(tb[HB_A_NODE_CLUSTER]);
+	node->incarnation = get_u64(tb[HB_A_NODE_INCARNATION]);
+	node->configured = !!tb[HB_A_NODE_CONFIGURED];
+	node->peers = get_u32(tb[HB_A_NODE_PEERS]);
+	node->event_seq = get_u64(tb[HB_A_NODE_EVENT_SEQ]);
+	if (tb[HB_A_NODE_DROPS]) {
+		err = decode_counters(tb[HB_A_NODE_DROPS], node->drops,
+				      __HB_DROP_MAX);
+		if (err)
+			return err;
+	}
+	if (tb[HB_A_NODE_OBJECTS]) {
+		err = decode_counters(tb[HB_A_NODE_OBJECTS], node->objects,
+				      __HB_OBJ_MAX);
+		if (err)
+			return err;
+		node->has_objects = true;
+	}
+	return 0;
+}
+
+static void decode_addr(struct nlattr **tb, struct hb_ip *ip)
+{
+	if (tb[HB_PEER_A_ADDR4]) {
+		ip->family = AF_INET;
+		memcpy(&ip->v4, nla_data(tb[HB_PEER_A_ADDR4]), sizeof(ip->v4));
+	} else if (tb[HB_PEER_A_ADDR6]) {
+		ip->family = AF_INET6;
+		memcpy(&ip->v6, nla_data(tb[HB_PEER_A_ADDR6]), sizeof(ip->v6));
+	}
+}
+
+/**
+ * hb_peer_decode() - decode an HB_A_PEER nest of a HB_CMD_PEER_GET reply
+ * @nest: the nest
+ * @peer: where to store the peer
+ *
+ * Return: 0, or -EBADMSG for a malformed nest or one without a peer id.
+ */
+int hb_peer_decode(struct nlattr *nest, struct hb_peer *peer)
+{
+	struct nlattr *tb[HB_PEER_A_MAX + 1];
+
+	memset(peer, 0, sizeof(*peer));
+	if (nla_parse_nested(tb, HB_PEER_A_MAX, nest, hb_peer_policy) < 0 ||
+	    !tb[HB_PEER_A_ID])
+		return -EBADMSG;
+	peer->id = nla_get_u32(tb[HB_PEER_A_ID]);
+	decode_addr(tb, &peer->addr);
+	peer->port = get_u16(tb[HB_PEER_A_PORT]);
+	peer->interval_us = get_u32(tb[HB_PEER_A_INTERVAL_US]);
+	peer->multiplier = get_u8(tb[HB_PEER_A_MULTIPLIER]);
+	peer->state = get_u8(tb[HB_PEER_A_STATE]);
+	peer->has_last_seen = !!tb[HB_PEER_A_LAST_SEEN_MS];
+	peer->last_seen_ms = get_u64(tb[HB_PEER_A_LAST_SEEN_MS]);
+	peer->tx = get_u64(tb[HB_PEER_A_TX]);
+	peer->rx = get_u64(tb[HB_PEER_A_RX]);
+	peer->dropped = get_u64(tb[HB_PEER_A_DROPPED]);
+	peer->lost = get_u64(tb[HB_PEER_A_LOST]);
+	peer->rtt_us = get_u32(tb[HB_PEER_A_RTT_US]);
+	peer->rttvar_us = get_u32(tb[HB_PEER_A_RTTVAR_US]);
+	peer->state_changes = get_u32(tb[HB_PEER_A_STATE_CHANGES]);
+	peer->remote_interval_us = get_u32(tb[HB_PEER_A_REMOTE_INTERVAL_US]);
+	peer->remote_multiplier = get_u8(tb[HB_PEER_A_REMOTE_MULTIPLIER]);
+	peer->remote_incarnation = get_u64(tb[HB_PEER_A_REMOTE_INCARNATION]);
+	peer->detect_us = get_u32(tb[HB_PEER_A_DETECT_US]);
+	peer->tx_errors = get_u64(tb[HB_PEER_A_TX_ERRORS]);
+	return 0;
+}
+
+/**
+ * hb_event_decode() - decode the HB_A_EVENT nest of a HB_CMD_EVENT message
+ * @nest: the nest
+ * @ev: where to store the event
+ *
+ * Return: 0, or -EBADMSG for a malformed nest or one without a sequence
+ * number or type.
+ */
+int hb_event_decode(struct nlattr *nest, struct hb_event *ev)
+{
+	struct nlattr *tb[HB_EVENT_A_MAX + 1];
+
+	memset(ev, 0, sizeof(*ev));
+	if (nla_parse_nested(tb, HB_EVENT_A_MAX, nest, hb_event_policy) < 0 ||
+	    !tb[HB_EVENT_A_SEQ] || !tb[HB_EVENT_A_TYPE])
+		return -EBADMSG;
+	ev->seq = nla_get_u64(tb[HB_EVENT_A_SEQ]);
+	ev->type = nla_get_u8(tb[HB_EVENT_A_TYPE]);
+	ev->peer = get_u32(tb[HB_EVENT_A_PEER_ID]);
+	ev->old_state = get_u8(tb[HB_EVENT_A_OLD_STATE]);
+	ev->state = get_u8(tb[HB_EVENT_A_STATE]);
+	ev->time_ns = get_u64(tb[HB_EVENT_A_TIME_NS]);
+	ev->reason = get_u8(tb[HB_EVENT_A_REASON]);
+	ev->has_detect = !!tb[HB_EVENT_A_DETECT_US];
+	ev->detect_us = get_u32(tb[HB_EVENT_A_DETECT_US]);
+	ev->has_incarnation = !!tb[HB_EVENT_A_INCARNATION];
+	ev->incarnation = get_u64(tb[HB_EVENT_A_INCARNATION]);
+	return 0;
+}
+
+/**
+ * hb_node_json() - write a node object
+ * @j: the writer
+ * @key: member name, or NULL
+ * @n: the node
+ */
+void hb_node_json(struct json *j, const char *key, const struct hb_node *n)
+{
+	unsigned int i;
+
+	json_object_begin(j, key);
+	json_u64(j, "id", n->id);
+	json_u64(j, "port", n->port);
+	json_u64(j, "cluster", n->cluster);
+	json_u64(j, "incarnation", n->incarnation);
+	json_bool(j, "configured", n->configured);
+	json_u64(j, "peers", n->peers);
+	json_u64(j, "event_seq", n->event_seq);
+	json_object_begin(j, "drops");
+	for (i = 0; i < __HB_DROP_MAX; i++)
+		json_u64(j, hb_drop_name(i), n->drops[i]);
+	json_object_end(j);
+	if (n->has_objects) {
+		json_object_begin(j, "objects");
+		for (i = 0; i < __HB_OBJ_MAX; i++)
+			json_u64(j, hb_obj_name(i), n->objects[i]);
+		json_object_end(j);
+	}
+	json_object_end(j);
+}
+
+/**
+ * hb_peer_json() - write a peer object
+ * @j: the writer
+ * @key: member name, or NULL
+ * @p: the peer
+ */
+void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p)
+{
+	char addr[IP_STRLEN];
+
+	json_object_begin(j, key);
+	json_u64(j, "id", p->id);
+	json_string(j, "address", format_ip(&p->addr, addr, sizeof(addr)));
+	json_u64(j, "port", p->port);
+	json_string(j, "state", hb_state_name(p->state));
+	json_u64(j, "interval_us", p->interval_us);
+	json_u64(j, "multiplier", p->multiplier);
+	if (p->has_last_seen)
+		json_u64(j, "last_seen_ms", p->last_seen_ms);
+	else
+		json_null(j, "last_seen_ms");
+	json_u64(j, "tx", p->tx);
+	json_u64(j, "rx", p->rx);
+	json_u64(j, "dropped", p->dropped);
+	json_u64(j, "lost", p->lost);
+	if (p->rtt_us)
+		json_u64(j, "rtt_us", p->rtt_us);
+	else
+		json_null(j, "rtt_us");
+	json_u64(j, "rttvar_us", p->rttvar_us);
+	json_u64(j, "state_changes", p->state_changes);
+	json_u64(j, "remote_interval_us", p->remote_interval_us);
+	json_u64(j, "remote_multiplier", p->remote_multiplier);
+	json_u64(j, "remote_incarnation", p->remote_incarnation);
+	json_u64(j, "detect_us", p->detect_us);
+	json_u64(j, "tx_errors", p->tx_errors);
+	json_object_end(j);
+}
+
+/**
+ * hb_event_json() - write an event object
+ * @j: the writer
+ * @key: member name, or NULL
+ * @e: the event
+ */
+void hb_event_json(struct json *j, const char *key, const struct hb_event *e)
+{
+	json_object_begin(j, key);
+	json_u64(j, "seq", e->seq);
+	json_string(j, "event", hb_event_name(e->type));
+	json_u64(j, "peer", e->peer);
+	json_string(j, "old_state", hb_state_name(e->old_state));
+	json_string(j, "state", hb_state_name(e->state));
+	json_u64(j, "time_ns", e->time_ns);
+	json_string(j, "reason", hb_reason_name(e->reason));
+	if (e->has_detect)
+		json_u64(j, "detect_us", e->detect_us);
+	if (e->has_incarnation)
+		json_u64(j, "incarnation", e->incarnation);
+	json_object_end(j);
+}
+
+/* The parenthesised explanation of a state change, or "". */
+static void state_reason(const struct hb_event *e, char *buf, size_t len)
+{
+	char dur[DURATION_STRLEN];
+
+	if (e->reason == HB_REASON_NONE)
+		buf[0] = '\0';
+	else if (e->reason == HB_REASON_TIMEOUT && e->has_detect)
+		snprintf(buf, len, " (timeout after %s)",
+			 format_duration_us(e->detect_us, dur, sizeof(dur)));
+	else
+		snprintf(buf, len, " (%s)", hb_reason_name(e->reason));
+}
+
+/**
+ * hb_event_format() - one line describing an event for humans
+ * @e: the event
+ * @buf: where to print it (no newline)
+ * @len: size of @buf
+ *
+ * Examples: "[seq 12] peer 3: up -> down (timeout after 300ms)",
+ * "[seq 13] peer 3: restarted (incarnation 1764000000000000000)".
+ *
+ * Return: @buf.
+ */
+char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
+{
+	char why[64];
+
+	if (e->type == HB_EVENT_STATE_CHANGE) {
+		state_reason(e, why, sizeof(why));
+		snprintf(buf, len,
+			 "[seq %" PRIu64 "] peer %" PRIu32 ": %s -> %s%s",
+			 e->seq, e->peer, hb_state_name(e->old_state),
+			 hb_state_name(e->state), why);
+	} else if (e->type == HB_EVENT_RESTARTED && e->has_incarnation) {
+		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32
+			 ": restarted (incarnation %" PRIu64 ")",
+			 e->seq, e->peer, e->incarnation);
+	} else {
+		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32 ": %s",
+			 e->seq, e->peer, hb_event_name(e->type));
+	}
+	return buf;
+}

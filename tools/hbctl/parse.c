@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hbctl: parsers for command line values and formatters for durations.
+ *
+ * Parsers are strict and small enough to fuzz: decimal digits only, no sign,
+ * no white space, no base prefix, and the whole string must be consumed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/heartbeat.h>
+
+#include "parse.h"
+
+static int fail(int err, const char **why, const char *reason)
+{
+	if (why)
+		*why = reason;
+	return err;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Accumulate the decimal digits at *s into *val, moving *s past them.
+ * Return: the number of digits read, or -ERANGE when *val would overflow.
+ */
+static int scan_digits(const char **s, uint64_t *val)
+{
+	const char *p = *s;
+	uint64_t v = *val;
+	int n = 0;
+
+	for (; is_digit(*p); p++, n++) {
+		unsigned int d = *p - '0';
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*s = p;
+	*val = v;
+	return n;
+}
+
+/**
+ * parse_u64() - parse an unsigned decimal number no larger than @max
+ * @s: the string
+ * @max: the largest accepted value
+ * @val: where to store the value
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0, -EINVAL for garbage, or -ERANGE for a value above @max.
+ */
+int parse_u64(const char *s, uint64_t max, uint64_t *val, const char **why)
+{
+	uint64_t v = 0;
+	int n;
+
+	if (!s || !*s)
+		return fail(-EINVAL, why, "empty value");
+	if (*s == '-')
+		return fail(-EINVAL, why, "negative values are not allowed");
+	n = scan_digits(&s, &v);
+	if (n == -ERANGE)
+		return fail(-ERANGE, why, "too large");
+	if (n == 0 || *s)
+		return fail(-EINVAL, why, "not a decimal number");
+	if (v > max)
+		return fail(-ERANGE, why, "too large");
+	*val = v;
+	return 0;
+}
+
+/**
+ * parse_u32() - parse an unsigned 32 bit decimal number (zero allowed)
+ * @s: the string
+ * @val: where to store the value
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_u32(const char *s, uint32_t *val, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_u64(s, UINT32_MAX, &v, why);
+	if (err)
+		return err;
+	*val = v;
+	return 0;
+}
+
+/**
+ * parse_id() - parse a node or peer id: a nonzero unsigned 32 bit number
+ * @s: the string
+ * @id: where to store the id
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_id(const char *s, uint32_t *id, const char **why)
+{
+	uint32_t v;
+	int err;
+
+	err = parse_u32(s, &v, why);
+	if (err == -ERANGE)
+		return fail(err, why, "too large (ids are 1..4294967295)");
+	if (err)
+		return err;
+	if (!v)
+		return fail(-ERANGE, why, "must be nonzero");
+	*id = v;
+	return 0;
+}
+
+/**
+ * parse_port() - parse a UDP port, 1..65535
+ * @s: the string
+ * @port: where to store the port (host byte order)
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_port(const char *s, uint16_t *port, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_u64(s, UINT16_MAX, &v, why);
+	if (err == -ERANGE || (!err && !v))
+		return fail(-ERANGE, why, "must be between 1 and 65535");
+	if (err)
+		return err;
+	*port = v;
+	return 0;
+}
+
+/**
+ * parse_multiplier() - parse a detection multiplier
+ * @s: the string
+ * @mult: where to store the multiplier
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_multiplier(const char *s, uint8_t *mult, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_u64(s, UINT64_MAX, &v, why);
+	if (err == -ERANGE || (!err && (v < HEARTBEAT_MIN_MULTIPLIER ||
+					v > HEARTBEAT_MAX_MULTIPLIER)))
+		return fail(-ERANGE, why, "must be between 2 and 255");
+	if (err)
+		return err;
+	*mult = v;
+	return 0;
+}
+
+/* Microseconds in one @unit, or 0 for an unknown unit. */
+static uint64_t unit_us(const char *unit)
+{
+	if (!*unit || !strcmp(unit, "ms"))
+		return 1000;
+	if (!strcmp(unit, "us"))
+		return 1;
+	if (!strcmp(unit, "s"))
+		return 1000000;
+	return 0;
+}
+
+/*
+ * Microseconds in the fractional digits @frac (a string of @n digits) of a
+ * number of units of @scale microseconds each.
+ */
+static int frac_us(const char *frac, int n, uint64_t scale, uint64_t *us,
+		   const char **why)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int d = frac[i] - '0';
+
+		scale /= 10;
+		if (!scale && d)
+			return fail(-EINVAL, why,
+				    "finer than one microsecond");
+		v += d * scale;
+	}
+	*us = v;
+	return 0;
+}
+
+/**
+ * parse_duration_us() - parse a duration into microseconds
+ * @s: digits, optionally a '.' and more digits, then an optional unit:
+ *     "us", "ms" or "s"; without a unit the number counts milliseconds
+ * @us: where to store the duration
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0, -EINVAL for garbage, or -ERANGE when it overflows 64 bits.
+ */
+int parse_duration_us(const char *s, uint64_t *us, const char **why)
+{
+	const char *frac = NULL;
+	uint64_t whole = 0, part, scale;
+	int n, nfrac = 0, err;
+
+	if (!s || !*s)
+		return fail(-EINVAL, why, "empty value");
+	if (*s == '-')
+		return fail(-EINVAL, why, "negative durations are not allowed");
+	n = scan_digits(&s, &whole);
+	if (n == -ERANGE)
+		return fail(-ERANGE, why, "too large");
+	if (n == 0)
+		return fail(-EINVAL, why, "not a duration (try 100ms, 1.5s, 500us)");
+	if (*s == '.') {
+		frac = ++s;
+		while (is_digit(*s))
+			s++;
+		nfrac = s - frac;
+		if (!nfrac)
+			return fail(-EINVAL, why, "not a duration (try 100ms, 1.5s, 500us)");
+	}
+	scale = unit_us(s);
+	if (!scale)
+		return fail(-EINVAL, why, "unknown unit (use us, ms or s)");
+	err = frac_us(frac, nfrac, scale, &part, why);
+	if (err)
+		return err;
+	if (whole > (UINT64_MAX - part) / scale)
+		return fail(-ERANGE, why, "too large");
+	*us = whole * scale + part;
+	return 0;
+}
+
+/**
+ * parse_interval_us() - parse a heartbeat interval
+ * @s: a duration as parse_duration_us() takes it
+ * @us: where to store the interval in microseconds
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno; the interval must lie within
+ * HEARTBEAT_MIN_INTERVAL_US..HEARTBEAT_MAX_INTERVAL_US.
+ */
+int parse_interval_us(const char *s, uint32_t *us, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_duration_us(s, &v, why);
+	if (err == -ERANGE || (!err && (v < HEARTBEAT_MIN_INTERVAL_US ||
+					v > HEARTBEAT_MAX_INTERVAL_US)))
+		return fail(-ERANGE, why, "must be between 1ms and 60s");
+	if (err)
+		return err;
+	*us = v;
+	return 0;
+}
+
+/**
+ * parse_ip() - parse an IPv4 or IPv6 address in its textual form
+ * @s: the string
+ * @ip: where to store the address
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or -EINVAL.
+ */
+int parse_ip(const char *s, struct hb_ip *ip, const char **why)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (s && inet_pton(AF_INET, s, &ip->v4) == 1) {
+		ip->family = AF_INET;
+		return 0;
+	}
+	if (s && inet_pton(AF_INET6, s, &ip->v6) == 1) {
+		ip->family = AF_INET6;
+		return 0;
+	}
+	return fail(-EINVAL, why, "not an IPv4 or IPv6 address");
+}
+
+/*
+ * Print @whole, then the @digits digit fraction @frac without its trailing
+ * zeros (and without the point when nothing is left), then @unit.
+ */
+static char *format_decimal(uint64_t whole, uint64_t frac, int digits,
+			    const char *unit, char *buf, size_t len)
+{
+	while (digits && frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	if (digits)
+		snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64 "%s", whole,
+			 digits, frac, unit);
+	else
+		snprintf(buf, len, "%" PRIu64 "%s", whole, unit);
+	return buf;
+}
+
+/**
+ * format_duration_us() - print a duration for humans ("250us", "1.5ms", "2s")
+ * @us: the duration in microseconds
+ * @buf: where to print it
+ * @len: size of @buf, DURATION_STRLEN is enough
+ *
+ * Seconds are shown with at most three decimals (truncated).
+ *
+ * Return: @buf.
+ */
+char *format_duration_us(uint64_t us, char *buf, size_t len)
+{
+	if (us < 1000)
+		return format_decimal(us, 0, 0, "us", buf, len);
+	if (us < 1000000)
+		return format_decimal(us / 1000, us % 1000, 3, "ms", buf, len);
+	return format_decimal(us / 1000000, us % 1000000 / 1000, 3, "s",
+			      buf, len);
+}
+
+/**
+ * format_duration_ms() - print a duration given in milliseconds for humans
+ * @ms: the duration in milliseconds
+ * @buf: where to print it
+ * @len: size of @buf, DURATION_STRLEN is enough
+ *
+ * Return: @buf.
+ */
+char *format_duration_ms(uint64_t ms, char *buf, size_t len)
+{
+	if (ms < 1000)
+		return format_decimal(ms, 0, 0, "ms", buf, len);
+	return format_decimal(ms / 1000, ms % 1000, 3, "s", buf, len);
+}
+
+/**
+ * format_ip() - print an address in its textual form
+ * @ip: the address
+ * @buf: where to print it
+ * @len: size of @buf, IP_STRLEN is enough
+ *
+ * Return: @buf ("?" for an address of an unknown family).
+ */
+char *format_ip(const struct hb_ip *ip, char *buf, size_t len)
+{
+	const void *src = ip->family == AF_INET ? (const void *)&ip->v4 :
+						  (const void *)&ip->v6;
+
+	if ((ip->family != AF_INET && ip->family != AF_INET6) ||
+	    !inet_ntop(ip->family, src, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
