@@ -1,0 +1,231 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make check": install what is missing, run the static checks, boot a QEMU
+# guest once and run selftests/heartbeat.sh in it.  Prints one TAP stream
+# (every static check and every guest test is one test) and ends with
+#
+#   N passed, N failed, N skipped
+#
+# Exit 0 only when nothing failed and at least one test passed.
+#
+# Static checks: W=1 build without warnings, sparse (C=2) without warnings in
+# our files, checkpatch --strict (taken from Debian's linux-source-6.1 into
+# .build/ at check time), hbctl build and unit tests (make -C tools/hbctl
+# test), the selftest helpers build, shellcheck of selftests/ when installed.
+#
+# Environment: HB_SKIP_DEPS=1 skips selftests/deps.sh; HB_SKIP_VM=1 skips
+# the guest; HB_VM_TIMEOUT (seconds, default 1200).
+
+set -u
+
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=selftests/lib.sh
+. "$SELFTESTS/lib.sh"
+REPO=$(hb_repo)
+cd "$REPO" || exit 1
+
+BUILD=$REPO/.build
+LOGS=$BUILD/check
+mkdir -p "$LOGS"
+T0=$(date +%s)
+
+phase()
+{
+	log "== $* ($(($(date +%s) - T0)) s)"
+}
+
+# show_log FILE [N]: the last N lines of FILE as TAP diagnostics.  A
+# summary line of another runner ("3 passed, 0 failed") is reworded so that
+# only this script's closing line counts.
+show_log()
+{
+	tail -n "${2:-40}" "$1" |
+		sed -e 's/^/#   /' -e 's/\([0-9]\) passed, \([0-9]\)/\1 passed; \2/'
+}
+
+tap_header
+
+# --- dependencies -------------------------------------------------------------
+
+if [ -z "${HB_SKIP_DEPS:-}" ]; then
+	phase "dependencies"
+	if "$SELFTESTS/deps.sh" >"$LOGS/deps.log" 2>&1; then
+		tap_ok "deps: packages installed, guest kernel found"
+		show_log "$LOGS/deps.log" 3
+	else
+		show_log "$LOGS/deps.log"
+		tap_fail "deps: packages installed, guest kernel found"
+	fi
+fi
+
+# --- builds -------------------------------------------------------------------
+
+phase "module build, W=1"
+# A clean build, so that every warning shows up again.
+rm -f "$REPO"/kmod/*.o "$REPO"/kmod/.*.cmd "$REPO"/heartbeat.ko \
+	"$REPO"/heartbeat.o "$REPO"/heartbeat.mod "$REPO"/heartbeat.mod.[co]
+make module KBUILD_OPTS="W=1" >"$LOGS/build-w1.log" 2>&1
+rc=$?
+nwarn=$(grep -c 'warning:' "$LOGS/build-w1.log")
+if [ "$rc" -ne 0 ]; then
+	show_log "$LOGS/build-w1.log"
+	tap_fail "build: make module W=1 (exit $rc)"
+elif [ "$nwarn" -ne 0 ]; then
+	grep -A3 'warning:' "$LOGS/build-w1.log" | head -n 60 | sed 's/^/#   /'
+	tap_fail "build: make module W=1 without warnings ($nwarn warnings)"
+else
+	tap_ok "build: make module W=1 without warnings"
+fi
+
+phase "sparse"
+if [ ! -f "$REPO/heartbeat.ko" ]; then
+	tap_skip "sparse: make module C=2, no warning in our files" \
+		"the module does not build"
+elif ! command -v sparse >/dev/null; then
+	tap_skip "sparse: make module C=2, no warning in our files" \
+		"sparse missing"
+else
+	make module KBUILD_OPTS="C=2" >"$LOGS/sparse.log" 2>&1
+	rc=$?
+	grep -E '(kmod/|include/uapi/linux/heartbeat\.h|^heartbeat\.).*(warning|error):' \
+		"$LOGS/sparse.log" >"$LOGS/sparse-ours.log"
+	if [ "$rc" -ne 0 ]; then
+		show_log "$LOGS/sparse.log"
+		tap_fail "sparse: make module C=2 (exit $rc)"
+	elif [ -s "$LOGS/sparse-ours.log" ]; then
+		head -n 40 "$LOGS/sparse-ours.log" | sed 's/^/#   /'
+		tap_fail "sparse: make module C=2, no warning in our files ($(wc -l <"$LOGS/sparse-ours.log") warnings)"
+	else
+		tap_ok "sparse: make module C=2, no warning in our files"
+	fi
+fi
+
+phase "checkpatch"
+CP_DIR=$BUILD/linux-scripts
+CHECKPATCH=$(find "$CP_DIR" -path '*/scripts/checkpatch.pl' 2>/dev/null | head -n 1)
+if [ -z "$CHECKPATCH" ]; then
+	SRC_TAR=$(find /usr/src -maxdepth 1 -name 'linux-source-6.1.tar.*' | head -n 1)
+	if [ -n "$SRC_TAR" ]; then
+		mkdir -p "$CP_DIR"
+		tar -xf "$SRC_TAR" -C "$CP_DIR" --wildcards \
+			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch' \
+			>"$LOGS/checkpatch-extract.log" 2>&1
+		CHECKPATCH=$(find "$CP_DIR" -path '*/scripts/checkpatch.pl' | head -n 1)
+	fi
+fi
+# shellcheck disable=SC2206 # globs wanted
+CP_FILES=(kmod/*.c kmod/*.h include/uapi/linux/heartbeat.h)
+if [ -z "$CHECKPATCH" ]; then
+	tap_skip "checkpatch --strict" "no linux-source-6.1 tarball"
+else
+	perl "$CHECKPATCH" --strict --no-tree --show-types --color=never -f \
+		"${CP_FILES[@]}" \
+		>"$LOGS/checkpatch.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		tap_ok "checkpatch --strict: ${#CP_FILES[@]} files clean"
+	else
+		grep -E '^(ERROR|WARNING|CHECK):|^#[0-9]+: FILE:' \
+			"$LOGS/checkpatch.log" | head -n 60 | sed 's/^/#   /'
+		tap_fail "checkpatch --strict: $(grep -cE '^(ERROR|WARNING|CHECK):' "$LOGS/checkpatch.log") problems (see .build/check/checkpatch.log)"
+	fi
+fi
+
+phase "hbctl"
+make hbctl >"$LOGS/hbctl-build.log" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	show_log "$LOGS/hbctl-build.log"
+	tap_fail "build: make hbctl (exit $rc)"
+elif grep -q 'warning:' "$LOGS/hbctl-build.log"; then
+	grep 'warning:' "$LOGS/hbctl-build.log" | head -n 20 | sed 's/^/#   /'
+	tap_fail "build: make hbctl without warnings"
+else
+	tap_ok "build: make hbctl without warnings"
+fi
+
+make -C tools/hbctl test >"$LOGS/hbctl-test.log" 2>&1
+rc=$?
+show_log "$LOGS/hbctl-test.log" 15
+tap_result $((rc == 0 ? 0 : 1)) "hbctl: make -C tools/hbctl test"
+
+make -C selftests >"$LOGS/helpers.log" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] || show_log "$LOGS/helpers.log"
+tap_result $((rc == 0 ? 0 : 1)) "build: selftest helpers (hb_inject, hb_clock, hb_nlfuzz)"
+
+if command -v shellcheck >/dev/null; then
+	if shellcheck -x selftests/*.sh .ci/run >"$LOGS/shellcheck.log" 2>&1; then
+		tap_ok "shellcheck: selftests/*.sh .ci/run"
+	else
+		show_log "$LOGS/shellcheck.log" 30
+		tap_fail "shellcheck: selftests/*.sh .ci/run"
+	fi
+else
+	tap_skip "shellcheck: selftests/*.sh .ci/run" "shellcheck not installed"
+fi
+
+# --- the guest ------------------------------------------------------------------
+
+if [ -n "${HB_SKIP_VM:-}" ]; then
+	tap_skip "guest: selftests/heartbeat.sh" "HB_SKIP_VM set"
+else
+	phase "guest: selftests/heartbeat.sh"
+	RES=$BUILD/vm-check
+	guest_total=0
+	# Renumber the guest's TAP lines into this stream as they arrive.
+	while IFS= read -r line; do
+		case $line in
+		"TAP version"*) ;;
+		"ok "[0-9]*|"not ok "[0-9]*)
+			guest_total=$((guest_total + 1))
+			desc=${line#not ok }
+			desc=${desc#ok }
+			desc=${desc#* }
+			desc=${desc#- }
+			case $line in
+			"not ok "*) tap_fail "$desc" ;;
+			*"# SKIP"*)
+				why=${desc#*# SKIP}
+				tap_skip "${desc%% # SKIP*}" "${why# }" ;;
+			*) tap_ok "$desc" ;;
+			esac
+			;;
+		1..[0-9]*) ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <("$SELFTESTS/vm.sh" -n check -- selftests/heartbeat.sh \
+		2>"$LOGS/vm.log")
+	sed 's/^/# /' "$LOGS/vm.log"
+	vm_boot=$(sed -n 's/^BOOT_S=//p' "$RES/vm.env" 2>/dev/null)
+	vm_wall=$(sed -n 's/^WALL_S=//p' "$RES/vm.env" 2>/dev/null)
+	log "guest: booted to the test script in ${vm_boot:-?} s, whole run ${vm_wall:-?} s"
+
+	if [ ! -s "$RES/exitcode" ]; then
+		tail -n 30 "$RES/console.log" 2>/dev/null | sed 's/^/#   /'
+		tap_fail "guest: selftests/heartbeat.sh ran to completion (no exit code: crash or timeout)"
+	elif [ "$guest_total" -eq 0 ]; then
+		show_log "$RES/output.log" 30
+		tap_fail "guest: selftests/heartbeat.sh reported tests"
+	fi
+	if [ ! -f "$RES/splats.log" ]; then
+		tap_fail "9: no kernel splats on the console (no console scan)"
+	elif [ -s "$RES/splats.log" ]; then
+		head -n 40 "$RES/splats.log" | sed 's/^/#   /'
+		log "whole console: $RES/console.log"
+		tap_fail "9: no kernel splats on the console"
+	else
+		tap_ok "9: no kernel splats on the console ($(wc -l <"$RES/console.log") lines scanned)"
+	fi
+fi
+
+phase "done"
+tap_plan "$TAP_N"
+echo "$TAP_PASS passed, $TAP_FAIL failed, $TAP_SKIP skipped"
+if [ "$TAP_FAIL" -gt 0 ] || [ "$TAP_PASS" -eq 0 ]; then
+	exit 1
+fi
+exit 0

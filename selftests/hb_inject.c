@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hb_inject: send hand-made heartbeat frames from an ordinary UDP socket.
+ *
+ * Builds a struct hb_frame (include/uapi/linux/heartbeat.h) that is valid by
+ * default, lets every field be overridden, and sends it from a chosen source
+ * address and port to a destination.  Binding to a second address of an
+ * interface gives a frame whose source is not the peer's ("spoofed").
+ *
+ *   hb_inject --dst ADDR --id SENDER --cluster C [options]
+ *
+ *   --src ADDR        bind to this source address (default: any)
+ *   --sport PORT      bind to this source port (default 7410)
+ *   --dst ADDR        destination address (IPv4 or IPv6), required
+ *   --dport PORT      destination port (default 7410)
+ *   --id N            sender node id
+ *   --cluster N       cluster id
+ *   --incarnation N   (default 1)
+ *   --seq N           sequence number of the first frame (default 1)
+ *   --seq-step N      added for each further frame of --count (default 1;
+ *                     0 replays the same sequence number)
+ *   --magic N         (default HB_FRAME_MAGIC)
+ *   --version N       (default HB_FRAME_VERSION)
+ *   --flags N         (default 0)
+ *   --length N        hdr.length (default: the real frame length)
+ *   --interval US     announced interval (default 1000000)
+ *   --multiplier N    announced multiplier (default 3)
+ *   --timestamp NS    timestamp_ns (default: CLOCK_MONOTONIC now)
+ *   --pad N           append N zero bytes after the frame
+ *   --truncate N      send only the first N bytes
+ *   --count N         frames to send (default 1)
+ *   --gap-us N        pause between frames (default 1000)
+ *   --hold S          after binding, keep the port for S seconds before
+ *                     sending (with --count 0: just occupy the port)
+ *
+ * Numbers accept C prefixes (0x...).  Prints "sent N frames" on success.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/heartbeat.h>
+
+#define MAX_DGRAM 2048
+
+static unsigned long long num(const char *opt, const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *s == '\0' || *end != '\0') {
+		fprintf(stderr, "hb_inject: bad number for --%s: %s\n", opt, s);
+		exit(2);
+	}
+	return v;
+}
+
+static int parse_addr(const char *s, unsigned short port,
+		      struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	fprintf(stderr, "hb_inject: bad address: %s\n", s);
+	return -1;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+enum {
+	O_SRC = 1, O_SPORT, O_DST, O_DPORT, O_ID, O_CLUSTER, O_INC, O_SEQ,
+	O_MAGIC, O_VERSION, O_FLAGS, O_LENGTH, O_INTERVAL, O_MULT, O_TS,
+	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP,
+};
+
+static const struct option opts[] = {
+	{ "src",	 required_argument, NULL, O_SRC },
+	{ "sport",	 required_argument, NULL, O_SPORT },
+	{ "dst",	 required_argument, NULL, O_DST },
+	{ "dport",	 required_argument, NULL, O_DPORT },
+	{ "id",		 required_argument, NULL, O_ID },
+	{ "cluster",	 required_argument, NULL, O_CLUSTER },
+	{ "incarnation", required_argument, NULL, O_INC },
+	{ "seq",	 required_argument, NULL, O_SEQ },
+	{ "magic",	 required_argument, NULL, O_MAGIC },
+	{ "version",	 required_argument, NULL, O_VERSION },
+	{ "flags",	 required_argument, NULL, O_FLAGS },
+	{ "length",	 required_argument, NULL, O_LENGTH },
+	{ "interval",	 required_argument, NULL, O_INTERVAL },
+	{ "multiplier",	 required_argument, NULL, O_MULT },
+	{ "timestamp",	 required_argument, NULL, O_TS },
+	{ "pad",	 required_argument, NULL, O_PAD },
+	{ "truncate",	 required_argument, NULL, O_TRUNC },
+	{ "count",	 required_argument, NULL, O_COUNT },
+	{ "gap-us",	 required_argument, NULL, O_GAP },
+	{ "seq-step",	 required_argument, NULL, O_STEP },
+	{ "hold",	 required_argument, NULL, O_HOLD },
+	{ "help",	 no_argument,	    NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hb_inject --dst ADDR --id N --cluster N [--src ADDR] [--sport P]\n"
+		"       [--dport P] [--incarnation N] [--seq N] [--magic N] [--version N]\n"
+		"       [--flags N] [--length N] [--interval US] [--multiplier N]\n"
+		"       [--timestamp NS] [--pad N] [--truncate N] [--count N] [--gap-us N]\n"
+		"       [--seq-step N] [--hold S]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long id = 0, cluster = 0, inc = 1, seq = 1;
+	unsigned long long magic = HB_FRAME_MAGIC, version = HB_FRAME_VERSION;
+	unsigned long long flags = 0, interval = 1000000, mult = 3;
+	unsigned long long count = 1, gap = 1000, pad = 0, step = 1, hold = 0;
+	long long length = -1, trunc = -1, ts = -1;
+	const char *src = NULL, *dst = NULL;
+	unsigned short sport = HEARTBEAT_DEFAULT_PORT;
+	unsigned short dport = HEARTBEAT_DEFAULT_PORT;
+	struct sockaddr_storage sa, da;
+	unsigned char buf[MAX_DGRAM];
+	struct hb_frame *f = (struct hb_frame *)buf;
+	socklen_t slen, dlen;
+	unsigned long long i;
+	int c, fd, one = 1;
+	size_t len;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_SRC: src = optarg; break;
+		case O_SPORT: sport = num("sport", optarg); break;
+		case O_DST: dst = optarg; break;
+		case O_DPORT: dport = num("dport", optarg); break;
+		case O_ID: id = num("id", optarg); break;
+		case O_CLUSTER: cluster = num("cluster", optarg); break;
+		case O_INC: inc = num("incarnation", optarg); break;
+		case O_SEQ: seq = num("seq", optarg); break;
+		case O_MAGIC: magic = num("magic", optarg); break;
+		case O_VERSION: version = num("version", optarg); break;
+		case O_FLAGS: flags = num("flags", optarg); break;
+		case O_LENGTH: length = num("length", optarg); break;
+		case O_INTERVAL: interval = num("interval", optarg); break;
+		case O_MULT: mult = num("multiplier", optarg); break;
+		case O_TS: ts = num("timestamp", optarg); break;
+		case O_PAD: pad = num("pad", optarg); break;
+		case O_TRUNC: trunc = num("truncate", optarg); break;
+		case O_COUNT: count = num("count", optarg); break;
+		case O_GAP: gap = num("gap-us", optarg); break;
+		case O_STEP: step = num("seq-step", optarg); break;
+		case O_HOLD: hold = num("hold", optarg); break;
+		default: usage();
+		}
+	}
+	if (!dst || optind != argc)
+		usage();
+	if (sizeof(*f) + pad > sizeof(buf)) {
+		fprintf(stderr, "hb_inject: --pad too large\n");
+		return 2;
+	}
+	if (parse_addr(dst, dport, &da, &dlen))
+		return 2;
+	if (src) {
+		if (parse_addr(src, sport, &sa, &slen))
+			return 2;
+	} else {
+		memset(&sa, 0, sizeof(sa));
+		sa.ss_family = da.ss_family;
+		if (sa.ss_family == AF_INET) {
+			((struct sockaddr_in *)&sa)->sin_port = htons(sport);
+			slen = sizeof(struct sockaddr_in);
+		} else {
+			((struct sockaddr_in6 *)&sa)->sin6_port = htons(sport);
+			slen = sizeof(struct sockaddr_in6);
+		}
+	}
+	if (sa.ss_family != da.ss_family) {
+		fprintf(stderr, "hb_inject: --src and --dst families differ\n");
+		return 2;
+	}
+
+	fd = socket(da.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("hb_inject: socket");
+		return 1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, slen) < 0) {
+		perror("hb_inject: bind");
+		return 1;
+	}
+	if (hold)
+		sleep(hold);
+
+	for (i = 0; i < count; i++) {
+		memset(buf, 0, sizeof(buf));
+		len = sizeof(*f) + pad;
+		f->magic = htonl(magic);
+		f->version = version;
+		f->flags = flags;
+		f->length = htons(length >= 0 ? (size_t)length : len);
+		f->sender_id = htonl(id);
+		f->cluster_id = htonl(cluster);
+		f->incarnation = htobe64(inc);
+		f->seq = htobe64(seq + i * step);
+		f->timestamp_ns = htobe64(ts >= 0 ? (uint64_t)ts : mono_ns());
+		f->interval_us = htonl(interval);
+		f->multiplier = mult;
+		if (trunc >= 0 && (size_t)trunc < len)
+			len = trunc;
+		if (sendto(fd, buf, len, 0, (struct sockaddr *)&da, dlen) < 0) {
+			perror("hb_inject: sendto");
+			return 1;
+		}
+		if (gap && i + 1 < count)
+			usleep(gap);
+	}
+	close(fd);
+	printf("sent %llu frames\n", count);
+	return 0;
+}
