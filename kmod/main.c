@@ -30,18 +30,12 @@ static int __init hb_mod_init(void)
 	if (err)
 		return err;
 
-	err = hb_peer_init();
+	err = hb_genl_init();
 	if (err)
 		goto err_node;
 
-	err = hb_genl_init();
-	if (err)
-		goto err_peer;
-
 	return 0;
 
-err_peer:
-	hb_peer_uninit();
 err_node:
 	hb_node_uninit();
 	return err;
@@ -52,7 +46,6 @@ static void __exit hb_mod_exit(void)
 	int i;
 
 	hb_genl_uninit();
-	hb_peer_uninit();
 	hb_node_uninit();
 	rcu_barrier();
 

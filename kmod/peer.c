@@ -628,34 +628,6 @@ out_unlock:
 }
 
 /**
- * hb_peer_init() - module wide initialisation of the peer code
- *
- * Nothing to allocate: peers are per namespace.  Checks at build time what
- * the address table relies on.
- *
- * Return: 0.
- */
-int hb_peer_init(void)
-{
-	/* The address key is compared as bytes: no padding inside. */
-	BUILD_BUG_ON(offsetof(struct hb_addr, v4) != 2 * sizeof(u16));
-	BUILD_BUG_ON(sizeof(struct hb_addr) !=
-		     2 * sizeof(u16) + sizeof(struct in6_addr));
-	BUILD_BUG_ON(HEARTBEAT_MAX_MULTIPLIER > U8_MAX);
-	BUILD_BUG_ON(__HB_STATE_MAX > U8_MAX);
-	return 0;
-}
-
-/**
- * hb_peer_uninit() - module wide teardown of the peer code
- *
- * Counterpart of hb_peer_init(); every peer was freed by the pernet exit.
- */
-void hb_peer_uninit(void)
-{
-}
-
-/**
  * hb_peer_net_init() - set up the peer tables of a namespace
  * @hn: the instance
  *
@@ -665,6 +637,13 @@ void hb_peer_uninit(void)
 int hb_peer_net_init(struct hb_net *hn)
 {
 	int err;
+
+	/* The address key is compared as bytes: no padding inside. */
+	BUILD_BUG_ON(offsetof(struct hb_addr, v4) != 2 * sizeof(u16));
+	BUILD_BUG_ON(sizeof(struct hb_addr) !=
+		     2 * sizeof(u16) + sizeof(struct in6_addr));
+	BUILD_BUG_ON(HEARTBEAT_MAX_MULTIPLIER > U8_MAX);
+	BUILD_BUG_ON(__HB_STATE_MAX > U8_MAX);
 
 	err = rhashtable_init(&hn->peers_by_id, &hb_peer_id_params);
 	if (err)

@@ -20,7 +20,6 @@ struct hb_frame_info;
  * @id_node: link in hn->peers_by_id
  * @addr_node: link in hn->peers_by_addr
  * @list: link in hn->peers
- * @rcu: for kfree_rcu()
  * @lock: protects every field below it
  * @dead: set at removal; no timer is armed once it is set
  * @addr: UDP endpoint (changed under hn->lock and @lock)
@@ -56,7 +55,6 @@ struct hb_peer {
 	struct rhash_head id_node;
 	struct rhlist_head addr_node;
 	struct list_head list;
-	struct rcu_head rcu;
 
 	spinlock_t lock;	/* protects every field below */
 	bool dead;
@@ -178,9 +176,6 @@ void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info);
 /* Softirq, under rcu_read_lock(): a valid frame arrived from @src. */
 void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		const struct hb_addr *src);
-
-int hb_peer_init(void);
-void hb_peer_uninit(void);
 
 /* Pernet init and exit (node.c): the peer tables of @hn. */
 int hb_peer_net_init(struct hb_net *hn);
