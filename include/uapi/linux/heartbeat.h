@@ -19,6 +19,13 @@
  *            HB_A_NODE_INCARNATION, HB_A_NODE_PEERS, HB_A_NODE_EVENT_SEQ,
  *            HB_A_NODE_DROPS (nest of u64 counters, one per HB_DROP_*),
  *            HB_A_NODE_CONFIGURED (flag, present once NODE_SET succeeded),
+ *            the cluster settings HB_A_NODE_MODE, HB_A_NODE_LEADERS,
+ *            HB_A_NODE_LEARN, HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT, and the cluster
+ *            state HB_A_NODE_EFFECTIVE_MODE, HB_A_NODE_LEADER (the leader
+ *            whose membership view is followed, absent when none),
+ *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
+ *            HB_A_NODE_EPOCH,
  *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
  *            (nest of HB_OBJ_*, u64 counts of live module objects over all
  *            namespaces: used by tests to prove teardown frees everything).
@@ -27,7 +34,14 @@
  *
  * HB_CMD_NODE_SET (CAP_NET_ADMIN)
  *   Request: HB_A_NODE_ID (required the first time), HB_A_NODE_PORT,
- *            HB_A_NODE_CLUSTER.  Any accepted NODE_SET picks a new
+ *            HB_A_NODE_CLUSTER, HB_A_NODE_MODE, HB_A_NODE_LEADERS (a nest
+ *            of 0..HEARTBEAT_MAX_LEADERS HB_LIST_A_ID u32 ids, replacing
+ *            the list; an empty nest clears it), HB_A_NODE_LEARN,
+ *            HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT.  Member mode
+ *            needs at least one leader; a leader id must not be the
+ *            node's own.  Lowering the learn limit below the number of
+ *            learned members is refused.  Any accepted NODE_SET picks a new
  *            incarnation (strictly greater than the previous one; it is the
  *            wall clock in nanoseconds when that is larger), so peers see the
  *            node as restarted.  Changing the port rebinds the sockets; on
@@ -71,6 +85,12 @@
  *   (enum hb_event_reason) and, for a peer that went DOWN,
  *   HB_EVENT_A_DETECT_US (the detection time that elapsed) or, for
  *   RESTARTED, HB_EVENT_A_INCARNATION (the new incarnation).
+ *   STATE_CHANGE also carries HB_EVENT_A_SOURCE; a DOWN decided by a
+ *   peer's monitors (leaderless mode) carries HB_EVENT_A_CONFIRMATIONS and
+ *   HB_EVENT_A_MONITORS (k-of-n).  LEARNED carries HB_EVENT_A_ORIGIN and
+ *   the state the peer starts in; LEADER_LOST the leader's id; MODE (peer
+ *   id 0) HB_EVENT_A_OLD_MODE and HB_EVENT_A_MODE with reason
+ *   HB_REASON_LEADERS_DOWN, HB_REASON_LEADER_UP or HB_REASON_CONFIG.
  *   Every event takes a sequence number whether or not anyone listens
  *   (HB_A_NODE_EVENT_SEQ is the last one taken), and listeners receive the
  *   events of a namespace in sequence order; a gap means notifications
@@ -82,16 +102,66 @@
  * nonzero genlmsghdr.reserved, and nlmsg_flags other than NLM_F_REQUEST,
  * NLM_F_ACK, NLM_F_ECHO and NLM_F_DUMP.
  *
+ * Cluster modes (HB_A_NODE_MODE, enum hb_mode)
+ * -------------------------------------------
+ * Every remote node the instance knows is a peer: configured with
+ * PEER_ADD (HB_ORIGIN_CONFIGURED), learned by a leader from the peer's own
+ * valid frames (HB_ORIGIN_LEARNED), or learned by a member from a leader's
+ * membership list (HB_ORIGIN_LEADER).  The mode decides which peers the
+ * node beats to (HB_ROLE_TX) and which it runs failure detection on
+ * (HB_ROLE_WATCH); a frame from any known peer still counts as a sign of
+ * life.
+ *
+ * HB_MODE_STATIC: beat to and watch every peer (the default).
+ * HB_MODE_LEADER: as static, and learn a peer for every valid frame of the
+ *   cluster from an unknown sender (while HB_A_NODE_LEARN is on and fewer
+ *   than HB_A_NODE_LEARN_LIMIT peers are learned; learned peers use
+ *   HB_A_NODE_INTERVAL_US and HB_A_NODE_MULTIPLIER).  Every beat carries
+ *   a window of the membership (HB_TLV_MEMBERS), so members see the whole
+ *   cluster within ceil(members / HB_TLV_MEMBERS_MAX) intervals.
+ * HB_MODE_MEMBER: beat to and watch the leaders (HB_A_NODE_LEADERS) only,
+ *   learn the other members from the leaders' lists and take their state
+ *   from the lowest-id leader that has been UP for at least its detection
+ *   time (reason HB_REASON_LEADER).  When every leader is DOWN the node
+ *   falls back to leaderless over the members it knows
+ *   (HB_A_NODE_EFFECTIVE_MODE becomes HB_MODE_LEADERLESS, HB_EVENT_MODE
+ *   is sent) and keeps beating to the leaders; it returns to member mode
+ *   once a leader has been UP again for its detection time.
+ * HB_MODE_LEADERLESS: order the node and every peer not DOWN on a ring by
+ *   id.  The node beats to its HB_A_NODE_MONITORS (k) successors on that
+ *   ring, which are its monitors, and to the DOWN peers it skips on the
+ *   way to them (so that a returning node is heard); it watches the peers
+ *   that have it among their k successors, each from the first frame it
+ *   receives after the ring changed.  Every beat carries the node's
+ *   verdicts (HB_TLV_VERDICTS): a monitor whose detection time expires
+ *   suspects the peer, the suspicion and the monitors that confirmed it
+ *   spread with the beats, and a peer is declared DOWN (reason
+ *   HB_REASON_PEERS, or HB_REASON_TIMEOUT on a node that confirmed it
+ *   itself) once every live monitor of it confirmed, or after three
+ *   detection times with at least one.  Verdicts are ordered by a per-peer
+ *   epoch; a valid frame from a peer, or a suspicion of a node that its
+ *   watchers still hear, moves the epoch on and makes it UP again.
+ *
  * Wire format
  * -----------
  * A heartbeat is one UDP datagram, default port HEARTBEAT_DEFAULT_PORT, that
  * holds a struct hb_frame (all fields in network byte order), then
  * (hdr.length - sizeof(struct hb_frame)) bytes of TLV extensions
- * (struct hb_tlv, each padded to 4 bytes; unknown types are skipped), then,
+ * (struct hb_tlv, each padded to 4 bytes; unknown types are skipped; a
+ * known type at most once), then,
  * when HB_FRAME_F_AUTH is set, an authentication trailer (reserved for a
  * later version: frames with it are dropped by this version).  A receiver
  * never trusts hdr.length: it must lie between sizeof(struct hb_frame) and
  * the datagram length.
+ *
+ * HB_TLV_MEMBERS (leaders only): 1..HB_TLV_MEMBERS_MAX struct hb_member;
+ * HB_TLV_VERDICTS (leaderless nodes): 1..HB_TLV_VERDICTS_MAX struct
+ * hb_verdict, each followed by its confirmations.  A TLV whose length does
+ * not match its entries, or an entry with a zero id, an unknown state or
+ * family, or more than HEARTBEAT_MAX_MONITORS confirmations, makes the
+ * whole frame invalid (HB_DROP_BAD_MEMBERS).  HB_FRAME_F_LEAVE tells the
+ * destination that the sender stops beating to it (its ring changed):
+ * the destination stops watching it until the next frame.
  */
 #ifndef _UAPI_LINUX_HEARTBEAT_H
 #define _UAPI_LINUX_HEARTBEAT_H
@@ -111,6 +181,10 @@
 #define HEARTBEAT_MAX_MULTIPLIER	255
 /* Per network namespace upper bound on configured peers. */
 #define HEARTBEAT_MAX_PEERS		65536
+#define HEARTBEAT_MAX_LEADERS		4
+#define HEARTBEAT_DEFAULT_MONITORS	3
+#define HEARTBEAT_MAX_MONITORS		8
+#define HEARTBEAT_DEFAULT_LEARN_LIMIT	1024
 
 enum hb_cmd {
 	HB_CMD_UNSPEC,
@@ -141,10 +215,32 @@ enum hb_attr {
 	HB_A_NODE_OBJECTS,		/* nest: u64 at type hb_obj + 1 */
 	HB_A_PEER,			/* nest of enum hb_peer_attr */
 	HB_A_EVENT,			/* nest of enum hb_event_attr */
+	HB_A_NODE_MODE,			/* u8, enum hb_mode */
+	HB_A_NODE_LEADERS,		/* nest of HB_LIST_A_ID */
+	HB_A_NODE_LEARN,		/* u8, 0 or 1; default 1 */
+	HB_A_NODE_MONITORS,		/* u8, 1..HEARTBEAT_MAX_MONITORS */
+	HB_A_NODE_INTERVAL_US,		/* u32, for learned peers */
+	HB_A_NODE_MULTIPLIER,		/* u8, for learned peers */
+	HB_A_NODE_LEARN_LIMIT,		/* u32, 1..HEARTBEAT_MAX_PEERS */
+	HB_A_NODE_EFFECTIVE_MODE,	/* u8, enum hb_mode, read only */
+	HB_A_NODE_LEADER,		/* u32, read only: leader followed */
+	HB_A_NODE_LEARNED,		/* u32, read only: learned peers */
+	HB_A_NODE_SENDING,		/* u32, read only: peers beaten to */
+	HB_A_NODE_WATCHING,		/* u32, read only: peers watched */
+	HB_A_NODE_EPOCH,		/* u32, read only: own verdict epoch */
 	__HB_A_MAX
 };
 
 #define HB_A_MAX (__HB_A_MAX - 1)
+
+/* Entries of a list nest such as HB_A_NODE_LEADERS. */
+enum hb_list_attr {
+	HB_LIST_A_UNSPEC,
+	HB_LIST_A_ID,			/* u32, nonzero */
+	__HB_LIST_A_MAX
+};
+
+#define HB_LIST_A_MAX (__HB_LIST_A_MAX - 1)
 
 enum hb_peer_attr {
 	HB_PEER_A_UNSPEC,
@@ -169,6 +265,12 @@ enum hb_peer_attr {
 	HB_PEER_A_REMOTE_INCARNATION,	/* u64, last incarnation seen */
 	HB_PEER_A_DETECT_US,		/* u32, detection time in force */
 	HB_PEER_A_TX_ERRORS,		/* u64, frames that could not be sent */
+	HB_PEER_A_ORIGIN,		/* u8, enum hb_origin, read only */
+	HB_PEER_A_ROLES,		/* u32, HB_ROLE_* bits, read only */
+	HB_PEER_A_SOURCE,		/* u8, enum hb_source, read only */
+	HB_PEER_A_CONFIRMATIONS,	/* u8, monitors that confirmed DOWN */
+	HB_PEER_A_MONITORS,		/* u8, its monitors at that time */
+	HB_PEER_A_EPOCH,		/* u32, verdict epoch, read only */
 	__HB_PEER_A_MAX
 };
 
@@ -186,6 +288,12 @@ enum hb_event_attr {
 	HB_EVENT_A_REASON,		/* u8, enum hb_event_reason */
 	HB_EVENT_A_DETECT_US,		/* u32, for DOWN: detection time */
 	HB_EVENT_A_INCARNATION,		/* u64, for RESTARTED: the new one */
+	HB_EVENT_A_SOURCE,		/* u8, enum hb_source */
+	HB_EVENT_A_CONFIRMATIONS,	/* u8, for a DOWN in leaderless mode */
+	HB_EVENT_A_MONITORS,		/* u8, for a DOWN in leaderless mode */
+	HB_EVENT_A_ORIGIN,		/* u8, for LEARNED: enum hb_origin */
+	HB_EVENT_A_OLD_MODE,		/* u8, for MODE: enum hb_mode */
+	HB_EVENT_A_MODE,		/* u8, for MODE: enum hb_mode */
 	__HB_EVENT_A_MAX
 };
 
@@ -202,6 +310,9 @@ enum hb_event_type {
 	HB_EVENT_UNSPEC,
 	HB_EVENT_STATE_CHANGE,
 	HB_EVENT_RESTARTED,	/* incarnation changed; state stays UP */
+	HB_EVENT_LEARNED,	/* a peer was learned (HB_EVENT_A_ORIGIN) */
+	HB_EVENT_LEADER_LOST,	/* a leader went DOWN */
+	HB_EVENT_MODE,		/* the effective mode changed (peer id 0) */
 	__HB_EVENT_MAX
 };
 
@@ -210,6 +321,11 @@ enum hb_event_reason {
 	HB_REASON_FRAME,	/* a valid frame arrived */
 	HB_REASON_TIMEOUT,	/* no valid frame within the detection time */
 	HB_REASON_INCARNATION,	/* the peer announced a new incarnation */
+	HB_REASON_LEADER,	/* the leader's membership list said so */
+	HB_REASON_PEERS,	/* verdict of the peer's monitors */
+	HB_REASON_CONFIG,	/* a configuration change */
+	HB_REASON_LEADERS_DOWN,	/* mode: every leader is DOWN */
+	HB_REASON_LEADER_UP,	/* mode: a leader is UP again */
 	__HB_REASON_MAX
 };
 
@@ -227,8 +343,41 @@ enum hb_drop_reason {
 	HB_DROP_STALE,		/* sequence number not newer than last seen */
 	HB_DROP_NOT_CONFIGURED,	/* the node has no id yet */
 	HB_DROP_SELF,		/* sender id is our own id */
+	HB_DROP_LEARN_LIMIT,	/* unknown sender, learned table full */
+	HB_DROP_BAD_MEMBERS,	/* malformed membership or verdict TLV */
+	HB_DROP_NOT_LEADER,	/* membership list from a non-leader */
 	__HB_DROP_MAX
 };
+
+enum hb_mode {
+	HB_MODE_STATIC,		/* beat to and watch every peer */
+	HB_MODE_LEADER,		/* a central monitor: learns members */
+	HB_MODE_MEMBER,		/* beats to its leaders */
+	HB_MODE_LEADERLESS,	/* beats to k monitors on a ring */
+	__HB_MODE_MAX
+};
+
+/* How the node came to know a peer (HB_PEER_A_ORIGIN). */
+enum hb_origin {
+	HB_ORIGIN_CONFIGURED,	/* PEER_ADD */
+	HB_ORIGIN_LEARNED,	/* its own frames reached this leader */
+	HB_ORIGIN_LEADER,	/* a leader's membership list */
+	__HB_ORIGIN_MAX
+};
+
+/* Where the state of a peer comes from (HB_PEER_A_SOURCE). */
+enum hb_source {
+	HB_SOURCE_NONE,		/* no verdict yet */
+	HB_SOURCE_SELF,		/* this node's own frames and timers */
+	HB_SOURCE_LEADER,	/* the leader's membership list */
+	HB_SOURCE_PEERS,	/* the verdict of the peer's monitors */
+	__HB_SOURCE_MAX
+};
+
+/* HB_PEER_A_ROLES */
+#define HB_ROLE_LEADER		0x01	/* listed in HB_A_NODE_LEADERS */
+#define HB_ROLE_TX		0x02	/* this node beats to it */
+#define HB_ROLE_WATCH		0x04	/* this node runs detection on it */
 
 /* Live module objects, over all namespaces (HB_A_NODE_OBJECTS). */
 enum hb_obj {
@@ -244,7 +393,9 @@ enum hb_obj {
 /* hb_frame.flags */
 #define HB_FRAME_F_AUTH		0x01	/* an authentication trailer follows */
 #define HB_FRAME_F_ECHO		0x02	/* echo_* fields are valid */
-#define HB_FRAME_F_ALL		(HB_FRAME_F_AUTH | HB_FRAME_F_ECHO)
+#define HB_FRAME_F_LEAVE	0x04	/* last beat to this destination */
+#define HB_FRAME_F_ALL		(HB_FRAME_F_AUTH | HB_FRAME_F_ECHO | \
+				 HB_FRAME_F_LEAVE)
 
 /**
  * struct hb_frame - a heartbeat frame as it is on the wire
@@ -294,6 +445,55 @@ struct hb_frame {
 struct hb_tlv {
 	__be16	type;
 	__be16	length;
+} __attribute__((packed));
+
+/* struct hb_tlv.type */
+enum hb_tlv_type {
+	HB_TLV_UNSPEC,
+	HB_TLV_MEMBERS,		/* struct hb_member[] */
+	HB_TLV_VERDICTS,	/* struct hb_verdict + confirmations, ... */
+	__HB_TLV_MAX
+};
+
+#define HB_TLV_MEMBERS_MAX	48
+#define HB_TLV_VERDICTS_MAX	24
+
+/* struct hb_member.family */
+#define HB_MEMBER_INET		4
+#define HB_MEMBER_INET6		6
+
+/**
+ * struct hb_member - one entry of a leader's membership list
+ * @id: node id, nonzero
+ * @state: enum hb_peer_state as the leader sees it
+ * @family: HB_MEMBER_INET or HB_MEMBER_INET6
+ * @port: UDP port
+ * @addr: IPv4 address in the first 4 bytes (the rest zero), or IPv6
+ */
+struct hb_member {
+	__be32	id;
+	__u8	state;
+	__u8	family;
+	__be16	port;
+	__u8	addr[16];
+} __attribute__((packed));
+
+/**
+ * struct hb_verdict - one entry of a leaderless node's verdicts
+ * @id: node id the verdict is about, nonzero (may be the sender itself)
+ * @epoch: verdict epoch of that node; a higher one replaces a lower one,
+ *	   and at an equal epoch DOWN wins and confirmations are merged
+ * @state: HB_STATE_UP or HB_STATE_DOWN
+ * @confirmations: number of __be32 monitor ids that follow (0 for UP,
+ *		   1..HEARTBEAT_MAX_MONITORS for DOWN)
+ * @reserved: zero on send, ignored on receive
+ */
+struct hb_verdict {
+	__be32	id;
+	__be32	epoch;
+	__u8	state;
+	__u8	confirmations;
+	__be16	reserved;
 } __attribute__((packed));
 
 #endif /* _UAPI_LINUX_HEARTBEAT_H */
