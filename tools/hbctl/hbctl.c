@@ -15,6 +15,9 @@ static const struct hbctl_cmd commands[] = {
 	  "show [peer <id>]" },
 	{ "node",	cmd_node,
 	  "node set [id <id>] [port <port>] [cluster <id>]\n"
+	  "         [mode static|leader|member|leaderless]\n"
+	  "         [leader <id>[,<id>...]|none] [learn on|off] [monitors <k>]\n"
+	  "         [interval <duration>] [multiplier <n>] [learn-limit <n>]\n"
 	  "node show" },
 	{ "peer",	cmd_peer,
 	  "peer add <id> [address] <address> [port <port>] [interval <duration>]\n"
@@ -52,6 +55,8 @@ static void usage(FILE *f)
 		print_synopsis(f, c->help);
 	fprintf(f, "\nWithout a command, hbctl runs 'show'.\n"
 		   "Durations take a unit: us, ms or s (default ms), e.g. 100ms, 1.5s.\n"
+		   "node set: at most 4 leaders, 1 to 8 monitors, a learn limit of 1 to 65536;\n"
+		   "its interval and multiplier apply to learned peers and the cluster tick.\n"
 		   "Options:\n"
 		   "  -j, --json     print JSON (monitor: one object per line)\n"
 		   "  -h, --help     print this help\n"

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/heartbeat.h>
+
 #ifndef HBCTL_VERSION
 #define HBCTL_VERSION	"0.1.0"
 #endif
@@ -56,8 +58,54 @@ struct hb_node;
 struct hb_peer;
 
 /* node.c */
+
+/* Longest string node_mode_str() and node_leaders_str() produce, with NUL. */
+#define NODE_STRLEN	96
+
+/**
+ * struct node_cfg - what "node set" was asked to change
+ * (each value is sent only when its has_* flag is set)
+ * @id: node id
+ * @port: UDP port
+ * @cluster: cluster id
+ * @mode: enum hb_mode
+ * @leaders: leader ids, @nr_leaders of them (0: "leader none")
+ * @learn: learn members (leader mode)
+ * @monitors: monitors of a leaderless node
+ * @interval_us: interval of learned peers and of the cluster tick
+ * @mult: multiplier of learned peers
+ * @learn_limit: most peers a leader learns
+ */
+struct node_cfg {
+	bool has_id;
+	uint32_t id;
+	bool has_port;
+	uint16_t port;
+	bool has_cluster;
+	uint32_t cluster;
+	bool has_mode;
+	uint8_t mode;
+	bool has_leaders;
+	uint32_t leaders[HEARTBEAT_MAX_LEADERS];
+	unsigned int nr_leaders;
+	bool has_learn;
+	bool learn;
+	bool has_monitors;
+	uint8_t monitors;
+	bool has_interval;
+	uint32_t interval_us;
+	bool has_mult;
+	uint8_t mult;
+	bool has_learn_limit;
+	uint32_t learn_limit;
+};
+
+int node_set_parse(int argc, char **argv, struct node_cfg *cfg);
+int node_set_request(struct hb_nl *nl, const struct node_cfg *cfg);
 int node_get(struct hb_nl *nl, struct hb_node *node);
 void node_print(const struct hb_node *node);
+char *node_mode_str(const struct hb_node *n, char *buf, size_t len);
+char *node_leaders_str(const struct hb_node *n, char *buf, size_t len);
 
 /* peer.c */
 int peer_get(struct hb_nl *nl, uint32_t id, struct hb_peer *peer);

@@ -35,6 +35,12 @@ static struct nla_policy hb_peer_policy[HB_PEER_A_MAX + 1] = {
 	[HB_PEER_A_REMOTE_INCARNATION]	= HB_NLA_U64,
 	[HB_PEER_A_DETECT_US]		= HB_NLA_U32,
 	[HB_PEER_A_TX_ERRORS]		= HB_NLA_U64,
+	[HB_PEER_A_ORIGIN]		= HB_NLA_U8,
+	[HB_PEER_A_ROLES]		= HB_NLA_U32,
+	[HB_PEER_A_SOURCE]		= HB_NLA_U8,
+	[HB_PEER_A_CONFIRMATIONS]	= HB_NLA_U8,
+	[HB_PEER_A_MONITORS]		= HB_NLA_U8,
+	[HB_PEER_A_EPOCH]		= HB_NLA_U32,
 };
 
 static struct nla_policy hb_event_policy[HB_EVENT_A_MAX + 1] = {
@@ -47,6 +53,16 @@ static struct nla_policy hb_event_policy[HB_EVENT_A_MAX + 1] = {
 	[HB_EVENT_A_REASON]		= HB_NLA_U8,
 	[HB_EVENT_A_DETECT_US]		= HB_NLA_U32,
 	[HB_EVENT_A_INCARNATION]	= HB_NLA_U64,
+	[HB_EVENT_A_SOURCE]		= HB_NLA_U8,
+	[HB_EVENT_A_CONFIRMATIONS]	= HB_NLA_U8,
+	[HB_EVENT_A_MONITORS]		= HB_NLA_U8,
+	[HB_EVENT_A_ORIGIN]		= HB_NLA_U8,
+	[HB_EVENT_A_OLD_MODE]		= HB_NLA_U8,
+	[HB_EVENT_A_MODE]		= HB_NLA_U8,
+};
+
+static struct nla_policy hb_list_policy[HB_LIST_A_MAX + 1] = {
+	[HB_LIST_A_ID]			= HB_NLA_U32,
 };
 
 static const char *const state_names[__HB_STATE_MAX] = {
@@ -58,6 +74,9 @@ static const char *const state_names[__HB_STATE_MAX] = {
 static const char *const event_names[__HB_EVENT_MAX] = {
 	[HB_EVENT_STATE_CHANGE]	= "state",
 	[HB_EVENT_RESTARTED]	= "restarted",
+	[HB_EVENT_LEARNED]	= "learned",
+	[HB_EVENT_LEADER_LOST]	= "leader_lost",
+	[HB_EVENT_MODE]		= "mode",
 };
 
 static const char *const reason_names[__HB_REASON_MAX] = {
@@ -65,6 +84,11 @@ static const char *const reason_names[__HB_REASON_MAX] = {
 	[HB_REASON_FRAME]	= "frame",
 	[HB_REASON_TIMEOUT]	= "timeout",
 	[HB_REASON_INCARNATION]	= "incarnation",
+	[HB_REASON_LEADER]	= "leader",
+	[HB_REASON_PEERS]	= "peers",
+	[HB_REASON_CONFIG]	= "config",
+	[HB_REASON_LEADERS_DOWN] = "leaders_down",
+	[HB_REASON_LEADER_UP]	= "leader_up",
 };
 
 static const char *const drop_names[__HB_DROP_MAX] = {
@@ -80,12 +104,46 @@ static const char *const drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_STALE]		= "stale",
 	[HB_DROP_NOT_CONFIGURED] = "not_configured",
 	[HB_DROP_SELF]		= "self",
+	[HB_DROP_LEARN_LIMIT]	= "learn_limit",
+	[HB_DROP_BAD_MEMBERS]	= "bad_members",
+	[HB_DROP_NOT_LEADER]	= "not_leader",
 };
 
 static const char *const obj_names[__HB_OBJ_MAX] = {
 	[HB_OBJ_NETS]		= "nets",
 	[HB_OBJ_PEERS]		= "peers",
 	[HB_OBJ_SOCKETS]	= "sockets",
+};
+
+static const char *const mode_names[__HB_MODE_MAX] = {
+	[HB_MODE_STATIC]	= "static",
+	[HB_MODE_LEADER]	= "leader",
+	[HB_MODE_MEMBER]	= "member",
+	[HB_MODE_LEADERLESS]	= "leaderless",
+};
+
+static const char *const origin_names[__HB_ORIGIN_MAX] = {
+	[HB_ORIGIN_CONFIGURED]	= "configured",
+	[HB_ORIGIN_LEARNED]	= "learned",
+	[HB_ORIGIN_LEADER]	= "leader",
+};
+
+static const char *const source_names[__HB_SOURCE_MAX] = {
+	[HB_SOURCE_NONE]	= "none",
+	[HB_SOURCE_SELF]	= "self",
+	[HB_SOURCE_LEADER]	= "leader",
+	[HB_SOURCE_PEERS]	= "peers",
+};
+
+/* HB_ROLE_* bits, lowest first: JSON name and /proc letter. */
+static const struct {
+	uint32_t bit;
+	const char *name;
+	char letter;
+} roles[] = {
+	{ HB_ROLE_LEADER,	"leader",	'L' },
+	{ HB_ROLE_TX,		"tx",		'T' },
+	{ HB_ROLE_WATCH,	"watch",	'W' },
 };
 
 static const char *name_of(const char *const *names, size_t n,
@@ -109,7 +167,8 @@ const char *hb_state_name(unsigned int state)
  * hb_event_name() - name of an enum hb_event_type value
  * @type: the value
  *
- * Return: "state", "restarted", or "invalid".
+ * Return: "state", "restarted", "learned", "leader_lost", "mode", or
+ * "invalid".
  */
 const char *hb_event_name(unsigned int type)
 {
@@ -120,7 +179,8 @@ const char *hb_event_name(unsigned int type)
  * hb_reason_name() - name of an enum hb_event_reason value
  * @reason: the value
  *
- * Return: "none", "frame", "timeout", "incarnation", or "invalid".
+ * Return: "none", "frame", "timeout", "incarnation", "leader", "peers",
+ * "config", "leaders_down", "leader_up", or "invalid".
  */
 const char *hb_reason_name(unsigned int reason)
 {
@@ -147,6 +207,104 @@ const char *hb_drop_name(unsigned int drop)
 const char *hb_obj_name(unsigned int obj)
 {
 	return name_of(obj_names, ARRAY_SIZE(obj_names), obj);
+}
+
+/**
+ * hb_mode_name() - name of an enum hb_mode value
+ * @mode: the value
+ *
+ * Return: "static", "leader", "member", "leaderless", or "invalid".
+ */
+const char *hb_mode_name(unsigned int mode)
+{
+	return name_of(mode_names, ARRAY_SIZE(mode_names), mode);
+}
+
+/**
+ * hb_origin_name() - name of an enum hb_origin value
+ * @origin: the value
+ *
+ * Return: "configured", "learned", "leader", or "invalid".
+ */
+const char *hb_origin_name(unsigned int origin)
+{
+	return name_of(origin_names, ARRAY_SIZE(origin_names), origin);
+}
+
+/**
+ * hb_source_name() - name of an enum hb_source value
+ * @source: the value
+ *
+ * Return: "none", "self", "leader", "peers", or "invalid".
+ */
+const char *hb_source_name(unsigned int source)
+{
+	return name_of(source_names, ARRAY_SIZE(source_names), source);
+}
+
+/**
+ * hb_role_name() - name of one HB_ROLE_* bit
+ * @bit: the bit
+ *
+ * Return: "leader", "tx", "watch", or NULL for a bit this version does
+ * not know.
+ */
+const char *hb_role_name(unsigned int bit)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(roles); i++)
+		if (roles[i].bit == bit)
+			return roles[i].name;
+	return NULL;
+}
+
+/**
+ * hb_roles_letters() - HB_ROLE_* bits as in /proc/net/heartbeat
+ * @roles_mask: the bits
+ * @buf: where to print them
+ * @len: size of @buf, 4 or more
+ *
+ * Unknown bits are left out.
+ *
+ * Return: @buf, holding "L", "T" and "W" in that order for the bits that
+ * are set, or "-" when none is.
+ */
+char *hb_roles_letters(uint32_t roles_mask, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(roles) && n + 1 < len; i++)
+		if (roles_mask & roles[i].bit)
+			buf[n++] = roles[i].letter;
+	if (!n && len > 1)
+		buf[n++] = '-';
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
+/**
+ * hb_mode_parse() - parse the name of a cluster mode
+ * @s: "static", "leader", "member" or "leaderless"
+ * @mode: where to store the enum hb_mode value
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or -EINVAL.
+ */
+int hb_mode_parse(const char *s, uint8_t *mode, const char **why)
+{
+	unsigned int i;
+
+	for (i = 0; s && i < ARRAY_SIZE(mode_names); i++) {
+		if (mode_names[i] && !strcmp(s, mode_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	if (why)
+		*why = "must be static, leader, member or leaderless";
+	return -EINVAL;
 }
 
 /* Room for every enum hb_drop_reason and enum hb_obj counter. */
@@ -196,6 +354,54 @@ static uint64_t get_u64(struct nlattr *attr)
 	return attr ? nla_get_u64(attr) : 0;
 }
 
+/*
+ * Collect the HB_LIST_A_ID entries of @nest, at most @max of them (entries
+ * beyond are ignored, other attribute types skipped).
+ */
+static int decode_id_list(struct nlattr *nest, uint32_t *ids,
+			  unsigned int max, unsigned int *n)
+{
+	struct nlattr *attr;
+	int rem;
+
+	*n = 0;
+	if (nla_validate(nla_data(nest), nla_len(nest), HB_LIST_A_MAX,
+			 hb_list_policy) < 0)
+		return -EBADMSG;
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != HB_LIST_A_ID || *n == max)
+			continue;
+		ids[(*n)++] = nla_get_u32(attr);
+	}
+	return 0;
+}
+
+/* The cluster mode part of a HB_CMD_NODE_GET reply. */
+static int decode_modes(struct nlattr **tb, struct hb_node *node)
+{
+	node->has_modes = !!tb[HB_A_NODE_MODE];
+	node->mode = get_u8(tb[HB_A_NODE_MODE]);
+	node->effective_mode = tb[HB_A_NODE_EFFECTIVE_MODE] ?
+			       nla_get_u8(tb[HB_A_NODE_EFFECTIVE_MODE]) :
+			       node->mode;
+	node->has_leader = !!tb[HB_A_NODE_LEADER];
+	node->leader = get_u32(tb[HB_A_NODE_LEADER]);
+	node->learn = !!get_u8(tb[HB_A_NODE_LEARN]);
+	node->monitors = get_u8(tb[HB_A_NODE_MONITORS]);
+	node->interval_us = get_u32(tb[HB_A_NODE_INTERVAL_US]);
+	node->multiplier = get_u8(tb[HB_A_NODE_MULTIPLIER]);
+	node->learn_limit = get_u32(tb[HB_A_NODE_LEARN_LIMIT]);
+	node->learned = get_u32(tb[HB_A_NODE_LEARNED]);
+	node->sending = get_u32(tb[HB_A_NODE_SENDING]);
+	node->watching = get_u32(tb[HB_A_NODE_WATCHING]);
+	node->epoch = get_u32(tb[HB_A_NODE_EPOCH]);
+	if (tb[HB_A_NODE_LEADERS])
+		return decode_id_list(tb[HB_A_NODE_LEADERS], node->leaders,
+				      HEARTBEAT_MAX_LEADERS,
+				      &node->nr_leaders);
+	return 0;
+}
+
 /**
  * hb_node_decode() - decode a HB_CMD_NODE_GET reply
  * @tb: its top-level attributes, as hb_nl_parse() indexed them
@@ -228,7 +434,7 @@ int hb_node_decode(struct nlattr **tb, struct hb_node *node)
 			return err;
 		node->has_objects = true;
 	}
-	return 0;
+	return decode_modes(tb, node);
 }
 
 static void decode_addr(struct nlattr **tb, struct hb_ip *ip)
@@ -277,6 +483,13 @@ int hb_peer_decode(struct nlattr *nest, struct hb_peer *peer)
 	peer->remote_incarnation = get_u64(tb[HB_PEER_A_REMOTE_INCARNATION]);
 	peer->detect_us = get_u32(tb[HB_PEER_A_DETECT_US]);
 	peer->tx_errors = get_u64(tb[HB_PEER_A_TX_ERRORS]);
+	peer->origin = get_u8(tb[HB_PEER_A_ORIGIN]);
+	peer->roles = get_u32(tb[HB_PEER_A_ROLES]);
+	peer->source = get_u8(tb[HB_PEER_A_SOURCE]);
+	peer->has_confirmations = !!tb[HB_PEER_A_CONFIRMATIONS];
+	peer->confirmations = get_u8(tb[HB_PEER_A_CONFIRMATIONS]);
+	peer->monitors = get_u8(tb[HB_PEER_A_MONITORS]);
+	peer->epoch = get_u32(tb[HB_PEER_A_EPOCH]);
 	return 0;
 }
 
@@ -307,7 +520,44 @@ int hb_event_decode(struct nlattr *nest, struct hb_event *ev)
 	ev->detect_us = get_u32(tb[HB_EVENT_A_DETECT_US]);
 	ev->has_incarnation = !!tb[HB_EVENT_A_INCARNATION];
 	ev->incarnation = get_u64(tb[HB_EVENT_A_INCARNATION]);
+	ev->has_source = !!tb[HB_EVENT_A_SOURCE];
+	ev->source = get_u8(tb[HB_EVENT_A_SOURCE]);
+	ev->has_confirmations = !!tb[HB_EVENT_A_CONFIRMATIONS];
+	ev->confirmations = get_u8(tb[HB_EVENT_A_CONFIRMATIONS]);
+	ev->has_monitors = !!tb[HB_EVENT_A_MONITORS];
+	ev->monitors = get_u8(tb[HB_EVENT_A_MONITORS]);
+	ev->has_origin = !!tb[HB_EVENT_A_ORIGIN];
+	ev->origin = get_u8(tb[HB_EVENT_A_ORIGIN]);
+	ev->has_mode = tb[HB_EVENT_A_OLD_MODE] && tb[HB_EVENT_A_MODE];
+	ev->old_mode = get_u8(tb[HB_EVENT_A_OLD_MODE]);
+	ev->mode = get_u8(tb[HB_EVENT_A_MODE]);
 	return 0;
+}
+
+/* The cluster mode members of a node object. */
+static void node_modes_json(struct json *j, const struct hb_node *n)
+{
+	unsigned int i;
+
+	json_string(j, "mode", hb_mode_name(n->mode));
+	json_string(j, "effective_mode", hb_mode_name(n->effective_mode));
+	json_array_begin(j, "leaders");
+	for (i = 0; i < n->nr_leaders; i++)
+		json_u64(j, NULL, n->leaders[i]);
+	json_array_end(j);
+	if (n->has_leader)
+		json_u64(j, "leader", n->leader);
+	else
+		json_null(j, "leader");
+	json_bool(j, "learn", n->learn);
+	json_u64(j, "monitors", n->monitors);
+	json_u64(j, "interval_us", n->interval_us);
+	json_u64(j, "multiplier", n->multiplier);
+	json_u64(j, "learn_limit", n->learn_limit);
+	json_u64(j, "learned", n->learned);
+	json_u64(j, "sending", n->sending);
+	json_u64(j, "watching", n->watching);
+	json_u64(j, "epoch", n->epoch);
 }
 
 /**
@@ -328,6 +578,7 @@ void hb_node_json(struct json *j, const char *key, const struct hb_node *n)
 	json_bool(j, "configured", n->configured);
 	json_u64(j, "peers", n->peers);
 	json_u64(j, "event_seq", n->event_seq);
+	node_modes_json(j, n);
 	json_object_begin(j, "drops");
 	for (i = 0; i < __HB_DROP_MAX; i++)
 		json_u64(j, hb_drop_name(i), n->drops[i]);
@@ -350,6 +601,7 @@ void hb_node_json(struct json *j, const char *key, const struct hb_node *n)
 void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p)
 {
 	char addr[IP_STRLEN];
+	unsigned int i;
 
 	json_object_begin(j, key);
 	json_u64(j, "id", p->id);
@@ -377,6 +629,16 @@ void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p)
 	json_u64(j, "remote_incarnation", p->remote_incarnation);
 	json_u64(j, "detect_us", p->detect_us);
 	json_u64(j, "tx_errors", p->tx_errors);
+	json_string(j, "origin", hb_origin_name(p->origin));
+	json_array_begin(j, "roles");
+	for (i = 0; i < 32; i++)
+		if ((p->roles & (1U << i)) && hb_role_name(1U << i))
+			json_string(j, NULL, hb_role_name(1U << i));
+	json_array_end(j);
+	json_string(j, "source", hb_source_name(p->source));
+	json_u64(j, "confirmations", p->confirmations);
+	json_u64(j, "monitors", p->monitors);
+	json_u64(j, "epoch", p->epoch);
 	json_object_end(j);
 }
 
@@ -400,21 +662,64 @@ void hb_event_json(struct json *j, const char *key, const struct hb_event *e)
 		json_u64(j, "detect_us", e->detect_us);
 	if (e->has_incarnation)
 		json_u64(j, "incarnation", e->incarnation);
+	if (e->has_source)
+		json_string(j, "source", hb_source_name(e->source));
+	if (e->has_confirmations)
+		json_u64(j, "confirmations", e->confirmations);
+	if (e->has_monitors)
+		json_u64(j, "monitors", e->monitors);
+	if (e->has_origin)
+		json_string(j, "origin", hb_origin_name(e->origin));
+	if (e->has_mode) {
+		json_string(j, "old_mode", hb_mode_name(e->old_mode));
+		json_string(j, "mode", hb_mode_name(e->mode));
+	}
 	json_object_end(j);
 }
 
-/* The parenthesised explanation of a state change, or "". */
+/*
+ * The parenthesised explanation of a state change, or "": the reason, the
+ * detection time of a timeout, and the k-of-n verdict of a peer's monitors
+ * ("(confirmed by 2/3 monitors)").
+ */
 static void state_reason(const struct hb_event *e, char *buf, size_t len)
 {
-	char dur[DURATION_STRLEN];
+	char dur[DURATION_STRLEN], what[48], votes[48] = "";
 
-	if (e->reason == HB_REASON_NONE)
-		buf[0] = '\0';
-	else if (e->reason == HB_REASON_TIMEOUT && e->has_detect)
-		snprintf(buf, len, " (timeout after %s)",
+	if (e->has_confirmations && e->has_monitors)
+		snprintf(votes, sizeof(votes), "confirmed by %u/%u monitors",
+			 e->confirmations, e->monitors);
+	else if (e->has_confirmations)
+		snprintf(votes, sizeof(votes), "confirmed by %u monitors",
+			 e->confirmations);
+	if (e->reason == HB_REASON_TIMEOUT && e->has_detect)
+		snprintf(what, sizeof(what), "timeout after %s",
 			 format_duration_us(e->detect_us, dur, sizeof(dur)));
+	else if (e->reason != HB_REASON_NONE)
+		snprintf(what, sizeof(what), "%s", hb_reason_name(e->reason));
 	else
-		snprintf(buf, len, " (%s)", hb_reason_name(e->reason));
+		what[0] = '\0';
+
+	if (e->reason == HB_REASON_PEERS && votes[0])
+		snprintf(buf, len, " (%s)", votes);
+	else if (what[0] && votes[0])
+		snprintf(buf, len, " (%s, %s)", what, votes);
+	else if (what[0] || votes[0])
+		snprintf(buf, len, " (%s)", what[0] ? what : votes);
+	else
+		buf[0] = '\0';
+}
+
+/* How a learned peer became known, for humans. */
+static const char *learned_how(const struct hb_event *e)
+{
+	if (!e->has_origin)
+		return "";
+	if (e->origin == HB_ORIGIN_LEARNED)
+		return " from its frames";
+	if (e->origin == HB_ORIGIN_LEADER)
+		return " from a leader";
+	return " (invalid origin)";
 }
 
 /**
@@ -424,13 +729,17 @@ static void state_reason(const struct hb_event *e, char *buf, size_t len)
  * @len: size of @buf
  *
  * Examples: "[seq 12] peer 3: up -> down (timeout after 300ms)",
- * "[seq 13] peer 3: restarted (incarnation 1764000000000000000)".
+ * "[seq 13] peer 3: restarted (incarnation 1764000000000000000)",
+ * "[seq 14] peer 7: up -> down (confirmed by 3/3 monitors)",
+ * "[seq 15] peer 9: learned from its frames, state up",
+ * "[seq 16] peer 2: leader lost (timeout after 300ms)",
+ * "[seq 17] node: mode member -> leaderless (leaders_down)".
  *
  * Return: @buf.
  */
 char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
 {
-	char why[64];
+	char why[128];
 
 	if (e->type == HB_EVENT_STATE_CHANGE) {
 		state_reason(e, why, sizeof(why));
@@ -442,6 +751,18 @@ char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
 		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32
 			 ": restarted (incarnation %" PRIu64 ")",
 			 e->seq, e->peer, e->incarnation);
+	} else if (e->type == HB_EVENT_LEARNED) {
+		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32
+			 ": learned%s, state %s", e->seq, e->peer,
+			 learned_how(e), hb_state_name(e->state));
+	} else if (e->type == HB_EVENT_LEADER_LOST) {
+		state_reason(e, why, sizeof(why));
+		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32
+			 ": leader lost%s", e->seq, e->peer, why);
+	} else if (e->type == HB_EVENT_MODE && e->has_mode) {
+		snprintf(buf, len, "[seq %" PRIu64 "] node: mode %s -> %s (%s)",
+			 e->seq, hb_mode_name(e->old_mode),
+			 hb_mode_name(e->mode), hb_reason_name(e->reason));
 	} else {
 		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32 ": %s",
 			 e->seq, e->peer, hb_event_name(e->type));

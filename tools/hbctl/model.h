@@ -35,6 +35,23 @@
  * @drops: datagrams dropped, by enum hb_drop_reason
  * @has_objects: @objects was reported (initial namespace only)
  * @objects: live module objects, by enum hb_obj
+ * @has_modes: the module reports cluster modes (HB_A_NODE_MODE was present;
+ *	       a module without them leaves every field below 0)
+ * @mode: configured enum hb_mode
+ * @effective_mode: enum hb_mode in force (@mode when not reported)
+ * @leaders: HB_A_NODE_LEADERS, in the order reported
+ * @nr_leaders: number of @leaders
+ * @has_leader: a leader is followed
+ * @leader: the leader whose membership view is followed
+ * @learn: a leader learns members
+ * @monitors: monitors (k) of a leaderless node
+ * @interval_us: interval of learned peers and of the cluster tick
+ * @multiplier: multiplier of learned peers
+ * @learn_limit: most peers a leader learns
+ * @learned: peers learned
+ * @sending: peers the node beats to
+ * @watching: peers the node runs failure detection on
+ * @epoch: the node's own verdict epoch
  */
 struct hb_node {
 	uint32_t id;
@@ -47,6 +64,22 @@ struct hb_node {
 	uint64_t drops[__HB_DROP_MAX];
 	bool has_objects;
 	uint64_t objects[__HB_OBJ_MAX];
+	bool has_modes;
+	uint8_t mode;
+	uint8_t effective_mode;
+	uint32_t leaders[HEARTBEAT_MAX_LEADERS];
+	unsigned int nr_leaders;
+	bool has_leader;
+	uint32_t leader;
+	bool learn;
+	uint8_t monitors;
+	uint32_t interval_us;
+	uint8_t multiplier;
+	uint32_t learn_limit;
+	uint32_t learned;
+	uint32_t sending;
+	uint32_t watching;
+	uint32_t epoch;
 };
 
 /**
@@ -54,6 +87,10 @@ struct hb_node {
  * (fields as the HB_PEER_A_* attributes of the same names)
  * @has_last_seen: a frame was received, @last_seen_ms is valid
  * @rtt_us: smoothed round trip time, 0 while there is no sample
+ * @origin: enum hb_origin (HB_ORIGIN_CONFIGURED when not reported)
+ * @roles: HB_ROLE_* bits
+ * @source: enum hb_source of its state
+ * @has_confirmations: @confirmations and @monitors were reported
  */
 struct hb_peer {
 	uint32_t id;
@@ -76,6 +113,13 @@ struct hb_peer {
 	uint64_t remote_incarnation;
 	uint32_t detect_us;
 	uint64_t tx_errors;
+	uint8_t origin;
+	uint32_t roles;
+	uint8_t source;
+	bool has_confirmations;
+	uint8_t confirmations;
+	uint8_t monitors;
+	uint32_t epoch;
 };
 
 /**
@@ -83,6 +127,11 @@ struct hb_peer {
  * (fields as the HB_EVENT_A_* attributes of the same names)
  * @has_detect: @detect_us was present
  * @has_incarnation: @incarnation was present
+ * @has_source: @source was present (STATE_CHANGE)
+ * @has_confirmations: @confirmations was present (DOWN decided by monitors)
+ * @has_monitors: @monitors was present (DOWN decided by monitors)
+ * @has_origin: @origin was present (LEARNED)
+ * @has_mode: @old_mode and @mode were present (MODE)
  */
 struct hb_event {
 	uint64_t seq;
@@ -96,6 +145,17 @@ struct hb_event {
 	uint32_t detect_us;
 	bool has_incarnation;
 	uint64_t incarnation;
+	bool has_source;
+	uint8_t source;
+	bool has_confirmations;
+	uint8_t confirmations;
+	bool has_monitors;
+	uint8_t monitors;
+	bool has_origin;
+	uint8_t origin;
+	bool has_mode;
+	uint8_t old_mode;
+	uint8_t mode;
 };
 
 int hb_node_decode(struct nlattr **tb, struct hb_node *node);
@@ -107,6 +167,12 @@ const char *hb_event_name(unsigned int type);
 const char *hb_reason_name(unsigned int reason);
 const char *hb_drop_name(unsigned int drop);
 const char *hb_obj_name(unsigned int obj);
+const char *hb_mode_name(unsigned int mode);
+const char *hb_origin_name(unsigned int origin);
+const char *hb_source_name(unsigned int source);
+const char *hb_role_name(unsigned int bit);
+char *hb_roles_letters(uint32_t roles, char *buf, size_t len);
+int hb_mode_parse(const char *s, uint8_t *mode, const char **why);
 
 void hb_node_json(struct json *j, const char *key, const struct hb_node *n);
 void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p);

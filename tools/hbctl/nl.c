@@ -33,6 +33,19 @@ static struct nla_policy hb_attr_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_OBJECTS]	= { .type = NLA_NESTED },
 	[HB_A_PEER]		= { .type = NLA_NESTED },
 	[HB_A_EVENT]		= { .type = NLA_NESTED },
+	[HB_A_NODE_MODE]	= HB_NLA_U8,
+	[HB_A_NODE_LEADERS]	= { .type = NLA_NESTED },
+	[HB_A_NODE_LEARN]	= HB_NLA_U8,
+	[HB_A_NODE_MONITORS]	= HB_NLA_U8,
+	[HB_A_NODE_INTERVAL_US]	= HB_NLA_U32,
+	[HB_A_NODE_MULTIPLIER]	= HB_NLA_U8,
+	[HB_A_NODE_LEARN_LIMIT]	= HB_NLA_U32,
+	[HB_A_NODE_EFFECTIVE_MODE] = HB_NLA_U8,
+	[HB_A_NODE_LEADER]	= HB_NLA_U32,
+	[HB_A_NODE_LEARNED]	= HB_NLA_U32,
+	[HB_A_NODE_SENDING]	= HB_NLA_U32,
+	[HB_A_NODE_WATCHING]	= HB_NLA_U32,
+	[HB_A_NODE_EPOCH]	= HB_NLA_U32,
 };
 
 /**
@@ -202,7 +215,8 @@ static const char *const hb_peer_attr_names[HB_PEER_A_MAX + 1] = {
 
 /*
  * Without a message, say which attribute the kernel found missing.  The
- * only nest a request carries is HB_A_PEER.
+ * only nest of a request with required attributes is HB_A_PEER (the other
+ * one, HB_A_NODE_LEADERS, is a list).
  */
 static void note_missing(struct hb_nl *nl, struct nlattr **tb)
 {

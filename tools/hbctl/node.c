@@ -12,27 +12,9 @@
 #include "nl.h"
 #include "parse.h"
 
-/**
- * struct node_cfg - what "node set" was asked to change
- * @has_id: @id was given
- * @id: node id
- * @has_port: @port was given
- * @port: UDP port
- * @has_cluster: @cluster was given
- * @cluster: cluster id
- */
-struct node_cfg {
-	bool has_id;
-	uint32_t id;
-	bool has_port;
-	uint16_t port;
-	bool has_cluster;
-	uint32_t cluster;
-};
-
-/* Parse one "<keyword> <value>" pair of "node set". */
-static int node_set_opt(struct node_cfg *cfg, const char *key,
-			const char *val)
+/* Parse one "<keyword> <value>" pair of "node set" that sets the node. */
+static int node_base_opt(struct node_cfg *cfg, const char *key,
+			 const char *val)
 {
 	const char *why;
 	int ret;
@@ -49,10 +31,102 @@ static int node_set_opt(struct node_cfg *cfg, const char *key,
 		ret = hbctl_option("node set", key, val, &cfg->has_cluster);
 		if (!ret && parse_u32(val, &cfg->cluster, &why))
 			ret = hbctl_bad_value("cluster id", val, why);
+	} else if (!strcmp(key, "mode")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_mode);
+		if (!ret && hb_mode_parse(val, &cfg->mode, &why))
+			ret = hbctl_bad_value("mode", val, why);
+	} else if (!strcmp(key, "leader")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_leaders);
+		if (!ret && parse_leaders(val, cfg->leaders, &cfg->nr_leaders,
+					  &why))
+			ret = hbctl_bad_value("leader", val, why);
+	} else {
+		ret = -ENOENT;
+	}
+	return ret;
+}
+
+/* Parse one "<keyword> <value>" pair of "node set" for learned peers. */
+static int node_learn_opt(struct node_cfg *cfg, const char *key,
+			  const char *val)
+{
+	const char *why;
+	int ret;
+
+	if (!strcmp(key, "learn")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_learn);
+		if (!ret && parse_on_off(val, &cfg->learn, &why))
+			ret = hbctl_bad_value("learn", val, why);
+	} else if (!strcmp(key, "monitors")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_monitors);
+		if (!ret && parse_monitors(val, &cfg->monitors, &why))
+			ret = hbctl_bad_value("monitors", val, why);
+	} else if (!strcmp(key, "interval")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_interval);
+		if (!ret && parse_interval_us(val, &cfg->interval_us, &why))
+			ret = hbctl_bad_value("interval", val, why);
+	} else if (!strcmp(key, "multiplier")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_mult);
+		if (!ret && parse_multiplier(val, &cfg->mult, &why))
+			ret = hbctl_bad_value("multiplier", val, why);
+	} else if (!strcmp(key, "learn-limit")) {
+		ret = hbctl_option("node set", key, val,
+				   &cfg->has_learn_limit);
+		if (!ret && parse_learn_limit(val, &cfg->learn_limit, &why))
+			ret = hbctl_bad_value("learn limit", val, why);
 	} else {
 		ret = hbctl_usage("node set: unknown option '%s'", key);
 	}
 	return ret;
+}
+
+/**
+ * node_set_parse() - read the arguments of "node set"
+ * @argc: number of arguments after "set"
+ * @argv: the arguments, "<keyword> <value>" pairs in any order
+ * @cfg: where to store what they ask for
+ *
+ * Return: HBCTL_OK, or HBCTL_USAGE (reported) for no arguments, an unknown
+ * keyword, a keyword given twice or without a value, or a bad value.
+ */
+int node_set_parse(int argc, char **argv, struct node_cfg *cfg)
+{
+	const char *val;
+	int i, ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!argc)
+		return hbctl_usage("node set: nothing to set (id, port, cluster, mode, leader, ...)");
+	for (i = 0; i < argc; i += 2) {
+		val = i + 1 < argc ? argv[i + 1] : NULL;
+		ret = node_base_opt(cfg, argv[i], val);
+		if (ret == -ENOENT)
+			ret = node_learn_opt(cfg, argv[i], val);
+		if (ret)
+			return ret;
+	}
+	return HBCTL_OK;
+}
+
+/*
+ * HB_A_NODE_LEADERS: a nest of HB_LIST_A_ID.  An empty list is sent as an
+ * empty nest, which libnl's nla_nest_end() would drop.
+ */
+static int put_leaders(struct nl_msg *msg, const struct node_cfg *cfg)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (!cfg->nr_leaders)
+		return nla_put(msg, HB_A_NODE_LEADERS | NLA_F_NESTED, 0, NULL);
+	nest = nla_nest_start(msg, HB_A_NODE_LEADERS | NLA_F_NESTED);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < cfg->nr_leaders; i++)
+		if (nla_put_u32(msg, HB_LIST_A_ID, cfg->leaders[i]))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
 }
 
 static int node_set_put(struct nl_msg *msg, const struct node_cfg *cfg)
@@ -64,35 +138,61 @@ static int node_set_put(struct nl_msg *msg, const struct node_cfg *cfg)
 	if (cfg->has_cluster &&
 	    nla_put_u32(msg, HB_A_NODE_CLUSTER, cfg->cluster))
 		return -EMSGSIZE;
+	if (cfg->has_mode && nla_put_u8(msg, HB_A_NODE_MODE, cfg->mode))
+		return -EMSGSIZE;
+	if (cfg->has_leaders && put_leaders(msg, cfg))
+		return -EMSGSIZE;
+	if (cfg->has_learn && nla_put_u8(msg, HB_A_NODE_LEARN, cfg->learn))
+		return -EMSGSIZE;
+	if (cfg->has_monitors &&
+	    nla_put_u8(msg, HB_A_NODE_MONITORS, cfg->monitors))
+		return -EMSGSIZE;
+	if (cfg->has_interval &&
+	    nla_put_u32(msg, HB_A_NODE_INTERVAL_US, cfg->interval_us))
+		return -EMSGSIZE;
+	if (cfg->has_mult && nla_put_u8(msg, HB_A_NODE_MULTIPLIER, cfg->mult))
+		return -EMSGSIZE;
+	if (cfg->has_learn_limit &&
+	    nla_put_u32(msg, HB_A_NODE_LEARN_LIMIT, cfg->learn_limit))
+		return -EMSGSIZE;
 	return 0;
+}
+
+/**
+ * node_set_request() - send HB_CMD_NODE_SET for @cfg and wait for the ack
+ * @nl: an open socket
+ * @cfg: what to set
+ *
+ * Return: 0 or a negative errno (not printed; the kernel's message is in
+ * nl->ext_msg).
+ */
+int node_set_request(struct hb_nl *nl, const struct node_cfg *cfg)
+{
+	struct nl_msg *msg;
+
+	msg = hb_nl_msg(nl, HB_CMD_NODE_SET, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (node_set_put(msg, cfg)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return hb_nl_request(nl, msg, NULL, NULL);
 }
 
 static int node_set(int argc, char **argv, const struct hbctl_opts *opts)
 {
-	struct node_cfg cfg = { .has_id = false };
-	struct nl_msg *msg;
+	struct node_cfg cfg;
 	struct hb_nl nl;
-	int i, ret;
+	int ret;
 
 	(void)opts;
-	if (!argc)
-		return hbctl_usage("node set: nothing to set (id, port, cluster)");
-	for (i = 0; i < argc; i += 2) {
-		ret = node_set_opt(&cfg, argv[i],
-				   i + 1 < argc ? argv[i + 1] : NULL);
-		if (ret)
-			return ret;
-	}
+	ret = node_set_parse(argc, argv, &cfg);
+	if (ret)
+		return ret;
 	if (hb_nl_open(&nl))
 		return HBCTL_FAIL;
-	ret = -ENOMEM;
-	msg = hb_nl_msg(&nl, HB_CMD_NODE_SET, 0);
-	if (msg && node_set_put(msg, &cfg)) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	if (msg)
-		ret = hb_nl_request(&nl, msg, NULL, NULL);
+	ret = node_set_request(&nl, &cfg);
 	if (ret)
 		hb_nl_perror(&nl, ret);
 	hb_nl_close(&nl);
@@ -141,6 +241,77 @@ static void print_counters(const char *label, const uint64_t *vals, int n,
 }
 
 /**
+ * node_mode_str() - the mode of a node for humans
+ * @n: the node
+ * @buf: where to print it
+ * @len: size of @buf, NODE_STRLEN is enough
+ *
+ * Return: @buf: the configured mode, and the one in force when it differs
+ * ("member (fallback: leaderless)").
+ */
+char *node_mode_str(const struct hb_node *n, char *buf, size_t len)
+{
+	const char *mode = hb_mode_name(n->mode);
+
+	if (n->effective_mode == n->mode)
+		snprintf(buf, len, "%s", mode);
+	else if (n->mode == HB_MODE_MEMBER)
+		snprintf(buf, len, "%s (fallback: %s)", mode,
+			 hb_mode_name(n->effective_mode));
+	else
+		snprintf(buf, len, "%s (in force: %s)", mode,
+			 hb_mode_name(n->effective_mode));
+	return buf;
+}
+
+/**
+ * node_leaders_str() - the leaders of a node and the one it follows
+ * @n: the node
+ * @buf: where to print it
+ * @len: size of @buf, NODE_STRLEN is enough
+ *
+ * Return: @buf: "none", "2,3 (following 2)" or "2,3 (following none)".
+ */
+char *node_leaders_str(const struct hb_node *n, char *buf, size_t len)
+{
+	char ids[NODE_STRLEN] = "none";
+	unsigned int i;
+	size_t used = 0;
+
+	for (i = 0; i < n->nr_leaders && used < sizeof(ids); i++)
+		used += snprintf(ids + used, sizeof(ids) - used, "%s%" PRIu32,
+				 i ? "," : "", n->leaders[i]);
+	if (n->has_leader)
+		snprintf(buf, len, "%s (following %" PRIu32 ")", ids,
+			 n->leader);
+	else if (n->nr_leaders)
+		snprintf(buf, len, "%s (following none)", ids);
+	else
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/* The cluster mode lines of node_print(). */
+static void node_print_modes(const struct hb_node *n)
+{
+	char buf[NODE_STRLEN], dur[DURATION_STRLEN];
+
+	printf("%-14s%s\n", "mode:", node_mode_str(n, buf, sizeof(buf)));
+	printf("%-14s%s\n", "leaders:", node_leaders_str(n, buf, sizeof(buf)));
+	printf("%-14s%s, %" PRIu32 "/%" PRIu32 " learned\n", "learn:",
+	       n->learn ? "on" : "off", n->learned, n->learn_limit);
+	printf("%-14s%u\n", "monitors:", n->monitors);
+	printf("%-14s%s\n", "interval:",
+	       format_duration_us(n->interval_us, dur, sizeof(dur)));
+	printf("%-14s%u\n", "multiplier:", n->multiplier);
+	printf("%-14s%" PRIu32 " peer%s\n", "sends to:", n->sending,
+	       n->sending == 1 ? "" : "s");
+	printf("%-14s%" PRIu32 " peer%s\n", "watches:", n->watching,
+	       n->watching == 1 ? "" : "s");
+	printf("%-14s%" PRIu32 "\n", "epoch:", n->epoch);
+}
+
+/**
  * node_print() - print a node for humans, one field a line
  * @n: the node
  */
@@ -155,6 +326,8 @@ void node_print(const struct hb_node *n)
 	printf("%-14s%" PRIu64 "\n", "incarnation:", n->incarnation);
 	printf("%-14s%" PRIu32 "\n", "peers:", n->peers);
 	printf("%-14s%" PRIu64 "\n", "event seq:", n->event_seq);
+	if (n->has_modes)
+		node_print_modes(n);
 	print_counters("drops:", n->drops, __HB_DROP_MAX, hb_drop_name, true);
 	if (n->has_objects)
 		print_counters("objects:", n->objects, __HB_OBJ_MAX,
@@ -190,7 +363,7 @@ static int node_show(int argc, char **argv, const struct hbctl_opts *opts)
 }
 
 static const struct hbctl_cmd node_cmds[] = {
-	{ "set",	node_set,	"node set [id|port|cluster <value>]..." },
+	{ "set",	node_set,	"node set [<keyword> <value>]..." },
 	{ "show",	node_show,	"node show" },
 	{ NULL, NULL, NULL }
 };

@@ -8,12 +8,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <linux/heartbeat.h>
 
 #include "parse.h"
+
+#define __STR(x)	#x
+#define STR(x)		__STR(x)
 
 static int fail(int err, const char **why, const char *reason)
 {
@@ -292,6 +296,140 @@ int parse_ip(const char *s, struct hb_ip *ip, const char **why)
 	return fail(-EINVAL, why, "not an IPv4 or IPv6 address");
 }
 
+/**
+ * parse_on_off() - parse "on" or "off"
+ * @s: the string
+ * @on: where to store true for "on", false for "off"
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or -EINVAL.
+ */
+int parse_on_off(const char *s, bool *on, const char **why)
+{
+	if (s && !strcmp(s, "on")) {
+		*on = true;
+		return 0;
+	}
+	if (s && !strcmp(s, "off")) {
+		*on = false;
+		return 0;
+	}
+	return fail(-EINVAL, why, "must be on or off");
+}
+
+/**
+ * parse_monitors() - parse the number of monitors of a leaderless node
+ * @s: the string
+ * @k: where to store the number, 1..HEARTBEAT_MAX_MONITORS
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_monitors(const char *s, uint8_t *k, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_u64(s, UINT64_MAX, &v, why);
+	if (err == -ERANGE || (!err && (!v || v > HEARTBEAT_MAX_MONITORS)))
+		return fail(-ERANGE, why,
+			    "must be between 1 and " STR(HEARTBEAT_MAX_MONITORS));
+	if (err)
+		return err;
+	*k = v;
+	return 0;
+}
+
+/**
+ * parse_learn_limit() - parse the most peers a leader may learn
+ * @s: the string
+ * @limit: where to store the limit, 1..HEARTBEAT_MAX_PEERS
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_learn_limit(const char *s, uint32_t *limit, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_u64(s, UINT64_MAX, &v, why);
+	if (err == -ERANGE || (!err && (!v || v > HEARTBEAT_MAX_PEERS)))
+		return fail(-ERANGE, why,
+			    "must be between 1 and " STR(HEARTBEAT_MAX_PEERS));
+	if (err)
+		return err;
+	*limit = v;
+	return 0;
+}
+
+/*
+ * Parse the id at *s, which ends at a ',' or at the end of the string, and
+ * move *s to that end.
+ */
+static int scan_list_id(const char **s, uint32_t *id, const char **why)
+{
+	uint64_t v = 0;
+	int n;
+
+	if (**s == '-')
+		return fail(-EINVAL, why, "negative values are not allowed");
+	n = scan_digits(s, &v);
+	if (n == -ERANGE || v > UINT32_MAX)
+		return fail(-ERANGE, why, "too large (ids are 1..4294967295)");
+	if (n == 0 || (**s && **s != ','))
+		return fail(-EINVAL, why,
+			    "not 'none' or a comma separated list of ids");
+	if (!v)
+		return fail(-ERANGE, why, "ids must be nonzero");
+	*id = v;
+	return 0;
+}
+
+/**
+ * parse_leaders() - parse the leaders of a member node
+ * @s: "none", or 1..HEARTBEAT_MAX_LEADERS distinct nonzero ids separated
+ *     by commas ("2" or "2,3")
+ * @ids: HEARTBEAT_MAX_LEADERS slots for the ids, in the order given
+ * @n: where to store the number of ids (0 for "none")
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0, -EINVAL for garbage or an id given twice, or -ERANGE for a
+ * zero or too large id or too many ids.
+ */
+int parse_leaders(const char *s, uint32_t *ids, unsigned int *n,
+		  const char **why)
+{
+	unsigned int count = 0, i;
+	uint32_t id;
+	int err;
+
+	if (!s || !*s)
+		return fail(-EINVAL, why, "empty value");
+	if (!strcmp(s, "none")) {
+		*n = 0;
+		return 0;
+	}
+	for (;;) {
+		err = scan_list_id(&s, &id, why);
+		if (err)
+			return err;
+		for (i = 0; i < count; i++)
+			if (ids[i] == id)
+				return fail(-EINVAL, why,
+					    "an id is listed twice");
+		if (count == HEARTBEAT_MAX_LEADERS)
+			return fail(-ERANGE, why,
+				    "at most " STR(HEARTBEAT_MAX_LEADERS) " leaders");
+		ids[count++] = id;
+		if (!*s)
+			break;
+		s++;	/* past the ',' */
+	}
+	*n = count;
+	return 0;
+}
+
 /*
  * Print @whole, then the @digits digit fraction @frac without its trailing
  * zeros (and without the point when nothing is left), then @unit.
@@ -362,5 +500,67 @@ char *format_ip(const struct hb_ip *ip, char *buf, size_t len)
 	if ((ip->family != AF_INET && ip->family != AF_INET6) ||
 	    !inet_ntop(ip->family, src, buf, len))
 		snprintf(buf, len, "?");
+	return buf;
+}
+
+/*
+ * Append to @buf (of @len bytes, holding a string) what @fmt makes of its
+ * arguments; what does not fit is cut off.
+ */
+static __attribute__((format(printf, 3, 4)))
+void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* The index of the last id of the ascending run that starts at @i. */
+static size_t run_end(const uint32_t *ids, size_t n, size_t i)
+{
+	while (i + 1 < n && ids[i] != UINT32_MAX && ids[i + 1] == ids[i] + 1)
+		i++;
+	return i;
+}
+
+/**
+ * format_id_list() - print a list of ids compactly: "1-4,7,9-12"
+ * @ids: the ids; ascending runs become ranges
+ * @n: number of ids
+ * @buf: where to print it
+ * @len: size of @buf, ID_LIST_STRLEN is enough
+ *
+ * After ID_LIST_MAX_RANGES ranges the rest is summed up, as in
+ * "1,3,5,... (40 more)".  An empty list prints as "none".
+ *
+ * Return: @buf.
+ */
+char *format_id_list(const uint32_t *ids, size_t n, char *buf, size_t len)
+{
+	size_t i = 0, end, ranges = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!n) {
+		snprintf(buf, len, "none");
+		return buf;
+	}
+	while (i < n && ranges < ID_LIST_MAX_RANGES) {
+		end = run_end(ids, n, i);
+		append(buf, len, "%s%" PRIu32, ranges ? "," : "", ids[i]);
+		if (end > i)
+			append(buf, len, "%s%" PRIu32,
+			       end == i + 1 ? "," : "-", ids[end]);
+		ranges++;
+		i = end + 1;
+	}
+	if (i < n)
+		append(buf, len, ",... (%zu more)", n - i);
 	return buf;
 }

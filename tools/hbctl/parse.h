@@ -37,13 +37,26 @@ int parse_multiplier(const char *s, uint8_t *mult, const char **why);
 int parse_duration_us(const char *s, uint64_t *us, const char **why);
 int parse_interval_us(const char *s, uint32_t *us, const char **why);
 int parse_ip(const char *s, struct hb_ip *ip, const char **why);
+int parse_on_off(const char *s, bool *on, const char **why);
+int parse_monitors(const char *s, uint8_t *k, const char **why);
+int parse_learn_limit(const char *s, uint32_t *limit, const char **why);
+int parse_leaders(const char *s, uint32_t *ids, unsigned int *n,
+		  const char **why);
 
 /* Longest string format_duration_us() and format_ip() produce, with NUL. */
 #define DURATION_STRLEN	32
 #define IP_STRLEN	46
 
+/*
+ * format_id_list() shows at most ID_LIST_MAX_RANGES ranges, then how many
+ * ids it left out; ID_LIST_STRLEN holds the longest such list.
+ */
+#define ID_LIST_MAX_RANGES	12
+#define ID_LIST_STRLEN		(ID_LIST_MAX_RANGES * 22 + 24)
+
 char *format_duration_us(uint64_t us, char *buf, size_t len);
 char *format_duration_ms(uint64_t ms, char *buf, size_t len);
 char *format_ip(const struct hb_ip *ip, char *buf, size_t len);
+char *format_id_list(const uint32_t *ids, size_t n, char *buf, size_t len);
 
 #endif /* _HBCTL_PARSE_H */

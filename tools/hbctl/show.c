@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hbctl.h"
@@ -16,6 +17,9 @@ enum {
 	COL_ADDRESS,
 	COL_PORT,
 	COL_STATE,
+	COL_VERDICT,
+	COL_ORIGIN,
+	COL_ROLES,
 	COL_INTERVAL,
 	COL_MULT,
 	COL_LAST_SEEN,
@@ -27,8 +31,8 @@ enum {
 };
 
 static const char *const col_names[NR_COLS] = {
-	"ID", "ADDRESS", "PORT", "STATE", "INTERVAL", "MULT", "LAST-SEEN",
-	"TX", "RX", "LOST", "RTT",
+	"ID", "ADDRESS", "PORT", "STATE", "VERDICT", "ORIGIN", "ROLES",
+	"INTERVAL", "MULT", "LAST-SEEN", "TX", "RX", "LOST", "RTT",
 };
 
 #define CELL_LEN	48
@@ -49,6 +53,23 @@ static void last_seen(const struct hb_peer *p, char *buf, size_t len)
 			 format_duration_ms(p->last_seen_ms, dur, sizeof(dur)));
 }
 
+/*
+ * Where the state comes from: "self", "leader", "peers", "-" before any
+ * verdict, and for a DOWN decided by the peer's monitors how many of them
+ * confirmed it ("peers 2/3").
+ */
+static void verdict(const struct hb_peer *p, char *buf, size_t len)
+{
+	if (p->source == HB_SOURCE_NONE)
+		snprintf(buf, len, "-");
+	else if (p->source == HB_SOURCE_PEERS && p->state == HB_STATE_DOWN &&
+		 p->has_confirmations)
+		snprintf(buf, len, "peers %u/%u", p->confirmations,
+			 p->monitors);
+	else
+		snprintf(buf, len, "%s", hb_source_name(p->source));
+}
+
 static void peer_row(const struct hb_peer *p, struct row *r)
 {
 	char (*c)[CELL_LEN] = r->cell;
@@ -57,6 +78,9 @@ static void peer_row(const struct hb_peer *p, struct row *r)
 	format_ip(&p->addr, c[COL_ADDRESS], CELL_LEN);
 	snprintf(c[COL_PORT], CELL_LEN, "%" PRIu16, p->port);
 	snprintf(c[COL_STATE], CELL_LEN, "%s", hb_state_name(p->state));
+	verdict(p, c[COL_VERDICT], CELL_LEN);
+	snprintf(c[COL_ORIGIN], CELL_LEN, "%s", hb_origin_name(p->origin));
+	hb_roles_letters(p->roles, c[COL_ROLES], CELL_LEN);
 	format_duration_us(p->interval_us, c[COL_INTERVAL], CELL_LEN);
 	snprintf(c[COL_MULT], CELL_LEN, "%u", p->multiplier);
 	last_seen(p, c[COL_LAST_SEEN], CELL_LEN);
@@ -119,7 +143,50 @@ static void print_table(const struct peer_list *list)
 	}
 }
 
-static void print_summary(const struct hb_node *n)
+/*
+ * The ids of the peers that have every bit of @role set, compressed and
+ * capped by format_id_list().
+ */
+static char *peers_with(const struct peer_list *list, uint32_t role,
+			char *buf, size_t len)
+{
+	uint32_t *ids = malloc((list->count + 1) * sizeof(*ids));
+	size_t i, n = 0;
+
+	if (!ids) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	for (i = 0; i < list->count; i++)
+		if ((list->peers[i].roles & role) == role)
+			ids[n++] = list->peers[i].id;
+	format_id_list(ids, n, buf, len);
+	free(ids);
+	return buf;
+}
+
+/* The cluster mode lines of the node block. */
+static void print_modes(const struct hb_node *n, const struct peer_list *list)
+{
+	char buf[ID_LIST_STRLEN];
+
+	printf("  %-10s%s\n", "mode:", node_mode_str(n, buf, sizeof(buf)));
+	printf("  %-10s%s\n", "leaders:",
+	       node_leaders_str(n, buf, sizeof(buf)));
+	printf("  %-10s%s, %" PRIu32 "/%" PRIu32 " learned\n", "learn:",
+	       n->learn ? "on" : "off", n->learned, n->learn_limit);
+	printf("  %-10s%u\n", "monitors:", n->monitors);
+	printf("  %-10s%s%s\n", "sends to:",
+	       peers_with(list, HB_ROLE_TX, buf, sizeof(buf)),
+	       n->effective_mode == HB_MODE_LEADERLESS && n->sending ?
+	       " (its monitors)" : "");
+	printf("  %-10s%s\n", "watches:",
+	       peers_with(list, HB_ROLE_WATCH, buf, sizeof(buf)));
+	printf("  %-10s%" PRIu32 "\n", "epoch:", n->epoch);
+}
+
+static void print_summary(const struct hb_node *n,
+			  const struct peer_list *list)
 {
 	if (!n->configured) {
 		printf("node: not configured\n");
@@ -129,6 +196,8 @@ static void print_summary(const struct hb_node *n)
 	       ", incarnation %" PRIu64 ", %" PRIu32 " peer%s\n",
 	       n->id, n->port, n->cluster, n->incarnation, n->peers,
 	       n->peers == 1 ? "" : "s");
+	if (n->has_modes)
+		print_modes(n, list);
 }
 
 static void show_all_json(const struct hb_node *node,
@@ -160,7 +229,7 @@ void show_print(const struct hb_node *node, const struct peer_list *list,
 	if (json) {
 		show_all_json(node, list);
 	} else {
-		print_summary(node);
+		print_summary(node, list);
 		print_table(list);
 	}
 }
@@ -198,6 +267,27 @@ static void print_u64(const char *label, uint64_t v)
 	printf("  %-20s%" PRIu64 "\n", label, v);
 }
 
+/* The cluster mode lines of peer_print(). */
+static void peer_print_modes(const struct hb_peer *p)
+{
+	char buf[CELL_LEN] = "";
+	unsigned int bit;
+	size_t used = 0;
+
+	printf("  %-20s%s", "verdict:", hb_source_name(p->source));
+	if (p->has_confirmations)
+		printf(", confirmed by %u/%u monitors", p->confirmations,
+		       p->monitors);
+	printf("\n  %-20s%s\n", "origin:", hb_origin_name(p->origin));
+	for (bit = 1; bit && used < sizeof(buf); bit <<= 1)
+		if ((p->roles & bit) && hb_role_name(bit))
+			used += snprintf(buf + used, sizeof(buf) - used,
+					 "%s%s", used ? ", " : "",
+					 hb_role_name(bit));
+	printf("  %-20s%s\n", "roles:", used ? buf : "none");
+	print_u64("epoch:", p->epoch);
+}
+
 /**
  * peer_print() - print every field of one peer for humans, one a line
  * @p: the peer
@@ -211,6 +301,7 @@ void peer_print(const struct hb_peer *p)
 	printf("  %-20s%s\n", "address:", buf);
 	print_u64("port:", p->port);
 	printf("  %-20s%s\n", "state:", hb_state_name(p->state));
+	peer_print_modes(p);
 	print_us("interval:", p->interval_us);
 	print_u64("multiplier:", p->multiplier);
 	print_us("detection time:", p->detect_us);

@@ -10,6 +10,7 @@
  * Output is TAP; the exit status is 1 when any test failed.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -28,6 +29,7 @@
 
 #define FAKE_FAMILY	0x7e
 #define BIG_DUMP	5000
+#define CAPTURE_MAX	65536
 
 enum scenario {
 	S_NODE,
@@ -44,6 +46,10 @@ enum scenario {
 	S_BAD_NODE,
 	S_EVENTS,
 	S_DUMP_SHOW,
+	S_CAPTURE,
+	S_REJECT,
+	S_NODE_MODES,
+	S_CLUSTER_EVENTS,
 	S_QUIT,
 };
 
@@ -52,6 +58,9 @@ static atomic_int requests;
 static int srv_fd;
 static uint32_t srv_port, cli_port;
 static int tests, failures;
+
+/* The last request of S_CAPTURE and S_REJECT, as the fake kernel got it. */
+static char captured[4096];
 
 static __attribute__((format(printf, 2, 3)))
 void ok(int cond, const char *fmt, ...)
@@ -216,10 +225,19 @@ static void dump_show(const struct nlmsghdr *req)
 		uint8_t state;
 		int64_t last_seen_ms;
 		uint32_t rtt_us;
+		bool cluster;	/* the cluster attributes below are sent */
+		uint8_t origin;
+		uint32_t roles;
+		uint8_t source;
+		int confirmations;	/* -1: not sent */
 	} peers[] = {
-		{ 10, "10.0.0.10", HB_STATE_DOWN, 2500, 120 },
-		{ 2, "fd00::2", HB_STATE_UNKNOWN, -1, 0 },
-		{ 1, "10.0.0.1", HB_STATE_UP, 12, 1500 },
+		{ 10, "10.0.0.10", HB_STATE_DOWN, 2500, 120, true,
+		  HB_ORIGIN_LEADER, HB_ROLE_LEADER | HB_ROLE_WATCH,
+		  HB_SOURCE_PEERS, 2 },
+		{ 2, "fd00::2", HB_STATE_UNKNOWN, -1, 0, false, 0, 0, 0, -1 },
+		{ 1, "10.0.0.1", HB_STATE_UP, 12, 1500, true,
+		  HB_ORIGIN_CONFIGURED, HB_ROLE_TX | HB_ROLE_WATCH,
+		  HB_SOURCE_SELF, -1 },
 	};
 	struct batch *b = calloc(1, sizeof(*b));
 	struct hb_ip ip;
@@ -247,6 +265,17 @@ static void dump_show(const struct nlmsghdr *req)
 		nla_put_u64(msg, HB_PEER_A_RX, 999 * peers[i].id);
 		nla_put_u64(msg, HB_PEER_A_LOST, peers[i].id - 1);
 		nla_put_u32(msg, HB_PEER_A_RTT_US, peers[i].rtt_us);
+		if (peers[i].cluster) {
+			nla_put_u8(msg, HB_PEER_A_ORIGIN, peers[i].origin);
+			nla_put_u32(msg, HB_PEER_A_ROLES, peers[i].roles);
+			nla_put_u8(msg, HB_PEER_A_SOURCE, peers[i].source);
+			nla_put_u32(msg, HB_PEER_A_EPOCH, peers[i].id + 1);
+		}
+		if (peers[i].confirmations >= 0) {
+			nla_put_u8(msg, HB_PEER_A_CONFIRMATIONS,
+				   peers[i].confirmations);
+			nla_put_u8(msg, HB_PEER_A_MONITORS, 3);
+		}
 		nla_nest_end(msg, nest);
 		batch_add(b, msg);
 	}
@@ -265,7 +294,29 @@ static void put_counters(struct nl_msg *msg, int type, int n)
 	nla_nest_end(msg, nest);
 }
 
-static void node_reply(const struct nlmsghdr *req, bool bad)
+/* A member node that fell back to leaderless, following no leader. */
+static void put_node_modes(struct nl_msg *msg)
+{
+	struct nlattr *nest;
+
+	nla_put_u8(msg, HB_A_NODE_MODE, HB_MODE_MEMBER);
+	nest = nla_nest_start(msg, HB_A_NODE_LEADERS);
+	nla_put_u32(msg, HB_LIST_A_ID, 10);
+	nla_put_u32(msg, HB_LIST_A_ID, 2);
+	nla_nest_end(msg, nest);
+	nla_put_u8(msg, HB_A_NODE_LEARN, 0);
+	nla_put_u8(msg, HB_A_NODE_MONITORS, 2);
+	nla_put_u32(msg, HB_A_NODE_INTERVAL_US, 50000);
+	nla_put_u8(msg, HB_A_NODE_MULTIPLIER, 4);
+	nla_put_u32(msg, HB_A_NODE_LEARN_LIMIT, 1024);
+	nla_put_u8(msg, HB_A_NODE_EFFECTIVE_MODE, HB_MODE_LEADERLESS);
+	nla_put_u32(msg, HB_A_NODE_LEARNED, 0);
+	nla_put_u32(msg, HB_A_NODE_SENDING, 1);
+	nla_put_u32(msg, HB_A_NODE_WATCHING, 2);
+	nla_put_u32(msg, HB_A_NODE_EPOCH, 6);
+}
+
+static void node_reply(const struct nlmsghdr *req, bool bad, bool modes)
 {
 	struct nl_msg *msg = reply(req, 0);
 
@@ -279,6 +330,8 @@ static void node_reply(const struct nlmsghdr *req, bool bad)
 	nla_put_flag(msg, HB_A_NODE_CONFIGURED);
 	put_counters(msg, HB_A_NODE_DROPS, __HB_DROP_MAX);
 	put_counters(msg, HB_A_NODE_OBJECTS, __HB_OBJ_MAX);
+	if (modes)
+		put_node_modes(msg);
 	send_one(msg);
 	send_one(ack(req, 0, true, NULL, 0));
 }
@@ -306,15 +359,81 @@ static void send_events(void)
 	}
 }
 
+/* One event of each cluster kind, sequence numbers 1..4. */
+static void send_cluster_events(void)
+{
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	uint64_t seq;
+
+	for (seq = 1; seq <= 4; seq++) {
+		msg = nlmsg_alloc();
+		genlmsg_put(msg, 0, 0, FAKE_FAMILY, 0, 0, HB_CMD_EVENT, 1);
+		nest = nla_nest_start(msg, HB_A_EVENT);
+		nla_put_u64(msg, HB_EVENT_A_SEQ, seq);
+		nla_put_u64(msg, HB_EVENT_A_TIME_NS, 1000 * seq);
+		if (seq == 1) {
+			nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_LEARNED);
+			nla_put_u32(msg, HB_EVENT_A_PEER_ID, 12);
+			nla_put_u8(msg, HB_EVENT_A_STATE, HB_STATE_UP);
+			nla_put_u8(msg, HB_EVENT_A_REASON, HB_REASON_FRAME);
+			nla_put_u8(msg, HB_EVENT_A_ORIGIN, HB_ORIGIN_LEARNED);
+		} else if (seq == 2) {
+			nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_STATE_CHANGE);
+			nla_put_u32(msg, HB_EVENT_A_PEER_ID, 7);
+			nla_put_u8(msg, HB_EVENT_A_OLD_STATE, HB_STATE_UP);
+			nla_put_u8(msg, HB_EVENT_A_STATE, HB_STATE_DOWN);
+			nla_put_u8(msg, HB_EVENT_A_REASON, HB_REASON_PEERS);
+			nla_put_u8(msg, HB_EVENT_A_SOURCE, HB_SOURCE_PEERS);
+			nla_put_u8(msg, HB_EVENT_A_CONFIRMATIONS, 3);
+			nla_put_u8(msg, HB_EVENT_A_MONITORS, 3);
+		} else if (seq == 3) {
+			nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_LEADER_LOST);
+			nla_put_u32(msg, HB_EVENT_A_PEER_ID, 2);
+			nla_put_u8(msg, HB_EVENT_A_OLD_STATE, HB_STATE_UP);
+			nla_put_u8(msg, HB_EVENT_A_STATE, HB_STATE_DOWN);
+			nla_put_u8(msg, HB_EVENT_A_REASON, HB_REASON_TIMEOUT);
+			nla_put_u32(msg, HB_EVENT_A_DETECT_US, 300000);
+		} else {
+			nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_MODE);
+			nla_put_u32(msg, HB_EVENT_A_PEER_ID, 0);
+			nla_put_u8(msg, HB_EVENT_A_REASON,
+				   HB_REASON_LEADERS_DOWN);
+			nla_put_u8(msg, HB_EVENT_A_OLD_MODE, HB_MODE_MEMBER);
+			nla_put_u8(msg, HB_EVENT_A_MODE, HB_MODE_LEADERLESS);
+		}
+		nla_nest_end(msg, nest);
+		send_one(msg);
+	}
+}
+
 /* Answer one request; false once told to quit. */
 static bool serve(const struct nlmsghdr *req)
 {
 	switch (atomic_load(&scenario)) {
 	case S_NODE:
-		node_reply(req, false);
+		node_reply(req, false, false);
+		break;
+	case S_NODE_MODES:
+		node_reply(req, false, true);
 		break;
 	case S_BAD_NODE:
-		node_reply(req, true);
+		node_reply(req, true, false);
+		break;
+	case S_CAPTURE:
+	case S_REJECT:
+		memcpy(captured, req, req->nlmsg_len < sizeof(captured) ?
+		       req->nlmsg_len : sizeof(captured));
+		if (atomic_load(&scenario) == S_REJECT)
+			send_one(ack(req, -EINVAL, true,
+				     "member mode needs at least one leader",
+				     0));
+		else
+			send_one(ack(req, 0, true, NULL, 0));
+		break;
+	case S_CLUSTER_EVENTS:
+		send_one(ack(req, 0, true, NULL, 0));
+		send_cluster_events();
 		break;
 	case S_PEER: {
 		struct nl_msg *msg = reply(req, 0);
@@ -521,6 +640,189 @@ static int on_event(uint8_t cmd, struct nlattr **tb, void *arg)
 	return ev.seq == 3 ? -ECANCELED : 0;
 }
 
+/* Append what @fmt makes of its arguments to the string in @buf. */
+static __attribute__((format(printf, 3, 4)))
+void add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (used < len)
+		vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* A leaders nest as "{type/length=id,...}". */
+static void describe_list(const struct nlattr *nest, char *buf, size_t len)
+{
+	const struct nlattr *e;
+	const char *sep = "";
+	int rem;
+
+	add(buf, len, "{");
+	nla_for_each_nested(e, nest, rem) {
+		add(buf, len, "%s%d/%d=%u", sep, nla_type(e), nla_len(e),
+		    nla_get_u32((struct nlattr *)e));
+		sep = ",";
+	}
+	add(buf, len, "}");
+}
+
+/*
+ * The attributes of the captured request as "name/length=value ...", a
+ * nest as "name{...}" ("name+{...}" with NLA_F_NESTED set).
+ */
+static void describe_request(char *buf, size_t len)
+{
+	static const char *const names[HB_A_MAX + 1] = {
+		[HB_A_NODE_ID] = "id", [HB_A_NODE_PORT] = "port",
+		[HB_A_NODE_CLUSTER] = "cluster", [HB_A_NODE_MODE] = "mode",
+		[HB_A_NODE_LEADERS] = "leaders", [HB_A_NODE_LEARN] = "learn",
+		[HB_A_NODE_MONITORS] = "monitors",
+		[HB_A_NODE_INTERVAL_US] = "interval_us",
+		[HB_A_NODE_MULTIPLIER] = "multiplier",
+		[HB_A_NODE_LEARN_LIMIT] = "learn_limit",
+	};
+	struct nlmsghdr *nlh = (struct nlmsghdr *)captured;
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct nlattr *a;
+	int rem, type;
+	uint64_t v;
+
+	buf[0] = '\0';
+	add(buf, len, "cmd %u:", g->cmd);
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			  rem) {
+		type = nla_type(a);
+		add(buf, len, " %s", type <= HB_A_MAX && names[type] ?
+				     names[type] : "?");
+		if (type == HB_A_NODE_LEADERS) {
+			add(buf, len, "%s", a->nla_type & NLA_F_NESTED ?
+					    "+" : "");
+			describe_list(a, buf, len);
+			continue;
+		}
+		v = nla_len(a) == 1 ? nla_get_u8(a) :
+		    nla_len(a) == 2 ? nla_get_u16(a) :
+		    nla_len(a) == 4 ? nla_get_u32(a) : nla_get_u64(a);
+		add(buf, len, "/%d=%" PRIu64, nla_len(a), v);
+	}
+}
+
+/* "node set <line>" sent to the fake kernel in scenario @s. */
+static int node_set_line(struct hb_nl *nl, int s, const char *line)
+{
+	char *words[32], *copy = strdup(line), *w;
+	struct node_cfg cfg;
+	int argc = 0, err;
+
+	for (w = strtok(copy, " "); w && argc < 32; w = strtok(NULL, " "))
+		words[argc++] = w;
+	memset(captured, 0, sizeof(captured));
+	atomic_store(&scenario, s);
+	err = node_set_parse(argc, words, &cfg);
+	if (!err)
+		err = node_set_request(nl, &cfg);
+	free(copy);
+	return err;
+}
+
+static void expect_request(struct hb_nl *nl, const char *line,
+			   const char *want)
+{
+	char got[1024];
+	int err;
+
+	err = node_set_line(nl, S_CAPTURE, line);
+	describe_request(got, sizeof(got));
+	ok(!err && !strcmp(got, want), "node set %s -> %s", line, got);
+	if (strcmp(got, want))
+		printf("#   expected %s\n", want);
+}
+
+static void test_node_set(struct hb_nl *nl)
+{
+	int err;
+
+	expect_request(nl, "id 1 port 7411 cluster 7",
+		       "cmd 2: id/4=1 port/2=7411 cluster/4=7");
+	expect_request(nl, "learn-limit 10 multiplier 4 interval 50ms "
+		       "monitors 5 learn off leader 3,2 mode member id 1",
+		       "cmd 2: id/4=1 mode/1=2 leaders+{1/4=3,1/4=2} "
+		       "learn/1=0 monitors/1=5 interval_us/4=50000 "
+		       "multiplier/1=4 learn_limit/4=10");
+	expect_request(nl, "leader none", "cmd 2: leaders+{}");
+	expect_request(nl, "leader 4294967295,1,2,3 learn on",
+		       "cmd 2: leaders+{1/4=4294967295,1/4=1,1/4=2,1/4=3} "
+		       "learn/1=1");
+	expect_request(nl, "mode static", "cmd 2: mode/1=0");
+	expect_request(nl, "mode leader", "cmd 2: mode/1=1");
+	expect_request(nl, "mode leaderless monitors 1",
+		       "cmd 2: mode/1=3 monitors/1=1");
+	err = node_set_line(nl, S_REJECT, "mode member");
+	ok(err == -EINVAL &&
+	   !strcmp(nl->ext_msg, "member mode needs at least one leader"),
+	   "kernel rejects node set: '%s'", nl->ext_msg);
+	err = node_set_line(nl, S_CAPTURE, "mode member leader 0");
+	ok(err == HBCTL_USAGE && !((struct nlmsghdr *)captured)->nlmsg_len,
+	   "a bad value is never sent");
+}
+
+static int on_cluster_event(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	char (*lines)[160] = arg;
+	struct hb_event ev;
+	struct json j;
+	FILE *f;
+
+	if (cmd != HB_CMD_EVENT || !tb[HB_A_EVENT] ||
+	    hb_event_decode(tb[HB_A_EVENT], &ev) || ev.seq < 1 || ev.seq > 4)
+		return -EBADMSG;
+	hb_event_format(&ev, lines[2 * (ev.seq - 1)], 160);
+	f = fmemopen(lines[2 * (ev.seq - 1) + 1], 160, "w");
+	json_init(&j, f);
+	hb_event_json(&j, NULL, &ev);
+	fclose(f);
+	return ev.seq == 4 ? -ECANCELED : 0;
+}
+
+static void test_cluster_events(struct hb_nl *nl)
+{
+	static const char *const want[8] = {
+		"[seq 1] peer 12: learned from its frames, state up",
+		"{\"seq\":1,\"event\":\"learned\",\"peer\":12,"
+		"\"old_state\":\"unknown\",\"state\":\"up\","
+		"\"time_ns\":1000,\"reason\":\"frame\",\"origin\":\"learned\"}",
+		"[seq 2] peer 7: up -> down (confirmed by 3/3 monitors)",
+		"{\"seq\":2,\"event\":\"state\",\"peer\":7,"
+		"\"old_state\":\"up\",\"state\":\"down\",\"time_ns\":2000,"
+		"\"reason\":\"peers\",\"source\":\"peers\","
+		"\"confirmations\":3,\"monitors\":3}",
+		"[seq 3] peer 2: leader lost (timeout after 300ms)",
+		"{\"seq\":3,\"event\":\"leader_lost\",\"peer\":2,"
+		"\"old_state\":\"up\",\"state\":\"down\",\"time_ns\":3000,"
+		"\"reason\":\"timeout\",\"detect_us\":300000}",
+		"[seq 4] node: mode member -> leaderless (leaders_down)",
+		"{\"seq\":4,\"event\":\"mode\",\"peer\":0,"
+		"\"old_state\":\"unknown\",\"state\":\"unknown\","
+		"\"time_ns\":4000,\"reason\":\"leaders_down\","
+		"\"old_mode\":\"member\",\"mode\":\"leaderless\"}",
+	};
+	static char lines[8][160];
+	int err, i;
+
+	err = simple(nl, S_CLUSTER_EVENTS, HB_CMD_PEER_GET);
+	ok(!err, "cluster event trigger acknowledged");
+	err = hb_nl_listen(nl, on_cluster_event, lines);
+	ok(err == -ECANCELED, "cluster events received");
+	for (i = 0; i < 8; i++) {
+		ok(!strcmp(lines[i], want[i]), "monitor %s", lines[i]);
+		if (strcmp(lines[i], want[i]))
+			printf("#   expected %s\n", want[i]);
+	}
+}
+
 static void test_events(struct hb_nl *nl)
 {
 	uint64_t seqs[3] = { 0 };
@@ -562,7 +864,7 @@ static char *capture(const struct hb_node *node, const struct peer_list *l,
 	struct shown s = { .node = node, .list = l, .how = how };
 	int saved = dup(STDOUT_FILENO);
 	FILE *tmp = tmpfile();
-	char *text = calloc(1, 8192);
+	char *text = calloc(1, CAPTURE_MAX);
 
 	fflush(stdout);
 	dup2(fileno(tmp), STDOUT_FILENO);
@@ -571,7 +873,7 @@ static char *capture(const struct hb_node *node, const struct peer_list *l,
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	rewind(tmp);
-	fread(text, 1, 8191, tmp);
+	fread(text, 1, CAPTURE_MAX - 1, tmp);
 	fclose(tmp);
 	return text;
 }
@@ -595,44 +897,58 @@ static void test_show(struct hb_nl *nl)
 	node_get(nl, &node);
 	dump(nl, S_DUMP_SHOW, &l);
 	expect_text(capture(&node, &l, 't'),
-		    "node 1: port 7410, cluster 0, incarnation 1764000000000000000, 3 peers\n"
-		    "ID  ADDRESS    PORT  STATE    INTERVAL  MULT  LAST-SEEN  TX     RX    LOST  RTT\n"
-		    "1   10.0.0.1   7410  up       100ms     3     12ms ago   1000   999   0     1.5ms\n"
-		    "2   fd00::2    7410  unknown  200ms     3     never      2000   1998  1     -\n"
-		    "10  10.0.0.10  7410  down     1s        3     2.5s ago   10000  9990  9     120us\n",
+		    "node 1: port 7410, cluster 0,"
+		    " incarnation 1764000000000000000, 3 peers\n"
+		    "ID  ADDRESS    PORT  STATE    VERDICT    ORIGIN      ROLES  "
+		    "INTERVAL  MULT  LAST-SEEN  TX     RX    LOST  RTT\n"
+		    "1   10.0.0.1   7410  up       self       configured  TW     "
+		    "100ms     3     12ms ago   1000   999   0     1.5ms\n"
+		    "2   fd00::2    7410  unknown  -          configured  -      "
+		    "200ms     3     never      2000   1998  1     -\n"
+		    "10  10.0.0.10  7410  down     peers 2/3  leader      LW     "
+		    "1s        3     2.5s ago   10000  9990  9     120us\n",
 		    "show table");
 	expect_text(capture(&node, &l, 'j'),
 		    "{\"node\":{\"id\":1,\"port\":7410,\"cluster\":0,"
 		    "\"incarnation\":1764000000000000000,\"configured\":true,"
-		    "\"peers\":3,\"event_seq\":0,\"drops\":{\"short\":0,"
-		    "\"bad_magic\":1,\"bad_version\":2,\"bad_length\":3,"
-		    "\"bad_cluster\":4,\"unknown_peer\":5,\"bad_source\":6,"
-		    "\"bad_field\":7,\"auth\":8,\"stale\":9,"
-		    "\"not_configured\":10,\"self\":11},\"objects\":{"
-		    "\"nets\":0,\"peers\":1,\"sockets\":2}},\"peers\":["
-		    "{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
+		    "\"peers\":3,\"event_seq\":0,\"mode\":\"static\","
+		    "\"effective_mode\":\"static\",\"leaders\":[],"
+		    "\"leader\":null,\"learn\":false,\"monitors\":0,"
+		    "\"interval_us\":0,\"multiplier\":0,\"learn_limit\":0,"
+		    "\"learned\":0,\"sending\":0,\"watching\":0,\"epoch\":0,"
+		    "\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
+		    "\"bad_length\":3,\"bad_cluster\":4,\"unknown_peer\":5,"
+		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
+		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
+		    "\"bad_members\":13,\"not_leader\":14},"
+		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
+		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
 		    "\"last_seen_ms\":12,\"tx\":1000,\"rx\":999,\"dropped\":0,"
 		    "\"lost\":0,\"rtt_us\":1500,\"rttvar_us\":0,"
 		    "\"state_changes\":0,\"remote_interval_us\":0,"
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		    "\"detect_us\":0,\"tx_errors\":0},"
-		    "{\"id\":2,\"address\":\"fd00::2\",\"port\":7410,"
-		    "\"state\":\"unknown\",\"interval_us\":200000,"
-		    "\"multiplier\":3,\"last_seen_ms\":null,\"tx\":2000,"
-		    "\"rx\":1998,\"dropped\":0,\"lost\":1,\"rtt_us\":null,"
-		    "\"rttvar_us\":0,\"state_changes\":0,"
-		    "\"remote_interval_us\":0,\"remote_multiplier\":0,"
-		    "\"remote_incarnation\":0,\"detect_us\":0,"
-		    "\"tx_errors\":0},"
-		    "{\"id\":10,\"address\":\"10.0.0.10\",\"port\":7410,"
-		    "\"state\":\"down\",\"interval_us\":1000000,"
-		    "\"multiplier\":3,\"last_seen_ms\":2500,\"tx\":10000,"
-		    "\"rx\":9990,\"dropped\":0,\"lost\":9,\"rtt_us\":120,"
-		    "\"rttvar_us\":0,\"state_changes\":0,"
-		    "\"remote_interval_us\":0,\"remote_multiplier\":0,"
-		    "\"remote_incarnation\":0,\"detect_us\":0,"
-		    "\"tx_errors\":0}]}\n",
+		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"roles\":[\"tx\",\"watch\"],\"source\":\"self\","
+		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2},{\"id\":2,"
+		    "\"address\":\"fd00::2\",\"port\":7410,\"state\":\"unknown\","
+		    "\"interval_us\":200000,\"multiplier\":3,"
+		    "\"last_seen_ms\":null,\"tx\":2000,\"rx\":1998,\"dropped\":0,"
+		    "\"lost\":1,\"rtt_us\":null,\"rttvar_us\":0,"
+		    "\"state_changes\":0,\"remote_interval_us\":0,"
+		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
+		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
+		    "\"monitors\":0,\"epoch\":0},{\"id\":10,"
+		    "\"address\":\"10.0.0.10\",\"port\":7410,\"state\":\"down\","
+		    "\"interval_us\":1000000,\"multiplier\":3,"
+		    "\"last_seen_ms\":2500,\"tx\":10000,\"rx\":9990,"
+		    "\"dropped\":0,\"lost\":9,\"rtt_us\":120,\"rttvar_us\":0,"
+		    "\"state_changes\":0,\"remote_interval_us\":0,"
+		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
+		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
+		    "\"roles\":[\"leader\",\"watch\"],\"source\":\"peers\","
+		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11}]}\n",
 		    "show json");
 	expect_text(capture(&node, &l, 'n'),
 		    "node id:      1\n"
@@ -641,9 +957,10 @@ static void test_show(struct hb_nl *nl)
 		    "incarnation:  1764000000000000000\n"
 		    "peers:        3\n"
 		    "event seq:    0\n"
-		    "drops:        bad_magic 1, bad_version 2, bad_length 3, "
-		    "bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7, "
-		    "auth 8, stale 9, not_configured 10, self 11\n"
+		    "drops:        bad_magic 1, bad_version 2, bad_length 3,"
+		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
+		    " auth 8, stale 9, not_configured 10, self 11,"
+		    " learn_limit 12, bad_members 13, not_leader 14\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text");
 	expect_text(capture(&node, &l, 'p'),
@@ -651,6 +968,10 @@ static void test_show(struct hb_nl *nl)
 		    "  address:            10.0.0.1\n"
 		    "  port:               7410\n"
 		    "  state:              up\n"
+		    "  verdict:            self\n"
+		    "  origin:             configured\n"
+		    "  roles:              tx, watch\n"
+		    "  epoch:              2\n"
 		    "  interval:           100ms\n"
 		    "  multiplier:         3\n"
 		    "  detection time:     0us\n"
@@ -667,6 +988,159 @@ static void test_show(struct hb_nl *nl)
 		    "  remote multiplier:  0\n"
 		    "  remote incarnation: 0\n",
 		    "show peer text");
+	peer_list_free(&l);
+}
+
+static void test_show_modes(struct hb_nl *nl)
+{
+	struct peer_list l = { .count = 0 }, one = { .count = 1 };
+	struct hb_node node;
+
+	atomic_store(&scenario, S_NODE_MODES);
+	ok(!node_get(nl, &node) && node.has_modes, "node get with modes");
+	dump(nl, S_DUMP_SHOW, &l);
+	expect_text(capture(&node, &l, 't'),
+		    "node 1: port 7410, cluster 0,"
+		    " incarnation 1764000000000000000, 3 peers\n"
+		    "  mode:     member (fallback: leaderless)\n"
+		    "  leaders:  10,2 (following none)\n"
+		    "  learn:    off, 0/1024 learned\n"
+		    "  monitors: 2\n"
+		    "  sends to: 1 (its monitors)\n"
+		    "  watches:  1,10\n"
+		    "  epoch:    6\n"
+		    "ID  ADDRESS    PORT  STATE    VERDICT    ORIGIN      ROLES  "
+		    "INTERVAL  MULT  LAST-SEEN  TX     RX    LOST  RTT\n"
+		    "1   10.0.0.1   7410  up       self       configured  TW     "
+		    "100ms     3     12ms ago   1000   999   0     1.5ms\n"
+		    "2   fd00::2    7410  unknown  -          configured  -      "
+		    "200ms     3     never      2000   1998  1     -\n"
+		    "10  10.0.0.10  7410  down     peers 2/3  leader      LW     "
+		    "1s        3     2.5s ago   10000  9990  9     120us\n",
+		    "show table with modes");
+	expect_text(capture(&node, &l, 'j'),
+		    "{\"node\":{\"id\":1,\"port\":7410,\"cluster\":0,"
+		    "\"incarnation\":1764000000000000000,\"configured\":true,"
+		    "\"peers\":3,\"event_seq\":0,\"mode\":\"member\","
+		    "\"effective_mode\":\"leaderless\",\"leaders\":[10,2],"
+		    "\"leader\":null,\"learn\":false,\"monitors\":2,"
+		    "\"interval_us\":50000,\"multiplier\":4,\"learn_limit\":1024,"
+		    "\"learned\":0,\"sending\":1,\"watching\":2,\"epoch\":6,"
+		    "\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
+		    "\"bad_length\":3,\"bad_cluster\":4,\"unknown_peer\":5,"
+		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
+		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
+		    "\"bad_members\":13,\"not_leader\":14},"
+		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
+		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
+		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
+		    "\"last_seen_ms\":12,\"tx\":1000,\"rx\":999,\"dropped\":0,"
+		    "\"lost\":0,\"rtt_us\":1500,\"rttvar_us\":0,"
+		    "\"state_changes\":0,\"remote_interval_us\":0,"
+		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
+		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"roles\":[\"tx\",\"watch\"],\"source\":\"self\","
+		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2},{\"id\":2,"
+		    "\"address\":\"fd00::2\",\"port\":7410,\"state\":\"unknown\","
+		    "\"interval_us\":200000,\"multiplier\":3,"
+		    "\"last_seen_ms\":null,\"tx\":2000,\"rx\":1998,\"dropped\":0,"
+		    "\"lost\":1,\"rtt_us\":null,\"rttvar_us\":0,"
+		    "\"state_changes\":0,\"remote_interval_us\":0,"
+		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
+		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
+		    "\"monitors\":0,\"epoch\":0},{\"id\":10,"
+		    "\"address\":\"10.0.0.10\",\"port\":7410,\"state\":\"down\","
+		    "\"interval_us\":1000000,\"multiplier\":3,"
+		    "\"last_seen_ms\":2500,\"tx\":10000,\"rx\":9990,"
+		    "\"dropped\":0,\"lost\":9,\"rtt_us\":120,\"rttvar_us\":0,"
+		    "\"state_changes\":0,\"remote_interval_us\":0,"
+		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
+		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
+		    "\"roles\":[\"leader\",\"watch\"],\"source\":\"peers\","
+		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11}]}\n",
+		    "show json with modes");
+	expect_text(capture(&node, &l, 'n'),
+		    "node id:      1\n"
+		    "port:         7410\n"
+		    "cluster:      0\n"
+		    "incarnation:  1764000000000000000\n"
+		    "peers:        3\n"
+		    "event seq:    0\n"
+		    "mode:         member (fallback: leaderless)\n"
+		    "leaders:      10,2 (following none)\n"
+		    "learn:        off, 0/1024 learned\n"
+		    "monitors:     2\n"
+		    "interval:     50ms\n"
+		    "multiplier:   4\n"
+		    "sends to:     1 peer\n"
+		    "watches:      2 peers\n"
+		    "epoch:        6\n"
+		    "drops:        bad_magic 1, bad_version 2, bad_length 3,"
+		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
+		    " auth 8, stale 9, not_configured 10, self 11,"
+		    " learn_limit 12, bad_members 13, not_leader 14\n"
+		    "objects:      nets 0, peers 1, sockets 2\n",
+		    "node show text with modes");
+	one.peers = &l.peers[2];	/* peer 10 */
+	expect_text(capture(&node, &one, 'p'),
+		    "peer 10\n"
+		    "  address:            10.0.0.10\n"
+		    "  port:               7410\n"
+		    "  state:              down\n"
+		    "  verdict:            peers, confirmed by 2/3 monitors\n"
+		    "  origin:             leader\n"
+		    "  roles:              leader, watch\n"
+		    "  epoch:              11\n"
+		    "  interval:           1s\n"
+		    "  multiplier:         3\n"
+		    "  detection time:     0us\n"
+		    "  last seen:          2.5s ago\n"
+		    "  tx:                 10000\n"
+		    "  tx errors:          0\n"
+		    "  rx:                 9990\n"
+		    "  dropped:            0\n"
+		    "  lost:               9\n"
+		    "  rtt:                120us\n"
+		    "  rtt variation:      0us\n"
+		    "  state changes:      0\n"
+		    "  remote interval:    0us\n"
+		    "  remote multiplier:  0\n"
+		    "  remote incarnation: 0\n",
+		    "show peer text with modes");
+	peer_list_free(&l);
+}
+
+/* 150 peers: the id lists of the node block stay short. */
+static void test_show_many(void)
+{
+	struct peer_list l = { .count = 150, .size = 150 };
+	struct hb_node node = {
+		.id = 1000, .configured = true, .peers = 150,
+		.has_modes = true, .mode = HB_MODE_LEADERLESS,
+		.effective_mode = HB_MODE_LEADERLESS, .monitors = 3,
+		.sending = 3, .watching = 75,
+	};
+	char *text, *line;
+	size_t i;
+
+	l.peers = calloc(l.count, sizeof(*l.peers));
+	for (i = 0; i < l.count; i++) {
+		l.peers[i].id = i + 1;
+		if (i < 3)
+			l.peers[i].roles |= HB_ROLE_TX;
+		if (i % 2)
+			l.peers[i].roles |= HB_ROLE_WATCH;
+	}
+	text = capture(&node, &l, 't');
+	line = strstr(text, "  sends to: ");
+	ok(line && !strncmp(line, "  sends to: 1-3 (its monitors)\n", 31),
+	   "sends to: a range, its monitors");
+	line = strstr(text, "  watches:  ");
+	ok(line && !strncmp(line, "  watches:  2,4,6,8,10,12,14,16,18,20,22,24,"
+			    "... (63 more)\n", 56),
+	   "watches: 75 ids capped");
+	free(text);
 	peer_list_free(&l);
 }
 
@@ -689,7 +1163,11 @@ int main(void)
 	test_requests(&nl);
 	test_dumps(&nl);
 	test_events(&nl);
+	test_node_set(&nl);
+	test_cluster_events(&nl);
 	test_show(&nl);
+	test_show_modes(&nl);
+	test_show_many();
 	ok(!simple(&nl, S_QUIT, HB_CMD_NODE_GET), "fake kernel stopped");
 	pthread_join(thread, NULL);
 	hb_nl_close(&nl);
