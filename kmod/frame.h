@@ -14,7 +14,9 @@
 
 /**
  * struct hb_frame_info - a parsed frame, in host byte order
- * (fields as in struct hb_frame; @flags only holds known bits)
+ * (fields as in struct hb_frame; @flags only holds known bits; @members
+ * and @verdicts point at the validated value of HB_TLV_MEMBERS and
+ * HB_TLV_VERDICTS inside the parsed buffer, NULL when absent)
  */
 struct hb_frame_info {
 	u8 flags;
@@ -29,6 +31,42 @@ struct hb_frame_info {
 	u32 echo_delay_us;
 	u64 echo_seq;
 	u64 echo_timestamp_ns;
+	const u8 *members;
+	u16 members_len;
+	const u8 *verdicts;
+	u16 verdicts_len;
+};
+
+/**
+ * struct hb_member_info - one decoded struct hb_member
+ * @id: node id
+ * @state: enum hb_peer_state
+ * @family: AF_INET or AF_INET6 (the kernel's values)
+ * @port: UDP port, host byte order
+ * @addr: the address: 4 bytes for AF_INET, 16 for AF_INET6
+ */
+struct hb_member_info {
+	u32 id;
+	u8 state;
+	u8 family;
+	u16 port;
+	u8 addr[16];
+};
+
+/**
+ * struct hb_verdict_info - one decoded struct hb_verdict
+ * @id: node id the verdict is about
+ * @epoch: its verdict epoch
+ * @state: HB_STATE_UP or HB_STATE_DOWN
+ * @nconf: number of entries of @conf in use
+ * @conf: ids of the monitors that confirmed a DOWN
+ */
+struct hb_verdict_info {
+	u32 id;
+	u32 epoch;
+	u8 state;
+	u8 nconf;
+	u32 conf[HEARTBEAT_MAX_MONITORS];
 };
 
 #define HB_FRAME_OK (-1)
@@ -43,9 +81,38 @@ struct hb_frame_info {
  */
 int hb_frame_parse(const void *buf, size_t len, struct hb_frame_info *fi);
 
-/* Write @fi as a frame without extensions into @buf (sizeof(struct hb_frame)
- * bytes); fi->length and fi->flags' unknown bits are ignored.
+/* Write the header of @fi into @buf (sizeof(struct hb_frame) bytes), with
+ * hdr.length covering @ext_len bytes of extensions that the caller puts
+ * after it; fi->length and fi->flags' unknown bits are ignored.
  */
-void hb_frame_build(void *buf, const struct hb_frame_info *fi);
+void hb_frame_build(void *buf, const struct hb_frame_info *fi,
+		    size_t ext_len);
+
+/* Iterate over the entries of a validated fi->members / fi->verdicts:
+ * decode the entry at *@off into @out and advance *@off.  Return false
+ * once every entry was read.
+ */
+bool hb_frame_next_member(const struct hb_frame_info *fi, size_t *off,
+			  struct hb_member_info *out);
+bool hb_frame_next_verdict(const struct hb_frame_info *fi, size_t *off,
+			   struct hb_verdict_info *out);
+
+/* Append one TLV header for @vlen bytes of value at @buf + *@off, then
+ * entries with the helpers below; hb_tlv_end() pads it to 4 bytes.  The
+ * caller makes sure the buffer is large enough (HB_TLV_MEMBERS_MAX and
+ * HB_TLV_VERDICTS_MAX bound the sizes).
+ */
+size_t hb_tlv_begin(u8 *buf, size_t off, u16 type);
+size_t hb_tlv_put_member(u8 *buf, size_t off, const struct hb_member_info *m);
+size_t hb_tlv_put_verdict(u8 *buf, size_t off,
+			  const struct hb_verdict_info *v);
+size_t hb_tlv_end(u8 *buf, size_t start, size_t off);
+
+/* Largest extension block a node puts in a frame. */
+#define HB_EXT_MAX \
+	(2 * sizeof(struct hb_tlv) + 8 + \
+	 HB_TLV_MEMBERS_MAX * sizeof(struct hb_member) + \
+	 HB_TLV_VERDICTS_MAX * (sizeof(struct hb_verdict) + \
+				HEARTBEAT_MAX_MONITORS * sizeof(__be32)))
 
 #endif /* _HB_FRAME_H */

@@ -25,10 +25,21 @@
  *   4. dst_cache_destroy() and kfree() (nothing can reach the peer any more).
  * Batched removal does steps 1 for every peer, then 2 once, then 3-4.
  *
+ * Cluster state (cluster.c): the mode, the leaders and the ring are changed
+ * under hn->lock, by netlink and by the cluster tick (hn->tick, a delayed
+ * work).  The receive path and the timers never take hn->lock: they update
+ * per-peer verdicts under peer->lock, queue peers to learn under
+ * hn->cl_lock (a spinlock, taken with _bh from process context), and kick
+ * the tick, which then learns, decides, re-computes who beats to whom and
+ * publishes the extensions every beat carries (hn->ext, RCU).
+ *
  * Teardown of a namespace (pernet .exit): the genl family cannot act on a
  * namespace that is being dismantled, so exit takes hn->lock, marks the
  * namespace dying, removes every peer as above, then releases the sockets
- * (hb_socket_close()), removes /proc/net/heartbeat and frees the tables.
+ * (hb_socket_close()).  After that neither a timer nor the receive path
+ * can kick the tick any more, so exit cancels it (a tick that runs sees
+ * dying and does not re-queue itself), frees the extensions, removes
+ * /proc/net/heartbeat and frees the tables.
  *
  * Module init registers the pernet subsystem first, then the genl family;
  * exit unregisters in reverse and waits for pending RCU callbacks.
@@ -43,6 +54,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <linux/netlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -78,6 +90,36 @@ struct hb_drop_stats {
 };
 
 /**
+ * struct hb_learn_req - a peer the tick should create
+ * @id: its node id
+ * @origin: HB_ORIGIN_LEARNED or HB_ORIGIN_LEADER
+ * @state: the state it starts in (from the leader's list; else UNKNOWN)
+ * @leader: the leader whose list named it, or 0
+ * @addr: its UDP endpoint
+ */
+struct hb_learn_req {
+	u32 id;
+	u8 origin;
+	u8 state;
+	u32 leader;
+	struct hb_addr addr;
+};
+
+/**
+ * struct hb_ext - the extensions every beat of a node carries
+ * @rcu: freed after a grace period
+ * @len: bytes in @data
+ * @data: TLVs, each padded to 4 bytes
+ */
+struct hb_ext {
+	struct rcu_head rcu;
+	u16 len;
+	u8 data[];
+};
+
+#define HB_LEARN_QUEUE	256
+
+/**
  * struct hb_net - the heartbeat instance of one network namespace
  * @net: the namespace
  * @lock: serialises configuration (see the top of this file)
@@ -96,9 +138,31 @@ struct hb_drop_stats {
  * @gen: incremented whenever the peer set changes (for dump consistency)
  * @event_seq: sequence number of the last event sent
  * @drops: per CPU drop counters
+ * @mode: configured enum hb_mode
+ * @eff_mode: the mode in force (a member falls back to leaderless)
+ * @learn: a leader learns unknown senders
+ * @monitors: k, the number of monitors of each node in leaderless mode
+ * @def_interval_us: interval towards learned peers; period of the tick
+ * @def_multiplier: multiplier towards learned peers
+ * @learn_limit: most peers that may be learned
+ * @leaders: ids of the leaders (member mode)
+ * @nleaders: entries of @leaders in use
+ * @nlearned: peers that were learned rather than configured
+ * @leader: the leader whose membership list is followed, or 0
+ * @ring_dirty: the ring must be computed again (bit 0)
+ * @members_pos: where the next membership window starts
+ * @verdicts_pos: where the next window of verdicts starts
+ * @tick: the cluster tick (cluster.c)
+ * @ext: extensions put in every beat (RCU; replaced by the tick)
+ * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch, @self_changed
+ * @learn_q: peers to learn, filled by the receive path
+ * @nlearn_q: entries of @learn_q in use
+ * @self_epoch: this node's own verdict epoch (refutes suspicions)
+ * @self_changed: when @self_epoch last moved
  *
- * node_id, cluster_id, port, incarnation and configured are written under
- * @lock with WRITE_ONCE() and read with READ_ONCE() from softirq context.
+ * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
+ * learn, monitors, leader and learn_limit are written under @lock with
+ * WRITE_ONCE() and read with READ_ONCE() from softirq context.
  */
 struct hb_net {
 	struct net *net;
@@ -118,6 +182,29 @@ struct hb_net {
 	u32 gen;
 	atomic64_t event_seq;
 	struct hb_drop_stats __percpu *drops;
+
+	u8 mode;
+	u8 eff_mode;
+	bool learn;
+	u8 monitors;
+	u32 def_interval_us;
+	u8 def_multiplier;
+	u32 learn_limit;
+	u32 leaders[HEARTBEAT_MAX_LEADERS];
+	u8 nleaders;
+	u32 nlearned;
+	u32 leader;
+	unsigned long ring_dirty;
+	u32 members_pos;
+	u32 verdicts_pos;
+	struct delayed_work tick;
+	struct hb_ext __rcu *ext;
+
+	spinlock_t cl_lock;	/* see above */
+	struct hb_learn_req *learn_q;
+	unsigned int nlearn_q;
+	u32 self_epoch;
+	ktime_t self_changed;
 };
 
 /**
@@ -128,6 +215,21 @@ struct hb_net {
  * @port: UDP port, host byte order, nonzero
  * @has_cluster: @cluster was given
  * @cluster: cluster id
+ * @has_mode: @mode was given
+ * @mode: enum hb_mode
+ * @has_leaders: @leaders was given (possibly empty)
+ * @nleaders: entries of @leaders
+ * @leaders: leader ids, nonzero and distinct
+ * @has_learn: @learn was given
+ * @learn: learn unknown senders (leader mode)
+ * @has_monitors: @monitors was given
+ * @monitors: 1..HEARTBEAT_MAX_MONITORS
+ * @has_interval: @interval_us was given
+ * @interval_us: for learned peers and the cluster tick
+ * @has_multiplier: @multiplier was given
+ * @multiplier: for learned peers
+ * @has_learn_limit: @learn_limit was given
+ * @learn_limit: 1..HEARTBEAT_MAX_PEERS
  */
 struct hb_node_cfg {
 	bool has_id;
@@ -136,6 +238,21 @@ struct hb_node_cfg {
 	u16 port;
 	bool has_cluster;
 	u32 cluster;
+	bool has_mode;
+	u8 mode;
+	bool has_leaders;
+	u8 nleaders;
+	u32 leaders[HEARTBEAT_MAX_LEADERS];
+	bool has_learn;
+	bool learn;
+	bool has_monitors;
+	u8 monitors;
+	bool has_interval;
+	u32 interval_us;
+	bool has_multiplier;
+	u8 multiplier;
+	bool has_learn_limit;
+	u32 learn_limit;
 };
 
 extern unsigned int hb_net_id;

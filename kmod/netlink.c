@@ -64,13 +64,23 @@ static const struct nla_policy hb_peer_cfg_policy[HB_PEER_A_MAX + 1] = {
 	[HB_PEER_A_MULTIPLIER]	= NLA_POLICY_RANGE(NLA_U8,
 						   HEARTBEAT_MIN_MULTIPLIER,
 						   HEARTBEAT_MAX_MULTIPLIER),
-	[HB_PEER_A_STATE ... HB_PEER_A_TX_ERRORS] = HB_NLA_READ_ONLY,
+	[HB_PEER_A_STATE ... HB_PEER_A_EPOCH] = HB_NLA_READ_ONLY,
 };
 
 /* Peer nest of PEER_DEL and PEER_GET: the id only. */
 static const struct nla_policy hb_peer_id_policy[HB_PEER_A_MAX + 1] = {
 	[HB_PEER_A_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
-	[HB_PEER_A_STATE ... HB_PEER_A_TX_ERRORS] = HB_NLA_READ_ONLY,
+	[HB_PEER_A_STATE ... HB_PEER_A_EPOCH] = HB_NLA_READ_ONLY,
+};
+
+/* A list of ids (HB_A_NODE_LEADERS). */
+static const struct nla_policy hb_list_policy[HB_LIST_A_MAX + 1] = {
+	[HB_LIST_A_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static struct netlink_range_validation hb_learn_limit_range = {
+	.min	= 1,
+	.max	= HEARTBEAT_MAX_PEERS,
 };
 
 /*
@@ -87,6 +97,19 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_DROPS]	= HB_NLA_READ_ONLY,
 	[HB_A_NODE_CONFIGURED]	= HB_NLA_READ_ONLY,
 	[HB_A_NODE_OBJECTS]	= HB_NLA_READ_ONLY,
+	[HB_A_NODE_MODE]	= NLA_POLICY_MAX(NLA_U8, __HB_MODE_MAX - 1),
+	[HB_A_NODE_LEADERS]	= NLA_POLICY_NESTED(hb_list_policy),
+	[HB_A_NODE_LEARN]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[HB_A_NODE_MONITORS]	= NLA_POLICY_RANGE(NLA_U8, 1,
+						   HEARTBEAT_MAX_MONITORS),
+	[HB_A_NODE_INTERVAL_US]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&hb_interval_range),
+	[HB_A_NODE_MULTIPLIER]	= NLA_POLICY_RANGE(NLA_U8,
+						   HEARTBEAT_MIN_MULTIPLIER,
+						   HEARTBEAT_MAX_MULTIPLIER),
+	[HB_A_NODE_LEARN_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&hb_learn_limit_range),
+	[HB_A_NODE_EFFECTIVE_MODE ... HB_A_NODE_EPOCH] = HB_NLA_READ_ONLY,
 };
 
 static const struct nla_policy hb_peer_cfg_req_policy[HB_A_MAX + 1] = {
@@ -159,7 +182,21 @@ static size_t hb_nl_counters_size(unsigned int n)
 
 static size_t hb_nl_node_size(void)
 {
-	return nla_total_size(sizeof(u32)) +		/* NODE_ID */
+	return nla_total_size(sizeof(u8)) +		/* NODE_MODE */
+	       nla_total_size(0) +			/* NODE_LEADERS */
+	       HEARTBEAT_MAX_LEADERS * nla_total_size(sizeof(u32)) +
+	       nla_total_size(sizeof(u8)) +		/* NODE_LEARN */
+	       nla_total_size(sizeof(u8)) +		/* NODE_MONITORS */
+	       nla_total_size(sizeof(u32)) +		/* NODE_INTERVAL_US */
+	       nla_total_size(sizeof(u8)) +		/* NODE_MULTIPLIER */
+	       nla_total_size(sizeof(u32)) +		/* NODE_LEARN_LIMIT */
+	       nla_total_size(sizeof(u8)) +		/* NODE_EFFECTIVE_MODE */
+	       nla_total_size(sizeof(u32)) +		/* NODE_LEADER */
+	       nla_total_size(sizeof(u32)) +		/* NODE_LEARNED */
+	       nla_total_size(sizeof(u32)) +		/* NODE_SENDING */
+	       nla_total_size(sizeof(u32)) +		/* NODE_WATCHING */
+	       nla_total_size(sizeof(u32)) +		/* NODE_EPOCH */
+	       nla_total_size(sizeof(u32)) +		/* NODE_ID */
 	       nla_total_size(sizeof(u16)) +		/* NODE_PORT */
 	       nla_total_size(sizeof(u32)) +		/* NODE_CLUSTER */
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_INCARNATION */
@@ -168,6 +205,52 @@ static size_t hb_nl_node_size(void)
 	       hb_nl_counters_size(__HB_DROP_MAX) +	/* NODE_DROPS */
 	       nla_total_size(0) +			/* NODE_CONFIGURED */
 	       hb_nl_counters_size(__HB_OBJ_MAX);	/* NODE_OBJECTS */
+}
+
+/* The cluster settings and state of a NODE_GET reply, hn->lock held. */
+static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
+{
+	u32 sending = 0, watching = 0, epoch;
+	struct hb_peer *peer;
+	struct nlattr *nest;
+	unsigned int i;
+
+	lockdep_assert_held(&hn->lock);
+
+	list_for_each_entry(peer, &hn->peers, list) {
+		sending += READ_ONCE(peer->tx_on);
+		watching += READ_ONCE(peer->watch);
+	}
+	spin_lock_bh(&hn->cl_lock);
+	epoch = hn->self_epoch;
+	spin_unlock_bh(&hn->cl_lock);
+
+	if (nla_put_u8(skb, HB_A_NODE_MODE, hn->mode) ||
+	    nla_put_u8(skb, HB_A_NODE_EFFECTIVE_MODE, hn->eff_mode) ||
+	    nla_put_u8(skb, HB_A_NODE_LEARN, hn->learn) ||
+	    nla_put_u8(skb, HB_A_NODE_MONITORS, hn->monitors) ||
+	    nla_put_u32(skb, HB_A_NODE_INTERVAL_US, hn->def_interval_us) ||
+	    nla_put_u8(skb, HB_A_NODE_MULTIPLIER, hn->def_multiplier) ||
+	    nla_put_u32(skb, HB_A_NODE_LEARN_LIMIT, hn->learn_limit) ||
+	    nla_put_u32(skb, HB_A_NODE_LEARNED, hn->nlearned) ||
+	    nla_put_u32(skb, HB_A_NODE_SENDING, sending) ||
+	    nla_put_u32(skb, HB_A_NODE_WATCHING, watching) ||
+	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch))
+		return -EMSGSIZE;
+	if (hn->leader && nla_put_u32(skb, HB_A_NODE_LEADER, hn->leader))
+		return -EMSGSIZE;
+
+	nest = nla_nest_start(skb, HB_A_NODE_LEADERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < hn->nleaders; i++) {
+		if (nla_put_u32(skb, HB_LIST_A_ID, hn->leaders[i])) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
 }
 
 /**
@@ -197,6 +280,8 @@ static int hb_nl_node_fill(struct sk_buff *skb, struct hb_net *hn)
 		return -EMSGSIZE;
 
 	if (hn->configured && nla_put_flag(skb, HB_A_NODE_CONFIGURED))
+		return -EMSGSIZE;
+	if (hb_nl_cluster_fill(skb, hn))
 		return -EMSGSIZE;
 
 	hb_drops_read(hn, drops);
@@ -246,6 +331,72 @@ err_free:
 	return ret;
 }
 
+/* HB_A_NODE_LEADERS: up to HEARTBEAT_MAX_LEADERS distinct ids. */
+static int hb_nl_parse_leaders(const struct nlattr *nest,
+			       struct hb_node_cfg *cfg,
+			       struct netlink_ext_ack *extack)
+{
+	const struct nlattr *attr;
+	unsigned int i;
+	int rem;
+	u32 id;
+
+	nla_for_each_nested(attr, nest, rem) {
+		/* The policy accepted nothing but HB_LIST_A_ID. */
+		id = nla_get_u32(attr);
+		if (cfg->nleaders == HEARTBEAT_MAX_LEADERS) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "too many leaders");
+			return -EINVAL;
+		}
+		for (i = 0; i < cfg->nleaders; i++) {
+			if (cfg->leaders[i] == id) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "leader id given twice");
+				return -EINVAL;
+			}
+		}
+		cfg->leaders[cfg->nleaders++] = id;
+	}
+	cfg->has_leaders = true;
+	return 0;
+}
+
+/* The cluster attributes of NODE_SET, already validated by the policy. */
+static int hb_nl_node_cluster_cfg(struct genl_info *info,
+				  struct hb_node_cfg *cfg)
+{
+	struct nlattr **attrs = info->attrs;
+
+	if (attrs[HB_A_NODE_MODE]) {
+		cfg->has_mode = true;
+		cfg->mode = nla_get_u8(attrs[HB_A_NODE_MODE]);
+	}
+	if (attrs[HB_A_NODE_LEARN]) {
+		cfg->has_learn = true;
+		cfg->learn = nla_get_u8(attrs[HB_A_NODE_LEARN]);
+	}
+	if (attrs[HB_A_NODE_MONITORS]) {
+		cfg->has_monitors = true;
+		cfg->monitors = nla_get_u8(attrs[HB_A_NODE_MONITORS]);
+	}
+	if (attrs[HB_A_NODE_INTERVAL_US]) {
+		cfg->has_interval = true;
+		cfg->interval_us = nla_get_u32(attrs[HB_A_NODE_INTERVAL_US]);
+	}
+	if (attrs[HB_A_NODE_MULTIPLIER]) {
+		cfg->has_multiplier = true;
+		cfg->multiplier = nla_get_u8(attrs[HB_A_NODE_MULTIPLIER]);
+	}
+	if (attrs[HB_A_NODE_LEARN_LIMIT]) {
+		cfg->has_learn_limit = true;
+		cfg->learn_limit = nla_get_u32(attrs[HB_A_NODE_LEARN_LIMIT]);
+	}
+	if (attrs[HB_A_NODE_LEADERS])
+		return hb_nl_parse_leaders(attrs[HB_A_NODE_LEADERS], cfg,
+					   info->extack);
+	return 0;
+}
+
 static int hb_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct hb_net *hn = hb_net(genl_info_net(info));
@@ -265,6 +416,9 @@ static int hb_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.has_cluster = true;
 		cfg.cluster = nla_get_u32(attrs[HB_A_NODE_CLUSTER]);
 	}
+	ret = hb_nl_node_cluster_cfg(info, &cfg);
+	if (ret)
+		return ret;
 
 	mutex_lock(&hn->lock);
 	if (hb_nl_dying(hn, info->extack))
@@ -529,7 +683,13 @@ static size_t hb_nl_peer_size(void)
 	       nla_total_size(sizeof(u8)) +		/* REMOTE_MULTIPLIER */
 	       nla_total_size_64bit(sizeof(u64)) +	/* REMOTE_INCARNATION */
 	       nla_total_size(sizeof(u32)) +		/* DETECT_US */
-	       nla_total_size_64bit(sizeof(u64));	/* TX_ERRORS */
+	       nla_total_size_64bit(sizeof(u64)) +	/* TX_ERRORS */
+	       nla_total_size(sizeof(u8)) +		/* ORIGIN */
+	       nla_total_size(sizeof(u32)) +		/* ROLES */
+	       nla_total_size(sizeof(u8)) +		/* SOURCE */
+	       nla_total_size(sizeof(u8)) +		/* CONFIRMATIONS */
+	       nla_total_size(sizeof(u8)) +		/* MONITORS */
+	       nla_total_size(sizeof(u32));		/* EPOCH */
 }
 
 static int hb_nl_put_peer_addr(struct sk_buff *skb, const struct hb_addr *addr)
@@ -579,7 +739,16 @@ static int hb_nl_put_peer(struct sk_buff *skb, const struct hb_peer_info *pi)
 			      pi->remote_incarnation, HB_PEER_A_PAD) ||
 	    nla_put_u32(skb, HB_PEER_A_DETECT_US, pi->detect_us) ||
 	    nla_put_u64_64bit(skb, HB_PEER_A_TX_ERRORS, pi->tx_errors,
-			      HB_PEER_A_PAD))
+			      HB_PEER_A_PAD) ||
+	    nla_put_u8(skb, HB_PEER_A_ORIGIN, pi->origin) ||
+	    nla_put_u32(skb, HB_PEER_A_ROLES, pi->roles) ||
+	    nla_put_u8(skb, HB_PEER_A_SOURCE, pi->source) ||
+	    nla_put_u32(skb, HB_PEER_A_EPOCH, pi->epoch))
+		goto err_cancel;
+
+	if (pi->monitors &&
+	    (nla_put_u8(skb, HB_PEER_A_CONFIRMATIONS, pi->confirmations) ||
+	     nla_put_u8(skb, HB_PEER_A_MONITORS, pi->monitors)))
 		goto err_cancel;
 
 	if (pi->rx_valid &&
@@ -848,7 +1017,8 @@ static size_t hb_nl_event_size(void)
 	       nla_total_size_64bit(sizeof(u64)) +	/* TIME_NS */
 	       nla_total_size(sizeof(u8)) +		/* REASON */
 	       nla_total_size(sizeof(u32)) +		/* DETECT_US */
-	       nla_total_size_64bit(sizeof(u64));	/* INCARNATION */
+	       nla_total_size_64bit(sizeof(u64)) +	/* INCARNATION */
+	       6 * nla_total_size(sizeof(u8));		/* SOURCE ... MODE */
 }
 
 /**
@@ -895,6 +1065,20 @@ static struct sk_buff *hb_nl_event_build(const struct hb_event *ev,
 	if (ev->incarnation &&
 	    nla_put_u64_64bit(msg, HB_EVENT_A_INCARNATION, ev->incarnation,
 			      HB_EVENT_A_PAD))
+		goto err_free;
+	if (ev->type == HB_EVENT_STATE_CHANGE &&
+	    nla_put_u8(msg, HB_EVENT_A_SOURCE, ev->source))
+		goto err_free;
+	if (ev->monitors &&
+	    (nla_put_u8(msg, HB_EVENT_A_CONFIRMATIONS, ev->confirmations) ||
+	     nla_put_u8(msg, HB_EVENT_A_MONITORS, ev->monitors)))
+		goto err_free;
+	if (ev->type == HB_EVENT_LEARNED &&
+	    nla_put_u8(msg, HB_EVENT_A_ORIGIN, ev->origin))
+		goto err_free;
+	if (ev->type == HB_EVENT_MODE &&
+	    (nla_put_u8(msg, HB_EVENT_A_OLD_MODE, ev->old_mode) ||
+	     nla_put_u8(msg, HB_EVENT_A_MODE, ev->mode)))
 		goto err_free;
 
 	nla_nest_end(msg, nest);

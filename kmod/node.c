@@ -15,6 +15,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "cluster.h"
 #include "hb.h"
 #include "peer.h"
 #include "proc.h"
@@ -46,13 +47,19 @@ static int __net_init hb_net_init(struct net *net)
 	if (err)
 		goto err_drops;
 
-	err = hb_proc_net_init(hn);
+	err = hb_cluster_net_init(hn);
 	if (err)
 		goto err_peers;
+
+	err = hb_proc_net_init(hn);
+	if (err)
+		goto err_cluster;
 
 	atomic64_inc(&hb_objects[HB_OBJ_NETS]);
 	return 0;
 
+err_cluster:
+	hb_cluster_net_exit(hn);
 err_peers:
 	hb_peer_net_uninit(hn);
 err_drops:
@@ -75,6 +82,8 @@ static void __net_exit hb_net_exit(struct net *net)
 	hb_socket_close(hn);
 	mutex_unlock(&hn->lock);
 
+	/* Nothing can kick the tick any more (see hb.h). */
+	hb_cluster_net_exit(hn);
 	hb_proc_net_uninit(hn);
 	hb_peer_net_uninit(hn);
 	free_percpu(hn->drops);
@@ -122,7 +131,8 @@ void hb_node_uninit(void)
  * them; when that fails the old configuration stays in force.  Every
  * accepted request picks a new incarnation, strictly greater than the
  * previous one (the wall clock in nanoseconds when that is larger), so that
- * peers see this node as restarted.
+ * peers see this node as restarted.  The cluster settings are checked
+ * before anything changes and applied last (hb_cluster_apply()).
  *
  * Context: process context, hn->lock held.
  * Return: 0 or a negative errno.
@@ -159,6 +169,9 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "node id is the id of a peer");
 		return -EEXIST;
 	}
+	err = hb_cluster_check(hn, cfg, id, extack);
+	if (err)
+		return err;
 
 	if (!hn->configured || port != hn->port) {
 		err = hb_socket_open(hn, port, extack);
@@ -173,6 +186,8 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 	WRITE_ONCE(hn->port, port);
 	WRITE_ONCE(hn->incarnation, incarnation);
 	WRITE_ONCE(hn->configured, true);
+
+	hb_cluster_apply(hn, cfg);
 	return 0;
 }
 

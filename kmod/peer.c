@@ -24,6 +24,7 @@
 #include <net/ipv6.h>
 #include <net/netlink.h>
 
+#include "cluster.h"
 #include "frame.h"
 #include "hb.h"
 #include "netlink.h"
@@ -208,6 +209,7 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 
 	peer->hn = hn;
 	peer->id = cfg->id;
+	peer->origin = cfg->origin;
 	spin_lock_init(&peer->lock);
 	port = cfg->has_port ? cfg->port : HEARTBEAT_DEFAULT_PORT;
 	hb_addr_set(&peer->addr, &cfg->addr, port);
@@ -232,7 +234,8 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	WRITE_ONCE(hn->npeers, hn->npeers + 1);
 	WRITE_ONCE(hn->gen, hn->gen + 1);
 
-	hb_timers_start(peer);
+	/* Starts beating to and watching it, as the mode says. */
+	hb_cluster_peer_added(hn, peer);
 	return 0;
 
 err_unhash_addr:
@@ -358,6 +361,7 @@ int hb_peer_remove(struct hb_net *hn, u32 id, struct netlink_ext_ack *extack)
 	list_del_rcu(&peer->list);
 	WRITE_ONCE(hn->npeers, hn->npeers - 1);
 	WRITE_ONCE(hn->gen, hn->gen + 1);
+	hb_cluster_peer_removed(hn, peer);
 	/* 2. no reader can see the peer any more */
 	synchronize_net();
 	/* 3. and 4. */
@@ -392,6 +396,7 @@ void hb_peers_remove_all(struct hb_net *hn)
 	 */
 	list_splice_init_rcu(&hn->peers, &dead, synchronize_net);
 	WRITE_ONCE(hn->npeers, 0);
+	WRITE_ONCE(hn->nlearned, 0);
 	WRITE_ONCE(hn->gen, hn->gen + 1);
 
 	/* 3. and 4. */
@@ -478,6 +483,14 @@ void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info)
 	info->remote_incarnation = peer->remote_incarnation;
 	info->detect_us = min_t(u64, div_u64(hb_peer_detect_ns(peer),
 					     NSEC_PER_USEC), U32_MAX);
+	info->origin = peer->origin;
+	info->roles = (peer->is_leader ? HB_ROLE_LEADER : 0) |
+		      (peer->tx_on ? HB_ROLE_TX : 0) |
+		      (peer->watch ? HB_ROLE_WATCH : 0);
+	info->source = peer->source;
+	info->confirmations = peer->confirmations;
+	info->monitors = peer->monitors;
+	info->epoch = peer->epoch;
 	spin_unlock_bh(&peer->lock);
 }
 
@@ -520,8 +533,19 @@ static void hb_peer_rtt_sample(struct hb_peer *peer,
 	peer->srtt_us = ((u64)srtt * 7 + sample) / 8;
 }
 
-static void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
-			  u8 type, u8 old_state, u8 reason, ktime_t now)
+/**
+ * hb_event_init() - fill an event about a peer
+ * @ev: the event
+ * @peer: the peer, peer->lock held
+ * @type: enum hb_event_type
+ * @old_state: its state before
+ * @reason: enum hb_event_reason
+ * @now: the time of the event
+ *
+ * The new state and its source are the peer's current ones.
+ */
+void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
+		   u8 type, u8 old_state, u8 reason, ktime_t now)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
@@ -530,6 +554,7 @@ static void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
 	ev->state = peer->state;
 	ev->time_ns = ktime_to_ns(now);
 	ev->reason = reason;
+	ev->source = peer->source;
 }
 
 /**
@@ -539,31 +564,35 @@ static void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
  *	and its sender is not this node
  * @src: the UDP endpoint it came from
  *
- * Drops frames from unknown senders, from the wrong endpoint, and frames
- * that are not newer than the last one (lower sequence number, or an older
- * incarnation).  A newer incarnation means the peer restarted: a
- * HB_EVENT_RESTARTED event is sent and its sequence numbers start over.  A
- * peer not UP becomes UP (HB_EVENT_STATE_CHANGE, reason HB_REASON_FRAME;
- * when it also restarted, this event comes first).  Events are built under
- * peer->lock and sent after it is released.
+ * A frame from an unknown sender may be learned (leader mode; see
+ * cluster.c) and is dropped otherwise.  Drops frames from the wrong
+ * endpoint, membership lists from a peer that is not a leader of this
+ * member, and frames that are not newer than the last one (lower sequence
+ * number, or an older incarnation).  A newer incarnation means the peer
+ * restarted: a HB_EVENT_RESTARTED event is sent and its sequence numbers
+ * start over.  A peer not UP becomes UP (HB_EVENT_STATE_CHANGE, reason
+ * HB_REASON_FRAME; when it also restarted, this event comes first).
+ * Events are built under peer->lock and sent after it is released; the
+ * frame's extensions are used after that too.
  *
  * Context: softirq, rcu_read_lock() held.
  */
 void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		const struct hb_addr *src)
 {
+	bool restarted = false, accepted = false, back = false;
 	int drop = HB_FRAME_OK;
-	bool restarted = false;
 	struct hb_event ev[2];
 	struct hb_peer *peer;
 	unsigned int nev = 0;
+	bool leader = false;
 	unsigned int i;
 	ktime_t now;
 	u8 old;
 
 	peer = hb_peer_lookup(hn, fi->sender_id);
 	if (!peer) {
-		hb_drop(hn, HB_DROP_UNKNOWN_PEER);
+		hb_cluster_rx_unknown(hn, fi, src);
 		return;
 	}
 
@@ -573,6 +602,11 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		goto out_unlock;
 	if (memcmp(src, &peer->addr, sizeof(*src))) {
 		drop = HB_DROP_BAD_SOURCE;
+		goto out_dropped;
+	}
+	if (fi->members && !peer->is_leader &&
+	    READ_ONCE(hn->mode) == HB_MODE_MEMBER) {
+		drop = HB_DROP_NOT_LEADER;
 		goto out_dropped;
 	}
 
@@ -591,6 +625,7 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		peer->lost += fi->seq - peer->rx_seq - 1;
 	}
 
+	accepted = true;
 	peer->rx_valid = true;
 	peer->rx_seq = fi->seq;
 	peer->rx_remote_ts = fi->timestamp_ns;
@@ -604,7 +639,10 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 	old = peer->state;
 	if (old != HB_STATE_UP) {
 		peer->state = HB_STATE_UP;
+		peer->source = HB_SOURCE_SELF;
 		peer->state_changes++;
+		peer->up_since = now;
+		back = old == HB_STATE_DOWN;
 		hb_event_init(&ev[nev++], peer, HB_EVENT_STATE_CHANGE, old,
 			      HB_REASON_FRAME, now);
 	}
@@ -613,6 +651,10 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 			      HB_REASON_INCARNATION, now);
 		ev[nev++].incarnation = fi->incarnation;
 	}
+	hb_cluster_heard(peer, now);
+	/* The sender stops beating to this node: stop timing it. */
+	peer->watch_heard = !(fi->flags & HB_FRAME_F_LEAVE);
+	leader = peer->is_leader;
 	hb_timers_frame_received(peer);
 	goto out_unlock;
 
@@ -625,6 +667,14 @@ out_unlock:
 		hb_drop(hn, drop);
 	for (i = 0; i < nev; i++)
 		hb_genl_notify_event(hn, &ev[i]);
+	if (!accepted)
+		return;
+	if (fi->members && leader)
+		hb_cluster_rx_members(hn, peer, fi);
+	if (fi->verdicts)
+		hb_cluster_rx_verdicts(hn, peer, fi);
+	if (back || (leader && nev))
+		hb_cluster_peer_back(hn);
 }
 
 /**

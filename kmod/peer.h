@@ -17,6 +17,7 @@ struct hb_frame_info;
  * struct hb_peer - one configured peer
  * @hn: owning instance
  * @id: the peer's node id (immutable)
+ * @origin: enum hb_origin (immutable)
  * @id_node: link in hn->peers_by_id
  * @addr_node: link in hn->peers_by_addr
  * @list: link in hn->peers
@@ -48,10 +49,29 @@ struct hb_frame_info;
  * @rx: valid frames received
  * @dropped: frames from this peer that were dropped
  * @lost: sequence numbers skipped by the frames received
+ * @is_leader: the id is one of the node's leaders
+ * @tx_on: this node beats to the peer (HB_ROLE_TX)
+ * @leave_pending: one last frame with HB_FRAME_F_LEAVE is to be sent
+ * @watch: this node runs detection on the peer (HB_ROLE_WATCH)
+ * @watch_lazy: detection starts at the first frame after @watch_since
+ * @watch_heard: such a frame arrived (detection is running)
+ * @watch_since: when watching started; the detection deadline is never
+ *		 before @watch_since plus the detection time
+ * @up_since: when it last became UP
+ * @source: enum hb_source of @state
+ * @confirmations: monitors that confirmed its last DOWN (leaderless)
+ * @monitors: its monitors at that time
+ * @epoch: verdict epoch (leaderless; see cluster.c)
+ * @v_state: the verdict of that epoch: HB_STATE_UNKNOWN (none yet), UP,
+ *	     or DOWN (a suspicion until this node declares it)
+ * @nconf: entries of @conf in use
+ * @conf: monitors that confirmed a DOWN verdict
+ * @v_since: when the verdict last changed
  */
 struct hb_peer {
 	struct hb_net *hn;
 	u32 id;
+	u8 origin;
 	struct rhash_head id_node;
 	struct rhlist_head addr_node;
 	struct list_head list;
@@ -83,6 +103,23 @@ struct hb_peer {
 	u64 rx;
 	u64 dropped;
 	u64 lost;
+
+	bool is_leader;
+	bool tx_on;
+	bool leave_pending;
+	bool watch;
+	bool watch_lazy;
+	bool watch_heard;
+	ktime_t watch_since;
+	ktime_t up_since;
+	u8 source;
+	u8 confirmations;
+	u8 monitors;
+	u32 epoch;
+	u8 v_state;
+	u8 nconf;
+	u32 conf[HEARTBEAT_MAX_MONITORS];
+	ktime_t v_since;
 };
 
 /**
@@ -96,9 +133,11 @@ struct hb_peer {
  * @interval_us: HEARTBEAT_MIN_INTERVAL_US..HEARTBEAT_MAX_INTERVAL_US
  * @has_multiplier: @multiplier was given
  * @multiplier: HEARTBEAT_MIN_MULTIPLIER..HEARTBEAT_MAX_MULTIPLIER
+ * @origin: enum hb_origin (HB_ORIGIN_CONFIGURED for PEER_ADD)
  */
 struct hb_peer_cfg {
 	u32 id;
+	u8 origin;
 	bool has_addr;
 	struct hb_addr addr;
 	bool has_port;
@@ -135,6 +174,12 @@ struct hb_peer_info {
 	u8 remote_multiplier;
 	u64 remote_incarnation;
 	u32 detect_us;
+	u8 origin;
+	u32 roles;
+	u8 source;
+	u8 confirmations;
+	u8 monitors;
+	u32 epoch;
 };
 
 /**
@@ -147,6 +192,12 @@ struct hb_peer_info {
  * @reason: enum hb_event_reason
  * @detect_us: for a DOWN, the detection time that elapsed; else 0
  * @incarnation: for RESTARTED, the new incarnation; else 0
+ * @source: enum hb_source, for STATE_CHANGE
+ * @confirmations: for a DOWN decided by monitors; else 0
+ * @monitors: the peer's monitors then; else 0
+ * @origin: for LEARNED, enum hb_origin
+ * @old_mode: for MODE, enum hb_mode
+ * @mode: for MODE, enum hb_mode
  */
 struct hb_event {
 	u8 type;
@@ -157,6 +208,12 @@ struct hb_event {
 	u8 reason;
 	u32 detect_us;
 	u64 incarnation;
+	u8 source;
+	u8 confirmations;
+	u8 monitors;
+	u8 origin;
+	u8 old_mode;
+	u8 mode;
 };
 
 /* Process context, hn->lock held. */
@@ -176,6 +233,9 @@ void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info);
 /* Softirq, under rcu_read_lock(): a valid frame arrived from @src. */
 void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		const struct hb_addr *src);
+
+void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
+		   u8 type, u8 old_state, u8 reason, ktime_t now);
 
 /* Pernet init and exit (node.c): the peer tables of @hn. */
 int hb_peer_net_init(struct hb_net *hn);

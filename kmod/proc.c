@@ -23,6 +23,35 @@ static const char * const hb_state_names[__HB_STATE_MAX] = {
 	[HB_STATE_DOWN]		= "down",
 };
 
+static const char * const hb_origin_names[__HB_ORIGIN_MAX] = {
+	[HB_ORIGIN_CONFIGURED]	= "configured",
+	[HB_ORIGIN_LEARNED]	= "learned",
+	[HB_ORIGIN_LEADER]	= "leader",
+};
+
+static const char * const hb_source_names[__HB_SOURCE_MAX] = {
+	[HB_SOURCE_NONE]	= "none",
+	[HB_SOURCE_SELF]	= "self",
+	[HB_SOURCE_LEADER]	= "leader",
+	[HB_SOURCE_PEERS]	= "peers",
+};
+
+/* HB_ROLE_* as letters: L (leader), T (beaten to), W (watched), or "-". */
+static void hb_roles_str(u32 roles, char buf[4])
+{
+	char *p = buf;
+
+	if (roles & HB_ROLE_LEADER)
+		*p++ = 'L';
+	if (roles & HB_ROLE_TX)
+		*p++ = 'T';
+	if (roles & HB_ROLE_WATCH)
+		*p++ = 'W';
+	if (p == buf)
+		*p++ = '-';
+	*p = '\0';
+}
+
 static void *hb_seq_start(struct seq_file *seq, loff_t *pos)
 	__acquires(RCU)
 {
@@ -51,9 +80,10 @@ static int hb_seq_show(struct seq_file *seq, void *v)
 	struct hb_peer_info info;
 	struct hb_peer *peer;
 	const char *state;
+	char roles[4];
 
 	if (v == &hn->peers) {
-		seq_puts(seq, "id address port state interval_us multiplier last_seen_ms tx rx lost rtt_us dropped\n");
+		seq_puts(seq, "id address port state interval_us multiplier last_seen_ms tx rx lost rtt_us dropped origin roles source confirmations\n");
 		return 0;
 	}
 
@@ -67,11 +97,22 @@ static int hb_seq_show(struct seq_file *seq, void *v)
 
 	state = info.state < __HB_STATE_MAX ? hb_state_names[info.state] :
 		"unknown";
-	seq_printf(seq, " %u %s %u %u %lld %llu %llu %llu %u %llu\n",
+	seq_printf(seq, " %u %s %u %u %lld %llu %llu %llu %u %llu",
 		   ntohs(info.addr.port), state, info.interval_us,
 		   info.multiplier,
 		   info.rx_valid ? (s64)info.last_seen_ms : -1LL,
 		   info.tx, info.rx, info.lost, info.srtt_us, info.dropped);
+
+	hb_roles_str(info.roles, roles);
+	seq_printf(seq, " %s %s %s",
+		   info.origin < __HB_ORIGIN_MAX ?
+		   hb_origin_names[info.origin] : "?", roles,
+		   info.source < __HB_SOURCE_MAX ?
+		   hb_source_names[info.source] : "?");
+	if (info.monitors)
+		seq_printf(seq, " %u/%u\n", info.confirmations, info.monitors);
+	else
+		seq_puts(seq, " -\n");
 	return 0;
 }
 

@@ -287,6 +287,9 @@ static struct dst_entry *hb_route6(struct hb_peer *peer, struct sock *sk,
  * hb_socket_send() - build and send one frame to a peer
  * @peer: the peer
  *
+ * Sends a beat while the node beats to @peer (peer->tx_on), or the one
+ * frame with HB_FRAME_F_LEAVE that follows the end of that, and nothing
+ * otherwise.  The frame carries the node's current extensions (hn->ext).
  * Reads what the frame announces and echoes under peer->lock, and routes
  * under it too: the route cache is reset under that lock when the address
  * changes, so a route is never cached for an address that is no longer the
@@ -301,20 +304,31 @@ void hb_socket_send(struct hb_peer *peer)
 	struct hb_net *hn = peer->hn;
 	struct hb_frame_info fi = {};
 	struct in6_addr saddr6 = {};
+	struct sk_buff *skb = NULL;
+	const struct hb_ext *ext;
 	struct dst_entry *dst;
 	struct hb_addr addr;
-	struct sk_buff *skb;
 	struct socket *sock;
 	__be32 saddr4 = 0;
+	size_t ext_len;
 	s64 delay_us;
 	ktime_t now;
 
-	skb = alloc_skb(HB_SKB_HEADROOM + sizeof(struct hb_frame), GFP_ATOMIC);
-
 	rcu_read_lock_bh();
+	ext = rcu_dereference_bh(hn->ext);
+	ext_len = ext ? ext->len : 0;
+
 	spin_lock_bh(&peer->lock);
 	if (unlikely(peer->dead))
 		goto out_unlock;
+	if (!peer->tx_on) {
+		if (!peer->leave_pending)
+			goto out_unlock;
+		peer->leave_pending = false;
+		fi.flags |= HB_FRAME_F_LEAVE;
+	}
+	skb = alloc_skb(HB_SKB_HEADROOM + sizeof(struct hb_frame) + ext_len,
+			GFP_ATOMIC);
 	if (unlikely(!skb))
 		goto err_unlock;
 
@@ -356,7 +370,9 @@ void hb_socket_send(struct hb_peer *peer)
 	fi.incarnation = READ_ONCE(hn->incarnation);
 
 	skb_reserve(skb, HB_SKB_HEADROOM);
-	hb_frame_build(skb_put(skb, sizeof(struct hb_frame)), &fi);
+	hb_frame_build(skb_put(skb, sizeof(struct hb_frame)), &fi, ext_len);
+	if (ext_len)
+		skb_put_data(skb, ext->data, ext_len);
 	skb->priority = TC_PRIO_CONTROL;
 
 	/* Both consume @skb and the reference on @dst. */

@@ -6,17 +6,24 @@
  * callbacks run in softirq context, where sending a UDP datagram is
  * allowed):
  *
- * - the send timer, armed only by hb_timers_start() and
+ * - the send timer, armed only by hb_timers_apply_roles() and
  *   hb_timers_interval_changed() (process context, hn->lock held) and by
  *   its own callback, which forwards it by one interval from the previous
  *   deadline, so that the schedule does not drift;
  *
  * - the detection timer, which is lazy: a frame only moves rx_time, and
  *   the timer, when it fires early, re-arms itself at rx_time plus the
- *   detection time.  It runs while the peer is UNKNOWN or UP and is
- *   stopped while it is DOWN.  Because a frame on one CPU may arm it while
- *   its callback runs on another, it is only ever armed with hrtimer_start()
- *   under peer->lock (hb_detect_arm()), never by returning HRTIMER_RESTART.
+ *   detection time.  It runs while the peer is watched (peer->watch) and
+ *   UNKNOWN or UP, and is stopped while it is DOWN.  A lazily watched peer
+ *   (leaderless mode) is only timed from the first frame after watching
+ *   started, and not after a frame with HB_FRAME_F_LEAVE.  Because a frame
+ *   on one CPU may arm it while its callback runs on another, it is only
+ *   ever armed with hrtimer_start() under peer->lock (hb_detect_arm()),
+ *   never by returning HRTIMER_RESTART.
+ *
+ * Roles change in process context under hn->lock (hb_timers_apply_roles()).
+ * The send timer runs while peer->tx_on is set, and once more to send a
+ * frame with HB_FRAME_F_LEAVE after it is cleared.
  *
  * Neither timer is armed once peer->dead is set (under peer->lock).
  */
@@ -29,11 +36,22 @@
 #include <linux/minmax.h>
 #include <linux/spinlock.h>
 
+#include "cluster.h"
 #include "hb.h"
 #include "netlink.h"
 #include "peer.h"
 #include "socket.h"
 #include "timers.h"
+
+/* The detection time runs from the last frame, or from when watching
+ * started if that is later.
+ */
+static ktime_t hb_detect_start(const struct hb_peer *peer)
+{
+	if (ktime_before(peer->rx_time, peer->watch_since))
+		return peer->watch_since;
+	return peer->rx_time;
+}
 
 /*
  * Make sure the detection timer fires no later than rx_time plus the
@@ -47,10 +65,12 @@ static void hb_detect_arm(struct hb_peer *peer)
 
 	lockdep_assert_held(&peer->lock);
 
-	if (peer->dead || peer->state == HB_STATE_DOWN)
+	if (peer->dead || !peer->watch || peer->state == HB_STATE_DOWN)
+		return;
+	if (peer->watch_lazy && !peer->watch_heard)
 		return;
 
-	deadline = ktime_add_ns(peer->rx_time, hb_peer_detect_ns(peer));
+	deadline = ktime_add_ns(hb_detect_start(peer), hb_peer_detect_ns(peer));
 	if (hrtimer_is_queued(timer) &&
 	    !ktime_before(deadline, hrtimer_get_expires(timer)))
 		return;
@@ -66,7 +86,7 @@ static enum hrtimer_restart hb_expired_send(struct hrtimer *timer)
 	hb_socket_send(peer);
 
 	spin_lock(&peer->lock);
-	if (!READ_ONCE(peer->dead)) {
+	if (!peer->dead && peer->tx_on) {
 		/* Previous deadline plus one interval; deadlines already
 		 * missed are skipped, not caught up with.
 		 */
@@ -84,43 +104,54 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 {
 	struct hb_peer *peer = container_of(timer, struct hb_peer,
 					    detect_timer);
-	ktime_t now, deadline;
-	struct hb_event ev;
-	bool down = false;
+	struct hb_net *hn = peer->hn;
+	unsigned int nev = 0, i;
+	ktime_t now, start;
+	struct hb_event ev[2];
+	bool kick = false;
 	s64 elapsed_us;
 
 	spin_lock(&peer->lock);
-	if (peer->dead || peer->state == HB_STATE_DOWN)
+	if (peer->dead || !peer->watch || peer->state == HB_STATE_DOWN)
+		goto out_unlock;
+	if (peer->watch_lazy && !peer->watch_heard)
 		goto out_unlock;
 
 	now = ktime_get();
-	deadline = ktime_add_ns(peer->rx_time, hb_peer_detect_ns(peer));
-	if (ktime_before(now, deadline)) {
+	start = hb_detect_start(peer);
+	if (ktime_before(now, ktime_add_ns(start, hb_peer_detect_ns(peer)))) {
 		/* A frame arrived since the timer was armed. */
 		hb_detect_arm(peer);
 		goto out_unlock;
 	}
 
-	elapsed_us = ktime_us_delta(now, peer->rx_time);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = HB_EVENT_STATE_CHANGE;
-	ev.peer_id = peer->id;
-	ev.old_state = peer->state;
-	ev.state = HB_STATE_DOWN;
-	ev.time_ns = ktime_to_ns(now);
-	ev.reason = HB_REASON_TIMEOUT;
-	ev.detect_us = clamp_t(s64, elapsed_us, 0, U32_MAX);
+	/* Not re-armed: hb_timers_frame_received() does, on the next frame. */
+	kick = true;
+	if (READ_ONCE(hn->eff_mode) == HB_MODE_LEADERLESS && !peer->is_leader &&
+	    hb_cluster_suspect(peer, now))
+		goto out_unlock;
+
+	elapsed_us = ktime_us_delta(now, start);
+	hb_event_init(&ev[nev], peer, HB_EVENT_STATE_CHANGE, peer->state,
+		      HB_REASON_TIMEOUT, now);
+	ev[nev].state = HB_STATE_DOWN;
+	ev[nev].source = HB_SOURCE_SELF;
+	ev[nev++].detect_us = clamp_t(s64, elapsed_us, 0, U32_MAX);
 
 	peer->state = HB_STATE_DOWN;
+	peer->source = HB_SOURCE_SELF;
 	peer->state_changes++;
-	down = true;
-	/* Not re-armed: hb_timers_frame_received() does, on the next frame. */
+	if (peer->is_leader)
+		hb_event_init(&ev[nev++], peer, HB_EVENT_LEADER_LOST,
+			      HB_STATE_DOWN, HB_REASON_TIMEOUT, now);
 
 out_unlock:
 	spin_unlock(&peer->lock);
 
-	if (down)
-		hb_genl_notify_event(peer->hn, &ev);
+	for (i = 0; i < nev; i++)
+		hb_genl_notify_event(hn, &ev[i]);
+	if (kick)
+		hb_cluster_kick(hn);
 	return HRTIMER_NORESTART;
 }
 
@@ -138,27 +169,52 @@ void hb_timers_init(struct hb_peer *peer)
 }
 
 /**
- * hb_timers_start() - start beating towards a new peer
- * @peer: the peer, just published
+ * hb_timers_apply_roles() - start or stop beating to and watching a peer
+ * @peer: the peer, published
+ * @tx: beat to it
+ * @watch: run detection on it
+ * @lazy: time it only from the first frame after watching started
  *
- * Call after the peer is published.  The first frame is sent at once.  The
- * detection time of a peer never heard from runs from now, with the local
- * interval and multiplier.
+ * Starting to beat sends a frame at once; stopping sends one last frame
+ * with HB_FRAME_F_LEAVE.  Starting to watch times the peer from now (or,
+ * when @lazy, from its next frame), with the local interval and
+ * multiplier until it was heard from.
  *
- * Context: process context, hn->lock held.
+ * Context: process context, hn->lock held; sleeps until a running
+ * callback has finished.
  */
-void hb_timers_start(struct hb_peer *peer)
+void hb_timers_apply_roles(struct hb_peer *peer, bool tx, bool watch,
+			   bool lazy)
 {
 	ktime_t now = ktime_get();
+	bool tx_changed;
 
 	lockdep_assert_held(&peer->hn->lock);
 
 	spin_lock_bh(&peer->lock);
-	/* A frame may already have arrived: it set rx_time itself. */
-	if (!peer->rx_valid)
-		peer->rx_time = now;
-	hb_detect_arm(peer);
-	if (!peer->dead) {
+	tx_changed = peer->tx_on != tx;
+	if (tx_changed) {
+		peer->tx_on = tx;
+		peer->leave_pending = !tx;
+	}
+	if (peer->watch != watch || peer->watch_lazy != lazy) {
+		peer->watch = watch;
+		peer->watch_lazy = lazy;
+		peer->watch_heard = false;
+		peer->watch_since = now;
+		hb_detect_arm(peer);
+	}
+	spin_unlock_bh(&peer->lock);
+
+	if (!watch)
+		hrtimer_cancel(&peer->detect_timer);
+	if (!tx_changed)
+		return;
+
+	/* Nothing else arms the send timer while hn->lock is held. */
+	hrtimer_cancel(&peer->tx_timer);
+	spin_lock_bh(&peer->lock);
+	if (!peer->dead && (peer->tx_on || peer->leave_pending)) {
 		peer->next_tx = now;
 		hrtimer_start(&peer->tx_timer, now, HRTIMER_MODE_ABS_SOFT);
 	}
@@ -187,7 +243,7 @@ void hb_timers_interval_changed(struct hb_peer *peer)
 
 	now = ktime_get();
 	spin_lock_bh(&peer->lock);
-	if (!peer->dead) {
+	if (!peer->dead && peer->tx_on) {
 		peer->next_tx = now;
 		hrtimer_start(&peer->tx_timer, now, HRTIMER_MODE_ABS_SOFT);
 	}
@@ -200,8 +256,9 @@ void hb_timers_interval_changed(struct hb_peer *peer)
  * @peer: the peer
  *
  * Call with peer->lock held after a valid frame made the peer UP: starts
- * the detection timer if it is stopped (the peer was DOWN), or brings it
- * forward if the peer announced a shorter detection time.
+ * the detection timer if it is stopped (the peer was DOWN, or is watched
+ * lazily and was not timed yet), or brings it forward if the peer
+ * announced a shorter detection time.
  *
  * Context: softirq, peer->lock held.
  */

@@ -2,6 +2,8 @@
 #ifndef _HB_TIMERS_H
 #define _HB_TIMERS_H
 
+#include <linux/types.h>
+
 struct hb_peer;
 
 /* Set up both timers of a new peer (not armed). */
@@ -9,7 +11,8 @@ void hb_timers_init(struct hb_peer *peer);
 /* Call after the peer is published: start beating and the detection timer
  * (local detection time, for a peer never heard from).
  */
-void hb_timers_start(struct hb_peer *peer);
+void hb_timers_apply_roles(struct hb_peer *peer, bool tx, bool watch,
+			   bool lazy);
 /* Call after the interval changed: send now and on the new schedule. */
 void hb_timers_interval_changed(struct hb_peer *peer);
 /* Call with peer->lock held after a valid frame made the peer UP: makes sure

@@ -1,0 +1,1222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * heartbeat: cluster modes.
+ *
+ * The uapi header describes what each mode does on the wire; this file
+ * decides, for every peer, whether the node beats to it (peer->tx_on) and
+ * whether it runs failure detection on it (peer->watch), learns peers,
+ * follows a leader's membership list, and runs the leaderless verdicts.
+ *
+ * Leaderless verdicts
+ * -------------------
+ * Each peer has a verdict epoch and a verdict (peer->epoch, peer->v_state,
+ * the monitors that confirmed a DOWN in peer->conf).  A monitor whose
+ * detection time for a peer expires moves the epoch on and suspects it
+ * (hb_cluster_suspect()); a valid frame from the peer moves the epoch on
+ * and clears the suspicion (hb_cluster_heard()).  Verdicts spread in every
+ * beat (HB_TLV_VERDICTS) and merge: a higher epoch replaces a lower one,
+ * at an equal epoch DOWN wins and confirmations are merged.  A node that
+ * watches the peer and heard it within half its detection time refutes a
+ * suspicion by moving the epoch on again (as does the node itself, for
+ * its own epoch).  The tick declares a suspected peer DOWN once every live
+ * monitor of it (its k successors that are not DOWN, minus those that are
+ * suspected themselves) confirmed, or after HB_SUSPECT_TIMEOUTS detection
+ * times with at least one confirmation from one of its monitors.
+ *
+ * The tick
+ * --------
+ * hn->tick runs every def_interval_us in every mode but static, and at
+ * once when kicked (a peer to learn, a suspicion, a leader lost, a peer
+ * back UP).  Under hn->lock it learns queued peers, re-evaluates the
+ * effective mode of a member, declares confirmed verdicts, re-computes the
+ * ring when it changed, and publishes the extensions of the next beats.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitops.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "cluster.h"
+#include "frame.h"
+#include "hb.h"
+#include "netlink.h"
+#include "peer.h"
+#include "timers.h"
+
+/* Bit of hn->ring_dirty. */
+#define HB_RING_DIRTY		0
+/* An UP verdict keeps being sent for this many ticks after it changed. */
+#define HB_GOSSIP_LINGER_TICKS	30
+/* A suspicion not confirmed by every live monitor waits this many
+ * detection times.
+ */
+#define HB_SUSPECT_TIMEOUTS	3
+
+/**
+ * struct hb_ring_ent - one node on the ring of a leaderless node
+ * @id: its id
+ * @peer: the peer, or NULL for this node
+ * @alive: not DOWN (this node always is)
+ * @suspected: it has a DOWN verdict not declared yet
+ * @tx: this node beats to it
+ * @watch: this node watches it
+ */
+struct hb_ring_ent {
+	u32 id;
+	struct hb_peer *peer;
+	bool alive;
+	bool suspected;
+	bool tx;
+	bool watch;
+};
+
+/**
+ * struct hb_ring - the ring, sorted by id
+ * @n: entries
+ * @self: index of this node
+ * @ent: the entries
+ */
+struct hb_ring {
+	unsigned int n;
+	unsigned int self;
+	struct hb_ring_ent ent[];
+};
+
+static bool hb_is_leader_id(const struct hb_net *hn, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < hn->nleaders; i++)
+		if (hn->leaders[i] == id)
+			return true;
+	return false;
+}
+
+/**
+ * hb_cluster_kick() - run the tick as soon as possible
+ * @hn: the instance
+ *
+ * Context: any up to softirq.  Never called once the namespace is being
+ * dismantled: by then no peer, timer or socket is left to call it.
+ */
+void hb_cluster_kick(struct hb_net *hn)
+{
+	if (READ_ONCE(hn->mode) != HB_MODE_STATIC)
+		mod_delayed_work(system_wq, &hn->tick, 0);
+}
+
+static void hb_cluster_dirty(struct hb_net *hn)
+{
+	set_bit(HB_RING_DIRTY, &hn->ring_dirty);
+}
+
+/**
+ * hb_cluster_peer_back() - a peer came back UP, or a leader was heard
+ * @hn: the instance
+ *
+ * The ring (or the mode) may change: have the tick look at it.
+ *
+ * Context: softirq.
+ */
+void hb_cluster_peer_back(struct hb_net *hn)
+{
+	hb_cluster_dirty(hn);
+	hb_cluster_kick(hn);
+}
+
+/* Count a drop from process context (the counters are per CPU). */
+static void hb_cluster_drop(struct hb_net *hn, enum hb_drop_reason reason)
+{
+	local_bh_disable();
+	hb_drop(hn, reason);
+	local_bh_enable();
+}
+
+static void hb_conf_add(struct hb_peer *peer, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < peer->nconf; i++)
+		if (peer->conf[i] == id)
+			return;
+	if (peer->nconf < HEARTBEAT_MAX_MONITORS)
+		peer->conf[peer->nconf++] = id;
+}
+
+static void hb_mode_event(struct hb_net *hn, u8 old, u8 mode, u8 reason)
+{
+	struct hb_event ev = {
+		.type		= HB_EVENT_MODE,
+		.time_ns	= ktime_get_ns(),
+		.reason		= reason,
+		.old_mode	= old,
+		.mode		= mode,
+	};
+
+	hb_genl_notify_event(hn, &ev);
+}
+
+static void hb_cluster_set_eff(struct hb_net *hn, u8 mode, u8 reason)
+{
+	u8 old = hn->eff_mode;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (old == mode)
+		return;
+	WRITE_ONCE(hn->eff_mode, mode);
+	hb_cluster_dirty(hn);
+	hb_mode_event(hn, old, mode, reason);
+}
+
+/* ---- the ring ------------------------------------------------------------ */
+
+static int hb_ring_cmp(const void *a, const void *b)
+{
+	const struct hb_ring_ent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Every node of the ring: this node and every peer that is not a leader
+ * (a falling back member keeps its leaders apart), sorted by id.
+ */
+static struct hb_ring *hb_ring_build(struct hb_net *hn)
+{
+	struct hb_ring_ent *e;
+	struct hb_peer *peer;
+	struct hb_ring *ring;
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&hn->lock);
+
+	ring = kvmalloc(struct_size(ring, ent, hn->npeers + 1), GFP_KERNEL);
+	if (!ring)
+		return NULL;
+
+	list_for_each_entry(peer, &hn->peers, list) {
+		if (READ_ONCE(peer->is_leader))
+			continue;
+		e = &ring->ent[n++];
+		memset(e, 0, sizeof(*e));
+		e->id = peer->id;
+		e->peer = peer;
+		spin_lock_bh(&peer->lock);
+		e->alive = peer->state != HB_STATE_DOWN;
+		e->suspected = e->alive && peer->v_state == HB_STATE_DOWN;
+		spin_unlock_bh(&peer->lock);
+	}
+	e = &ring->ent[n++];
+	memset(e, 0, sizeof(*e));
+	e->id = hn->node_id;
+	e->alive = true;
+
+	sort(ring->ent, n, sizeof(*e), hb_ring_cmp, NULL);
+	ring->n = n;
+	for (i = 0; i < n; i++)
+		if (!ring->ent[i].peer)
+			ring->self = i;
+	return ring;
+}
+
+/*
+ * The monitors of the node at @pos: the first k alive nodes after it.
+ * Returns how many there are; *@live counts those not suspected.
+ */
+static unsigned int hb_ring_monitors(const struct hb_ring *ring,
+				     unsigned int pos, unsigned int k,
+				     u32 *ids, unsigned int *live)
+{
+	unsigned int step, nm = 0;
+
+	*live = 0;
+	for (step = 1; step < ring->n && nm < k; step++) {
+		const struct hb_ring_ent *e = &ring->ent[(pos + step) % ring->n];
+
+		if (!e->alive)
+			continue;
+		ids[nm++] = e->id;
+		if (!e->suspected)
+			(*live)++;
+	}
+	return nm;
+}
+
+/*
+ * Who this node beats to: walking forward, its k first alive successors
+ * and, on the way, at most k DOWN nodes (probed so that they are heard
+ * from as soon as they are back).  Who it watches: its k first alive
+ * predecessors, the nodes that have it among their monitors.
+ */
+static void hb_ring_roles(struct hb_ring *ring, unsigned int k)
+{
+	unsigned int step, alive = 0, probes = 0;
+	struct hb_ring_ent *e;
+
+	for (step = 1; step < ring->n && alive < k; step++) {
+		e = &ring->ent[(ring->self + step) % ring->n];
+		if (e->alive) {
+			e->tx = true;
+			alive++;
+		} else if (probes < k) {
+			e->tx = true;
+			probes++;
+		}
+	}
+	alive = 0;
+	for (step = 1; step < ring->n && alive < k; step++) {
+		e = &ring->ent[(ring->self + ring->n - step) % ring->n];
+		if (e->alive) {
+			e->watch = true;
+			alive++;
+		}
+	}
+}
+
+/* ---- roles ---------------------------------------------------------------- */
+
+/* Roles of @peer in every mode but leaderless. */
+static void hb_roles_simple(struct hb_net *hn, struct hb_peer *peer,
+			    bool *tx, bool *watch)
+{
+	switch (hn->eff_mode) {
+	case HB_MODE_MEMBER:
+		*tx = peer->is_leader;
+		break;
+	case HB_MODE_LEADERLESS:
+		/* Only the leaders of a falling back member get here. */
+		*tx = peer->is_leader;
+		break;
+	default:
+		*tx = true;
+		break;
+	}
+	*watch = *tx;
+}
+
+/*
+ * Re-compute who this node beats to and watches, and start or stop the
+ * timers accordingly.
+ */
+static void hb_cluster_reconcile(struct hb_net *hn)
+{
+	struct hb_peer *peer;
+	struct hb_ring *ring;
+	bool tx, watch;
+	unsigned int i;
+
+	lockdep_assert_held(&hn->lock);
+
+	clear_bit(HB_RING_DIRTY, &hn->ring_dirty);
+	if (hn->eff_mode != HB_MODE_LEADERLESS) {
+		list_for_each_entry(peer, &hn->peers, list) {
+			hb_roles_simple(hn, peer, &tx, &watch);
+			hb_timers_apply_roles(peer, tx, watch, false);
+		}
+		return;
+	}
+
+	ring = hb_ring_build(hn);
+	if (!ring) {
+		/* Keep the old roles; the next tick tries again. */
+		hb_cluster_dirty(hn);
+		return;
+	}
+	hb_ring_roles(ring, hn->monitors);
+	for (i = 0; i < ring->n; i++) {
+		struct hb_ring_ent *e = &ring->ent[i];
+
+		if (e->peer)
+			hb_timers_apply_roles(e->peer, e->tx, e->watch, true);
+	}
+	kvfree(ring);
+
+	list_for_each_entry(peer, &hn->peers, list)
+		if (peer->is_leader)
+			hb_timers_apply_roles(peer, true, true, false);
+}
+
+/**
+ * hb_cluster_peer_added() - give a new peer its roles
+ * @hn: the instance
+ * @peer: the peer, just published
+ *
+ * Context: process context, hn->lock held.
+ */
+void hb_cluster_peer_added(struct hb_net *hn, struct hb_peer *peer)
+{
+	bool tx, watch;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (peer->origin != HB_ORIGIN_CONFIGURED)
+		WRITE_ONCE(hn->nlearned, hn->nlearned + 1);
+	spin_lock_bh(&peer->lock);
+	peer->is_leader = hn->mode == HB_MODE_MEMBER &&
+			  hb_is_leader_id(hn, peer->id);
+	spin_unlock_bh(&peer->lock);
+
+	if (hn->eff_mode == HB_MODE_LEADERLESS) {
+		hb_cluster_reconcile(hn);
+		return;
+	}
+	hb_roles_simple(hn, peer, &tx, &watch);
+	hb_timers_apply_roles(peer, tx, watch, false);
+}
+
+/**
+ * hb_cluster_peer_removed() - account for a peer that was unlinked
+ * @hn: the instance
+ * @peer: the peer, no longer in hn->peers (not freed yet)
+ *
+ * Context: process context, hn->lock held.
+ */
+void hb_cluster_peer_removed(struct hb_net *hn, struct hb_peer *peer)
+{
+	lockdep_assert_held(&hn->lock);
+
+	if (peer->origin != HB_ORIGIN_CONFIGURED)
+		WRITE_ONCE(hn->nlearned, hn->nlearned - 1);
+	if (hn->eff_mode == HB_MODE_LEADERLESS)
+		hb_cluster_reconcile(hn);
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+/**
+ * hb_cluster_check() - validate the cluster part of a NODE_SET request
+ * @hn: the instance
+ * @cfg: the request; netlink checked ranges and distinct leader ids
+ * @node_id: the node id the request leaves in force
+ * @extack: for error messages
+ *
+ * Context: process context, hn->lock held.
+ * Return: 0 or a negative errno.
+ */
+int hb_cluster_check(struct hb_net *hn, const struct hb_node_cfg *cfg,
+		     u32 node_id, struct netlink_ext_ack *extack)
+{
+	const u32 *leaders = cfg->has_leaders ? cfg->leaders : hn->leaders;
+	u8 nleaders = cfg->has_leaders ? cfg->nleaders : hn->nleaders;
+	u8 mode = cfg->has_mode ? cfg->mode : hn->mode;
+	unsigned int i;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (mode == HB_MODE_MEMBER && !nleaders) {
+		NL_SET_ERR_MSG_MOD(extack, "member mode needs at least one leader");
+		return -EINVAL;
+	}
+	for (i = 0; i < nleaders; i++) {
+		if (leaders[i] == node_id) {
+			NL_SET_ERR_MSG_MOD(extack, "a leader id is this node's own id");
+			return -EINVAL;
+		}
+	}
+	if (cfg->has_learn_limit && cfg->learn_limit < hn->nlearned) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "learn limit is below the number of learned peers");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * hb_cluster_apply() - apply the cluster part of an accepted NODE_SET
+ * @hn: the instance
+ * @cfg: the request, accepted by hb_cluster_check()
+ *
+ * A new mode takes effect at once (HB_EVENT_MODE, reason HB_REASON_CONFIG,
+ * when the effective mode changes); roles are re-computed and the tick is
+ * started unless the node is static.
+ *
+ * Context: process context, hn->lock held; sleeps.
+ */
+void hb_cluster_apply(struct hb_net *hn, const struct hb_node_cfg *cfg)
+{
+	struct hb_peer *peer;
+	struct hb_ext *old;
+	bool leader;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (cfg->has_learn)
+		WRITE_ONCE(hn->learn, cfg->learn);
+	if (cfg->has_monitors)
+		WRITE_ONCE(hn->monitors, cfg->monitors);
+	if (cfg->has_interval)
+		WRITE_ONCE(hn->def_interval_us, cfg->interval_us);
+	if (cfg->has_multiplier)
+		WRITE_ONCE(hn->def_multiplier, cfg->multiplier);
+	if (cfg->has_learn_limit)
+		WRITE_ONCE(hn->learn_limit, cfg->learn_limit);
+	if (cfg->has_leaders) {
+		memcpy(hn->leaders, cfg->leaders, sizeof(hn->leaders));
+		hn->nleaders = cfg->nleaders;
+	}
+	if (cfg->has_mode)
+		WRITE_ONCE(hn->mode, cfg->mode);
+
+	list_for_each_entry(peer, &hn->peers, list) {
+		leader = hn->mode == HB_MODE_MEMBER &&
+			 hb_is_leader_id(hn, peer->id);
+		spin_lock_bh(&peer->lock);
+		peer->is_leader = leader;
+		spin_unlock_bh(&peer->lock);
+	}
+
+	/* A member keeps its fallback state unless its mode was set. */
+	if (cfg->has_mode || hn->mode != HB_MODE_MEMBER)
+		hb_cluster_set_eff(hn, hn->mode, HB_REASON_CONFIG);
+	if (hn->mode != HB_MODE_MEMBER)
+		WRITE_ONCE(hn->leader, 0);
+
+	hb_cluster_reconcile(hn);
+	if (hn->mode == HB_MODE_STATIC) {
+		/* A running tick sees the static mode and stops. */
+		old = rcu_replace_pointer(hn->ext, NULL,
+					  lockdep_is_held(&hn->lock));
+		if (old)
+			kfree_rcu(old, rcu);
+	} else {
+		mod_delayed_work(system_wq, &hn->tick, 0);
+	}
+}
+
+/* ---- learning ------------------------------------------------------------- */
+
+static void hb_cluster_queue(struct hb_net *hn, const struct hb_learn_req *req)
+{
+	bool queued = false;
+	unsigned int i;
+
+	spin_lock(&hn->cl_lock);
+	for (i = 0; i < hn->nlearn_q; i++)
+		if (hn->learn_q[i].id == req->id)
+			goto out_unlock;
+	if (hn->nlearn_q < HB_LEARN_QUEUE) {
+		hn->learn_q[hn->nlearn_q++] = *req;
+		queued = true;
+	}
+out_unlock:
+	spin_unlock(&hn->cl_lock);
+	/* A full queue is retried with the next frame. */
+	if (queued)
+		hb_cluster_kick(hn);
+}
+
+/**
+ * hb_cluster_rx_unknown() - a valid frame from an unknown sender
+ * @hn: the instance
+ * @fi: the frame, of this node's cluster
+ * @src: where it came from
+ *
+ * A leader that learns queues the sender to be learned by the tick (while
+ * the learned peers are below the limit: HB_DROP_LEARN_LIMIT otherwise);
+ * every other node drops the frame (HB_DROP_UNKNOWN_PEER).
+ *
+ * Context: softirq, rcu_read_lock() held.
+ */
+void hb_cluster_rx_unknown(struct hb_net *hn, const struct hb_frame_info *fi,
+			   const struct hb_addr *src)
+{
+	struct hb_learn_req req = {
+		.id	= fi->sender_id,
+		.origin	= HB_ORIGIN_LEARNED,
+		.state	= HB_STATE_UNKNOWN,
+		.addr	= *src,
+	};
+
+	if (READ_ONCE(hn->mode) != HB_MODE_LEADER || !READ_ONCE(hn->learn)) {
+		hb_drop(hn, HB_DROP_UNKNOWN_PEER);
+		return;
+	}
+	if (READ_ONCE(hn->nlearned) >= READ_ONCE(hn->learn_limit)) {
+		hb_drop(hn, HB_DROP_LEARN_LIMIT);
+		return;
+	}
+	hb_cluster_queue(hn, &req);
+}
+
+/* Create the peers the receive path queued. */
+static void hb_cluster_learn(struct hb_net *hn)
+{
+	struct hb_learn_req *req;
+	struct hb_peer_cfg cfg;
+	struct hb_peer *peer;
+	unsigned int i, n;
+	struct hb_event ev;
+	ktime_t now;
+
+	lockdep_assert_held(&hn->lock);
+
+	req = kmalloc_array(HB_LEARN_QUEUE, sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return;
+	spin_lock_bh(&hn->cl_lock);
+	n = hn->nlearn_q;
+	memcpy(req, hn->learn_q, n * sizeof(*req));
+	hn->nlearn_q = 0;
+	spin_unlock_bh(&hn->cl_lock);
+
+	for (i = 0; i < n; i++) {
+		if (req[i].id == hn->node_id || hb_peer_lookup(hn, req[i].id))
+			continue;
+		if (hn->nlearned >= hn->learn_limit) {
+			hb_cluster_drop(hn, HB_DROP_LEARN_LIMIT);
+			continue;
+		}
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.id = req[i].id;
+		cfg.origin = req[i].origin;
+		cfg.has_addr = true;
+		cfg.addr = req[i].addr;
+		cfg.has_port = true;
+		cfg.port = ntohs(req[i].addr.port);
+		cfg.has_interval = true;
+		cfg.interval_us = hn->def_interval_us;
+		cfg.has_multiplier = true;
+		cfg.multiplier = hn->def_multiplier;
+		if (hb_peer_create(hn, &cfg, NULL)) {
+			/* An address no frame can be sent to. */
+			if (req[i].origin == HB_ORIGIN_LEADER)
+				hb_cluster_drop(hn, HB_DROP_BAD_MEMBERS);
+			continue;
+		}
+		peer = hb_peer_lookup(hn, req[i].id);
+		if (WARN_ON_ONCE(!peer))
+			continue;
+
+		now = ktime_get();
+		spin_lock_bh(&peer->lock);
+		if (req[i].state != HB_STATE_UNKNOWN) {
+			peer->state = req[i].state;
+			peer->source = HB_SOURCE_LEADER;
+			peer->v_state = req[i].state;
+			peer->v_since = now;
+			if (req[i].state == HB_STATE_DOWN) {
+				peer->nconf = 1;
+				peer->conf[0] = req[i].leader;
+			} else {
+				peer->up_since = now;
+			}
+		}
+		hb_event_init(&ev, peer, HB_EVENT_LEARNED, HB_STATE_UNKNOWN,
+			      HB_REASON_NONE, now);
+		ev.origin = peer->origin;
+		spin_unlock_bh(&peer->lock);
+		hb_genl_notify_event(hn, &ev);
+	}
+	kfree(req);
+}
+
+/* ---- leader mode ------------------------------------------------------------ */
+
+/**
+ * hb_cluster_rx_members() - a membership list from a leader
+ * @hn: the instance, in member mode
+ * @leader: the leader that sent it
+ * @fi: the frame, whose fi->members is set
+ *
+ * Unknown members are queued to be learned.  The states of the others are
+ * taken from the list when @leader is the leader being followed and the
+ * node is not falling back; a member this node watches itself, and
+ * UNKNOWN entries, are left alone.
+ *
+ * Context: softirq, rcu_read_lock() held, no peer lock held.
+ */
+void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
+			   const struct hb_frame_info *fi)
+{
+	u32 self = READ_ONCE(hn->node_id);
+	struct hb_learn_req req;
+	struct hb_member_info m;
+	struct hb_peer *peer;
+	struct hb_event ev;
+	size_t off = 0;
+	bool follow;
+	bool notify;
+	ktime_t now;
+	u8 old;
+
+	follow = READ_ONCE(hn->leader) == leader->id &&
+		 READ_ONCE(hn->eff_mode) == HB_MODE_MEMBER;
+
+	while (hb_frame_next_member(fi, &off, &m)) {
+		if (m.id == self || m.id == leader->id)
+			continue;
+		peer = hb_peer_lookup(hn, m.id);
+		if (!peer) {
+			memset(&req, 0, sizeof(req));
+			req.id = m.id;
+			req.origin = HB_ORIGIN_LEADER;
+			req.state = m.state;
+			req.leader = leader->id;
+			req.addr.family = m.family;
+			req.addr.port = htons(m.port);
+			if (m.family == AF_INET)
+				memcpy(&req.addr.v4, m.addr, sizeof(req.addr.v4));
+			else
+				memcpy(&req.addr.v6, m.addr, sizeof(req.addr.v6));
+			hb_cluster_queue(hn, &req);
+			continue;
+		}
+		if (!follow || m.state == HB_STATE_UNKNOWN)
+			continue;
+
+		notify = false;
+		now = ktime_get();
+		spin_lock(&peer->lock);
+		if (!peer->dead && !peer->is_leader && !peer->watch &&
+		    peer->state != m.state) {
+			old = peer->state;
+			peer->state = m.state;
+			peer->source = HB_SOURCE_LEADER;
+			peer->state_changes++;
+			peer->v_state = m.state;
+			peer->v_since = now;
+			peer->nconf = 0;
+			if (m.state == HB_STATE_DOWN)
+				hb_conf_add(peer, leader->id);
+			else
+				peer->up_since = now;
+			hb_event_init(&ev, peer, HB_EVENT_STATE_CHANGE, old,
+				      HB_REASON_LEADER, now);
+			notify = true;
+		}
+		spin_unlock(&peer->lock);
+		if (notify)
+			hb_genl_notify_event(hn, &ev);
+	}
+}
+
+/*
+ * A member follows the lowest-id leader that has been UP for at least its
+ * detection time (so that a leader that was cut off has heard the members
+ * again before its list is believed), falls back to leaderless when every
+ * leader is DOWN (a leader id that is not a configured peer is not known
+ * to be DOWN), and returns once a leader is followed again.
+ */
+static void hb_cluster_update_mode(struct hb_net *hn, ktime_t now)
+{
+	bool any_alive = false;
+	struct hb_peer *peer;
+	u32 follow = 0;
+	unsigned int i;
+	ktime_t since;
+	u64 detect;
+	u8 state;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (hn->mode != HB_MODE_MEMBER)
+		return;
+
+	for (i = 0; i < hn->nleaders; i++) {
+		peer = hb_peer_lookup(hn, hn->leaders[i]);
+		if (!peer) {
+			/* Not configured (yet): not known to be DOWN. */
+			any_alive = true;
+			continue;
+		}
+		spin_lock_bh(&peer->lock);
+		state = peer->state;
+		since = peer->up_since;
+		detect = hb_peer_detect_ns(peer);
+		spin_unlock_bh(&peer->lock);
+
+		if (state != HB_STATE_DOWN)
+			any_alive = true;
+		if (state == HB_STATE_UP &&
+		    ktime_to_ns(ktime_sub(now, since)) >= detect &&
+		    (!follow || peer->id < follow))
+			follow = peer->id;
+	}
+	WRITE_ONCE(hn->leader, follow);
+
+	if (hn->eff_mode == HB_MODE_MEMBER && !any_alive)
+		hb_cluster_set_eff(hn, HB_MODE_LEADERLESS,
+				   HB_REASON_LEADERS_DOWN);
+	else if (hn->eff_mode == HB_MODE_LEADERLESS && follow)
+		hb_cluster_set_eff(hn, HB_MODE_MEMBER, HB_REASON_LEADER_UP);
+}
+
+/* ---- leaderless verdicts ------------------------------------------------- */
+
+/**
+ * hb_cluster_suspect() - a watched peer missed its detection time
+ * @peer: the peer, watched by a leaderless node
+ * @now: the time
+ *
+ * Records this node's confirmation of a DOWN verdict (moving the epoch on
+ * if the peer was not suspected yet) and stops detection until the next
+ * frame.  The caller kicks the tick, which declares the peer DOWN once
+ * the verdict is confirmed.
+ *
+ * Context: softirq, peer->lock held.
+ * Return: true (the peer is suspected, not DOWN yet).
+ */
+bool hb_cluster_suspect(struct hb_peer *peer, ktime_t now)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (peer->v_state != HB_STATE_DOWN) {
+		peer->epoch++;
+		peer->v_state = HB_STATE_DOWN;
+		peer->nconf = 0;
+		peer->v_since = now;
+	}
+	hb_conf_add(peer, READ_ONCE(peer->hn->node_id));
+	peer->watch_heard = false;
+	return true;
+}
+
+/**
+ * hb_cluster_heard() - a valid frame from @peer arrived
+ * @peer: the peer
+ * @now: the time
+ *
+ * A DOWN verdict about a peer that is heard is wrong: move the epoch on
+ * with an UP verdict.
+ *
+ * Context: softirq, peer->lock held.
+ */
+void hb_cluster_heard(struct hb_peer *peer, ktime_t now)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (peer->v_state == HB_STATE_DOWN) {
+		peer->epoch++;
+		peer->v_state = HB_STATE_UP;
+		peer->nconf = 0;
+		peer->v_since = now;
+	} else if (peer->v_state == HB_STATE_UNKNOWN) {
+		peer->v_state = HB_STATE_UP;
+	}
+}
+
+/* Bits returned by hb_verdict_merge(). */
+#define HB_MERGE_PENDING	0x1	/* a suspicion to decide on */
+#define HB_MERGE_DIRTY		0x2	/* the peer came back: new ring */
+
+static unsigned int hb_verdict_merge(struct hb_peer *peer,
+				     const struct hb_verdict_info *v,
+				     ktime_t now, struct hb_event *ev,
+				     bool *notify)
+{
+	unsigned int i, ret = 0;
+	u8 old;
+
+	lockdep_assert_held(&peer->lock);
+
+	if (v->epoch > peer->epoch) {
+		peer->epoch = v->epoch;
+		peer->v_state = v->state;
+		peer->v_since = now;
+		peer->nconf = 0;
+		if (v->state == HB_STATE_DOWN) {
+			for (i = 0; i < v->nconf; i++)
+				hb_conf_add(peer, v->conf[i]);
+			ret |= HB_MERGE_PENDING;
+		} else if (peer->state == HB_STATE_DOWN) {
+			old = peer->state;
+			peer->state = HB_STATE_UP;
+			peer->source = HB_SOURCE_PEERS;
+			peer->state_changes++;
+			peer->up_since = now;
+			hb_event_init(ev, peer, HB_EVENT_STATE_CHANGE, old,
+				      HB_REASON_PEERS, now);
+			*notify = true;
+			ret |= HB_MERGE_DIRTY;
+		}
+	} else if (v->epoch == peer->epoch && v->state == HB_STATE_DOWN) {
+		if (peer->v_state != HB_STATE_DOWN) {
+			peer->v_state = HB_STATE_DOWN;
+			peer->v_since = now;
+			peer->nconf = 0;
+			ret |= HB_MERGE_PENDING;
+		}
+		for (i = 0; i < v->nconf; i++) {
+			unsigned int before = peer->nconf;
+
+			hb_conf_add(peer, v->conf[i]);
+			if (peer->nconf != before)
+				ret |= HB_MERGE_PENDING;
+		}
+	}
+
+	/* Refute a suspicion of a peer this node hears right now. */
+	if (peer->v_state == HB_STATE_DOWN && peer->state != HB_STATE_DOWN &&
+	    peer->watch && peer->watch_heard &&
+	    ktime_before(now, ktime_add_ns(peer->rx_time,
+					   hb_peer_detect_ns(peer) / 2))) {
+		peer->epoch++;
+		peer->v_state = HB_STATE_UP;
+		peer->nconf = 0;
+		peer->v_since = now;
+		ret &= ~HB_MERGE_PENDING;
+	}
+	return ret;
+}
+
+/* A verdict about this node: refute a suspicion with a newer epoch. */
+static void hb_self_verdict(struct hb_net *hn, const struct hb_verdict_info *v,
+			    ktime_t now)
+{
+	spin_lock(&hn->cl_lock);
+	if (v->state == HB_STATE_DOWN && v->epoch >= hn->self_epoch) {
+		hn->self_epoch = v->epoch + 1;
+		hn->self_changed = now;
+	} else if (v->epoch > hn->self_epoch) {
+		hn->self_epoch = v->epoch;
+		hn->self_changed = now;
+	}
+	spin_unlock(&hn->cl_lock);
+}
+
+/**
+ * hb_cluster_rx_verdicts() - merge the verdicts a beat carried
+ * @hn: the instance
+ * @sender: the peer that sent them
+ * @fi: the frame, whose fi->verdicts is set
+ *
+ * Only a leaderless node (or a member falling back) uses them.  Leaders
+ * of a member are never judged by verdicts: the member watches them.
+ *
+ * Context: softirq, rcu_read_lock() held, no peer lock held.
+ */
+void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
+			    const struct hb_frame_info *fi)
+{
+	u32 self = READ_ONCE(hn->node_id);
+	struct hb_verdict_info v;
+	unsigned int ret = 0;
+	struct hb_peer *peer;
+	struct hb_event ev;
+	size_t off = 0;
+	bool notify;
+	ktime_t now;
+
+	if (READ_ONCE(hn->eff_mode) != HB_MODE_LEADERLESS)
+		return;
+
+	now = ktime_get();
+	while (hb_frame_next_verdict(fi, &off, &v)) {
+		if (v.id == self) {
+			hb_self_verdict(hn, &v, now);
+			continue;
+		}
+		peer = hb_peer_lookup(hn, v.id);
+		if (!peer)
+			continue;
+		notify = false;
+		spin_lock(&peer->lock);
+		if (!peer->dead && !peer->is_leader)
+			ret |= hb_verdict_merge(peer, &v, now, &ev, &notify);
+		spin_unlock(&peer->lock);
+		if (notify)
+			hb_genl_notify_event(hn, &ev);
+	}
+	if (ret & HB_MERGE_DIRTY)
+		hb_cluster_dirty(hn);
+	if (ret)
+		hb_cluster_kick(hn);
+}
+
+/* Declare DOWN the suspected peers whose verdict is confirmed. */
+static void hb_cluster_decide(struct hb_net *hn, ktime_t now)
+{
+	u32 mons[HEARTBEAT_MAX_MONITORS], conf[HEARTBEAT_MAX_MONITORS];
+	unsigned int i, j, c, nm, live, nconf;
+	struct hb_peer *peer;
+	struct hb_ring *ring;
+	struct hb_event ev;
+	ktime_t since;
+	bool mine;
+	u64 detect;
+	u32 self;
+
+	lockdep_assert_held(&hn->lock);
+
+	ring = hb_ring_build(hn);
+	if (!ring)
+		return;
+	self = hn->node_id;
+
+	for (i = 0; i < ring->n; i++) {
+		peer = ring->ent[i].peer;
+		if (!peer || !ring->ent[i].suspected)
+			continue;
+
+		spin_lock_bh(&peer->lock);
+		nconf = peer->nconf;
+		memcpy(conf, peer->conf, sizeof(conf));
+		since = peer->v_since;
+		detect = hb_peer_detect_ns(peer);
+		spin_unlock_bh(&peer->lock);
+
+		nm = hb_ring_monitors(ring, i, hn->monitors, mons, &live);
+		c = 0;
+		mine = false;
+		for (j = 0; j < nconf; j++) {
+			unsigned int m;
+
+			if (conf[j] == self)
+				mine = true;
+			for (m = 0; m < nm; m++)
+				if (mons[m] == conf[j])
+					c++;
+		}
+		if (c < max(live, 1U) &&
+		    !((c || nconf >= max(live, 1U)) &&
+		      ktime_to_ns(ktime_sub(now, since)) >=
+		      HB_SUSPECT_TIMEOUTS * detect))
+			continue;
+
+		spin_lock_bh(&peer->lock);
+		if (peer->dead || peer->state == HB_STATE_DOWN ||
+		    peer->v_state != HB_STATE_DOWN) {
+			spin_unlock_bh(&peer->lock);
+			continue;
+		}
+		hb_event_init(&ev, peer, HB_EVENT_STATE_CHANGE, peer->state,
+			      mine ? HB_REASON_TIMEOUT : HB_REASON_PEERS, now);
+		peer->state = HB_STATE_DOWN;
+		peer->state_changes++;
+		peer->source = mine ? HB_SOURCE_SELF : HB_SOURCE_PEERS;
+		peer->confirmations = c;
+		peer->monitors = nm;
+		ev.state = HB_STATE_DOWN;
+		ev.source = peer->source;
+		ev.confirmations = c;
+		ev.monitors = nm;
+		if (peer->rx_valid)
+			ev.detect_us = clamp_t(s64,
+					       ktime_us_delta(now, peer->rx_time),
+					       0, U32_MAX);
+		spin_unlock_bh(&peer->lock);
+
+		hb_genl_notify_event(hn, &ev);
+		hb_cluster_dirty(hn);
+	}
+	kvfree(ring);
+}
+
+/* ---- extensions of the next beats ---------------------------------------- */
+
+static void hb_member_from_peer(struct hb_peer *peer, struct hb_member_info *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = peer->id;
+	spin_lock_bh(&peer->lock);
+	m->state = peer->state;
+	m->family = peer->addr.family;
+	m->port = ntohs(peer->addr.port);
+	if (peer->addr.family == AF_INET)
+		memcpy(m->addr, &peer->addr.v4, sizeof(peer->addr.v4));
+	else
+		memcpy(m->addr, &peer->addr.v6, sizeof(peer->addr.v6));
+	spin_unlock_bh(&peer->lock);
+}
+
+/* A leader's window of at most HB_TLV_MEMBERS_MAX members, rotating. */
+static size_t hb_ext_members(struct hb_net *hn, u8 *buf)
+{
+	unsigned int idx = 0, cnt = 0, skip, pass;
+	struct hb_member_info m;
+	struct hb_peer *peer;
+	size_t off;
+
+	if (!hn->npeers)
+		return 0;
+	skip = hn->members_pos % hn->npeers;
+	off = hb_tlv_begin(buf, 0, HB_TLV_MEMBERS);
+	for (pass = 0; pass < 2 && cnt < HB_TLV_MEMBERS_MAX; pass++) {
+		idx = 0;
+		list_for_each_entry(peer, &hn->peers, list) {
+			if (cnt == HB_TLV_MEMBERS_MAX)
+				break;
+			if (pass == 0 ? idx++ < skip : idx++ >= skip)
+				continue;
+			hb_member_from_peer(peer, &m);
+			off = hb_tlv_put_member(buf, off, &m);
+			cnt++;
+		}
+	}
+	hn->members_pos = (skip + cnt) % hn->npeers;
+	return hb_tlv_end(buf, 0, off);
+}
+
+/*
+ * A leaderless node's verdicts: its own epoch while it recently moved,
+ * every DOWN verdict, and UP verdicts that changed recently, at most
+ * HB_TLV_VERDICTS_MAX, rotating through the peers.
+ */
+static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf, ktime_t now)
+{
+	u64 linger = (u64)HB_GOSSIP_LINGER_TICKS * hn->def_interval_us *
+		     NSEC_PER_USEC;
+	unsigned int idx, cnt = 0, seen = 0, skip, pass;
+	struct hb_verdict_info v;
+	struct hb_peer *peer;
+	size_t start = 0, off;
+	bool put;
+
+	off = hb_tlv_begin(buf, start, HB_TLV_VERDICTS);
+
+	spin_lock_bh(&hn->cl_lock);
+	if (hn->self_epoch &&
+	    ktime_to_ns(ktime_sub(now, hn->self_changed)) < linger) {
+		memset(&v, 0, sizeof(v));
+		v.id = hn->node_id;
+		v.epoch = hn->self_epoch;
+		v.state = HB_STATE_UP;
+		off = hb_tlv_put_verdict(buf, off, &v);
+		cnt++;
+	}
+	spin_unlock_bh(&hn->cl_lock);
+
+	skip = hn->npeers ? hn->verdicts_pos % hn->npeers : 0;
+	for (pass = 0; pass < 2 && cnt < HB_TLV_VERDICTS_MAX; pass++) {
+		idx = 0;
+		list_for_each_entry(peer, &hn->peers, list) {
+			if (cnt == HB_TLV_VERDICTS_MAX)
+				break;
+			if (pass == 0 ? idx++ < skip : idx++ >= skip)
+				continue;
+			seen++;
+			if (peer->is_leader)
+				continue;
+			spin_lock_bh(&peer->lock);
+			put = (peer->v_state == HB_STATE_DOWN && peer->nconf) ||
+			      (peer->v_state == HB_STATE_UP && peer->epoch &&
+			       ktime_to_ns(ktime_sub(now, peer->v_since)) <
+			       linger);
+			if (put) {
+				memset(&v, 0, sizeof(v));
+				v.id = peer->id;
+				v.epoch = peer->epoch;
+				v.state = peer->v_state;
+				if (v.state == HB_STATE_DOWN) {
+					v.nconf = peer->nconf;
+					memcpy(v.conf, peer->conf,
+					       sizeof(v.conf));
+				}
+			}
+			spin_unlock_bh(&peer->lock);
+			if (put) {
+				off = hb_tlv_put_verdict(buf, off, &v);
+				cnt++;
+			}
+		}
+	}
+	if (hn->npeers)
+		hn->verdicts_pos = (skip + seen) % hn->npeers;
+	if (!cnt)
+		return 0;
+	return hb_tlv_end(buf, start, off);
+}
+
+static void hb_cluster_publish(struct hb_net *hn, ktime_t now)
+{
+	struct hb_ext *ext, *old;
+	size_t len = 0;
+
+	lockdep_assert_held(&hn->lock);
+
+	ext = kmalloc(struct_size(ext, data, HB_EXT_MAX), GFP_KERNEL);
+	if (!ext)
+		return;
+	if (hn->eff_mode == HB_MODE_LEADER)
+		len = hb_ext_members(hn, ext->data);
+	else if (hn->eff_mode == HB_MODE_LEADERLESS)
+		len = hb_ext_verdicts(hn, ext->data, now);
+	if (!len) {
+		kfree(ext);
+		ext = NULL;
+	} else {
+		ext->len = len;
+	}
+	old = rcu_replace_pointer(hn->ext, ext, lockdep_is_held(&hn->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+/* ---- the tick --------------------------------------------------------------- */
+
+static void hb_cluster_tick(struct work_struct *work)
+{
+	struct hb_net *hn = container_of(to_delayed_work(work), struct hb_net,
+					 tick);
+	ktime_t now;
+
+	mutex_lock(&hn->lock);
+	if (hn->dying || !hn->configured || hn->mode == HB_MODE_STATIC)
+		goto out_unlock;
+
+	now = ktime_get();
+	hb_cluster_learn(hn);
+	hb_cluster_update_mode(hn, now);
+	if (hn->eff_mode == HB_MODE_LEADERLESS)
+		hb_cluster_decide(hn, now);
+	if (test_bit(HB_RING_DIRTY, &hn->ring_dirty))
+		hb_cluster_reconcile(hn);
+	hb_cluster_publish(hn, now);
+
+	queue_delayed_work(system_wq, &hn->tick,
+			   usecs_to_jiffies(hn->def_interval_us));
+out_unlock:
+	mutex_unlock(&hn->lock);
+}
+
+/**
+ * hb_cluster_net_init() - cluster state of a new namespace
+ * @hn: the instance
+ *
+ * Context: pernet init.
+ * Return: 0 or -ENOMEM.
+ */
+int hb_cluster_net_init(struct hb_net *hn)
+{
+	hn->learn_q = kcalloc(HB_LEARN_QUEUE, sizeof(*hn->learn_q),
+			      GFP_KERNEL);
+	if (!hn->learn_q)
+		return -ENOMEM;
+	spin_lock_init(&hn->cl_lock);
+	INIT_DELAYED_WORK(&hn->tick, hb_cluster_tick);
+	hn->mode = HB_MODE_STATIC;
+	hn->eff_mode = HB_MODE_STATIC;
+	hn->learn = true;
+	hn->monitors = HEARTBEAT_DEFAULT_MONITORS;
+	hn->def_interval_us = HEARTBEAT_DEFAULT_INTERVAL_US;
+	hn->def_multiplier = HEARTBEAT_DEFAULT_MULTIPLIER;
+	hn->learn_limit = HEARTBEAT_DEFAULT_LEARN_LIMIT;
+	return 0;
+}
+
+/**
+ * hb_cluster_net_exit() - stop the tick and free the cluster state
+ * @hn: the instance, dying, without peers or sockets (see hb.h)
+ *
+ * Context: pernet exit; sleeps.
+ */
+void hb_cluster_net_exit(struct hb_net *hn)
+{
+	cancel_delayed_work_sync(&hn->tick);
+	/* No timer and no socket is left: nothing reads the extensions. */
+	kfree(rcu_dereference_protected(hn->ext, true));
+	kfree(hn->learn_q);
+}
