@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # "make check": install what is missing, run the static checks, boot a QEMU
-# guest once and run selftests/heartbeat.sh in it.  Prints one TAP stream
-# (every static check and every guest test is one test) and ends with
+# guest and run selftests/heartbeat.sh in it (the core: tests 0-9), then
+# boot a second guest and run selftests/cluster.sh (cluster modes, issue 3:
+# tests a-f).  Prints one TAP stream (every static check and every guest
+# test is one test) and ends with
 #
 #   N passed, N failed, N skipped
 #
@@ -15,7 +17,8 @@
 # test), the selftest helpers build, shellcheck of selftests/ when installed.
 #
 # Environment: HB_SKIP_DEPS=1 skips selftests/deps.sh; HB_SKIP_VM=1 skips
-# the guest; HB_VM_TIMEOUT (seconds, default 1200).
+# both guests, HB_SKIP_CLUSTER=1 the cluster one; HB_VM_TIMEOUT (seconds
+# per guest, default 1200).
 
 set -u
 
@@ -167,20 +170,23 @@ else
 	tap_skip "shellcheck: selftests/*.sh .ci/run" "shellcheck not installed"
 fi
 
-# --- the guest ------------------------------------------------------------------
+# --- the guests -----------------------------------------------------------------
 
-if [ -n "${HB_SKIP_VM:-}" ]; then
-	tap_skip "guest: selftests/heartbeat.sh" "HB_SKIP_VM set"
-else
-	phase "guest: selftests/heartbeat.sh"
-	RES=$BUILD/vm-check
-	guest_total=0
-	# Renumber the guest's TAP lines into this stream as they arrive.
+# guest_tap NAME SCRIPT SPLAT_DESC: boot a guest with selftests/vm.sh -n NAME
+# (results in .build/vm-NAME/), run SCRIPT in it and renumber its TAP lines
+# into this stream as they arrive; then report a run that did not complete
+# and the console scan for kernel splats as the test SPLAT_DESC.
+guest_tap()
+{
+	local name=$1 script=$2 splat=$3 res=$BUILD/vm-$1 line desc why
+	local total=0 boot wall
+
+	phase "guest: $script"
 	while IFS= read -r line; do
 		case $line in
 		"TAP version"*) ;;
 		"ok "[0-9]*|"not ok "[0-9]*)
-			guest_total=$((guest_total + 1))
+			total=$((total + 1))
 			desc=${line#not ok }
 			desc=${desc#ok }
 			desc=${desc#* }
@@ -197,28 +203,42 @@ else
 		"#"*) echo "$line" ;;
 		*) echo "# $line" ;;
 		esac
-	done < <("$SELFTESTS/vm.sh" -n check -- selftests/heartbeat.sh \
-		2>"$LOGS/vm.log")
-	sed 's/^/# /' "$LOGS/vm.log"
-	vm_boot=$(sed -n 's/^BOOT_S=//p' "$RES/vm.env" 2>/dev/null)
-	vm_wall=$(sed -n 's/^WALL_S=//p' "$RES/vm.env" 2>/dev/null)
-	log "guest: booted to the test script in ${vm_boot:-?} s, whole run ${vm_wall:-?} s"
+	done < <("$SELFTESTS/vm.sh" -n "$name" -- "$script" \
+		2>"$LOGS/vm-$name.log")
+	sed 's/^/# /' "$LOGS/vm-$name.log"
+	boot=$(sed -n 's/^BOOT_S=//p' "$res/vm.env" 2>/dev/null)
+	wall=$(sed -n 's/^WALL_S=//p' "$res/vm.env" 2>/dev/null)
+	log "guest ($script): booted to the test script in ${boot:-?} s, whole run ${wall:-?} s"
 
-	if [ ! -s "$RES/exitcode" ]; then
-		tail -n 30 "$RES/console.log" 2>/dev/null | sed 's/^/#   /'
-		tap_fail "guest: selftests/heartbeat.sh ran to completion (no exit code: crash or timeout)"
-	elif [ "$guest_total" -eq 0 ]; then
-		show_log "$RES/output.log" 30
-		tap_fail "guest: selftests/heartbeat.sh reported tests"
+	if [ ! -s "$res/exitcode" ]; then
+		tail -n 30 "$res/console.log" 2>/dev/null | sed 's/^/#   /'
+		tap_fail "guest: $script ran to completion (no exit code: crash or timeout)"
+	elif [ "$total" -eq 0 ]; then
+		show_log "$res/output.log" 30
+		tap_fail "guest: $script reported tests"
 	fi
-	if [ ! -f "$RES/splats.log" ]; then
-		tap_fail "9: no kernel splats on the console (no console scan)"
-	elif [ -s "$RES/splats.log" ]; then
-		head -n 40 "$RES/splats.log" | sed 's/^/#   /'
-		log "whole console: $RES/console.log"
-		tap_fail "9: no kernel splats on the console"
+	if [ ! -f "$res/splats.log" ]; then
+		tap_fail "$splat (no console scan)"
+	elif [ -s "$res/splats.log" ]; then
+		head -n 40 "$res/splats.log" | sed 's/^/#   /'
+		log "whole console: $res/console.log"
+		tap_fail "$splat"
 	else
-		tap_ok "9: no kernel splats on the console ($(wc -l <"$RES/console.log") lines scanned)"
+		tap_ok "$splat ($(wc -l <"$res/console.log") lines scanned)"
+	fi
+}
+
+if [ -n "${HB_SKIP_VM:-}" ]; then
+	tap_skip "guest: selftests/heartbeat.sh" "HB_SKIP_VM set"
+	tap_skip "guest: selftests/cluster.sh" "HB_SKIP_VM set"
+else
+	guest_tap check selftests/heartbeat.sh \
+		"9: no kernel splats on the console"
+	if [ -n "${HB_SKIP_CLUSTER:-}" ]; then
+		tap_skip "guest: selftests/cluster.sh" "HB_SKIP_CLUSTER set"
+	else
+		guest_tap cluster selftests/cluster.sh \
+			"f: no kernel splats on the console (cluster run)"
 	fi
 fi
 

@@ -33,6 +33,24 @@
  *   --hold S          after binding, keep the port for S seconds before
  *                     sending (with --count 0: just occupy the port)
  *
+ * TLV extensions, appended after the header in command line order (each
+ * padded to 4 bytes; hdr.length covers them unless --length is given):
+ *
+ *   --members LIST    one HB_TLV_MEMBERS; LIST is "ID:STATE:FAMILY:ADDR:PORT"
+ *                     entries separated by commas (an empty LIST gives a TLV
+ *                     with no entry).  FAMILY is the raw hb_member.family
+ *                     byte (4 or 6 are valid); ADDR is parsed as IPv6 when
+ *                     it has a ':', else as IPv4 (or "-" for all zeros).
+ *   --verdicts LIST   one HB_TLV_VERDICTS; LIST is "ID:EPOCH:STATE[:C1/C2/..]"
+ *                     entries separated by commas; the monitor ids after the
+ *                     third ':' are the confirmations (their count is put in
+ *                     hb_verdict.confirmations).
+ *   --tlv TYPE:HEX    one raw TLV of type TYPE whose value is the bytes HEX
+ *                     (hex digits, possibly none)
+ *   --tlv-len N       override the length field of the last TLV appended
+ *   --tlv-conf N      override hb_verdict.confirmations of the first entry
+ *                     of the last --verdicts TLV
+ *
  * Numbers accept C prefixes (0x...).  Prints "sent N frames" on success.
  */
 #include <arpa/inet.h>
@@ -51,7 +69,8 @@
 
 #include <linux/heartbeat.h>
 
-#define MAX_DGRAM 2048
+#define MAX_DGRAM 8192
+#define MAX_EXT (MAX_DGRAM - sizeof(struct hb_frame))
 
 static unsigned long long num(const char *opt, const char *s)
 {
@@ -98,10 +117,205 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The TLV extensions, built as the options are parsed. */
+static unsigned char ext[MAX_EXT];
+static size_t ext_len;
+static size_t last_tlv = (size_t)-1;	/* offset of the last TLV header */
+
+static void ext_die(const char *opt, const char *what, const char *s)
+{
+	fprintf(stderr, "hb_inject: --%s: %s: %s\n", opt, what, s);
+	exit(2);
+}
+
+static void *ext_room(const char *opt, size_t n)
+{
+	void *p;
+
+	if (n > MAX_EXT - ext_len) {
+		fprintf(stderr, "hb_inject: --%s: extensions exceed %zu bytes\n",
+			opt, (size_t)MAX_EXT);
+		exit(2);
+	}
+	p = ext + ext_len;
+	memset(p, 0, n);
+	ext_len += n;
+	return p;
+}
+
+/* Start a TLV of @type; tlv_end() sets its length and pads it. */
+static size_t tlv_begin(const char *opt, unsigned int type)
+{
+	struct hb_tlv *t;
+
+	last_tlv = ext_len;
+	t = ext_room(opt, sizeof(*t));
+	t->type = htons(type);
+	return last_tlv;
+}
+
+static void tlv_end(const char *opt, size_t start)
+{
+	struct hb_tlv *t = (struct hb_tlv *)(ext + start);
+	size_t vlen = ext_len - start - sizeof(*t);
+
+	if (vlen > 0xffff)
+		ext_die(opt, "TLV too long", "");
+	t->length = htons(vlen);
+	if (ext_len % 4)
+		ext_room(opt, 4 - ext_len % 4);
+}
+
+/* Split @s at @sep: NUL-terminate the first field, return the rest. */
+static char *field(char *s, char sep)
+{
+	char *p = strchr(s, sep);
+
+	if (!p)
+		return NULL;
+	*p = '\0';
+	return p + 1;
+}
+
+static void add_members(const char *arg)
+{
+	char *list = strdup(arg), *ent, *next;
+	size_t start = tlv_begin("members", HB_TLV_MEMBERS);
+
+	for (ent = list; ent && *ent; ent = next) {
+		char *id, *state, *fam, *addr, *port;
+		struct hb_member *m;
+
+		next = field(ent, ',');
+		id = ent;
+		state = field(id, ':');
+		fam = state ? field(state, ':') : NULL;
+		addr = fam ? field(fam, ':') : NULL;
+		/* An IPv6 address has colons: the port is after the last. */
+		port = addr ? strrchr(addr, ':') : NULL;
+		if (!port)
+			ext_die("members", "want ID:STATE:FAMILY:ADDR:PORT", arg);
+		*port++ = '\0';
+		m = ext_room("members", sizeof(*m));
+		m->id = htonl(num("members", id));
+		m->state = num("members", state);
+		m->family = num("members", fam);
+		m->port = htons(num("members", port));
+		if (strcmp(addr, "-") == 0)
+			continue;
+		if (strchr(addr, ':')) {
+			if (inet_pton(AF_INET6, addr, m->addr) != 1)
+				ext_die("members", "bad IPv6 address", addr);
+		} else if (inet_pton(AF_INET, addr, m->addr) != 1) {
+			ext_die("members", "bad IPv4 address", addr);
+		}
+	}
+	free(list);
+	tlv_end("members", start);
+}
+
+static unsigned char *last_verdict;
+
+static void add_verdicts(const char *arg)
+{
+	char *list = strdup(arg), *ent, *next;
+	size_t start = tlv_begin("verdicts", HB_TLV_VERDICTS);
+
+	last_verdict = NULL;
+	for (ent = list; ent && *ent; ent = next) {
+		char *id, *epoch, *state, *confs, *c, *cnext;
+		struct hb_verdict *v;
+		unsigned int n = 0;
+		size_t off;
+
+		next = field(ent, ',');
+		id = ent;
+		epoch = field(id, ':');
+		state = epoch ? field(epoch, ':') : NULL;
+		if (!state)
+			ext_die("verdicts", "want ID:EPOCH:STATE[:C1/C2/...]",
+				arg);
+		confs = field(state, ':');
+		off = ext_len;
+		v = ext_room("verdicts", sizeof(*v));
+		if (!last_verdict)
+			last_verdict = (unsigned char *)v;
+		v->id = htonl(num("verdicts", id));
+		v->epoch = htonl(num("verdicts", epoch));
+		v->state = num("verdicts", state);
+		for (c = confs; c && *c; c = cnext) {
+			__be32 *m;
+
+			cnext = field(c, '/');
+			m = ext_room("verdicts", sizeof(*m));
+			*m = htonl(num("verdicts", c));
+			n++;
+		}
+		v = (struct hb_verdict *)(ext + off);
+		v->confirmations = n;
+	}
+	free(list);
+	tlv_end("verdicts", start);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void add_raw(const char *arg)
+{
+	char *s = strdup(arg), *hex = field(s, ':');
+	unsigned char *p;
+	size_t start, i, n;
+
+	if (!hex)
+		ext_die("tlv", "want TYPE:HEXBYTES", arg);
+	n = strlen(hex);
+	if (n % 2)
+		ext_die("tlv", "odd number of hex digits", hex);
+	start = tlv_begin("tlv", num("tlv", s));
+	p = ext_room("tlv", n / 2);
+	for (i = 0; i < n; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			ext_die("tlv", "bad hex digit", hex);
+		p[i / 2] = hi << 4 | lo;
+	}
+	free(s);
+	tlv_end("tlv", start);
+}
+
+static void set_tlv_len(const char *arg)
+{
+	struct hb_tlv *t;
+
+	if (last_tlv == (size_t)-1)
+		ext_die("tlv-len", "no TLV before it", arg);
+	t = (struct hb_tlv *)(ext + last_tlv);
+	t->length = htons(num("tlv-len", arg));
+}
+
+static void set_tlv_conf(const char *arg)
+{
+	if (!last_verdict)
+		ext_die("tlv-conf", "no --verdicts entry before it", arg);
+	((struct hb_verdict *)last_verdict)->confirmations =
+		num("tlv-conf", arg);
+}
+
 enum {
 	O_SRC = 1, O_SPORT, O_DST, O_DPORT, O_ID, O_CLUSTER, O_INC, O_SEQ,
 	O_MAGIC, O_VERSION, O_FLAGS, O_LENGTH, O_INTERVAL, O_MULT, O_TS,
-	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP,
+	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP, O_MEMBERS,
+	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF,
 };
 
 static const struct option opts[] = {
@@ -126,6 +340,11 @@ static const struct option opts[] = {
 	{ "gap-us",	 required_argument, NULL, O_GAP },
 	{ "seq-step",	 required_argument, NULL, O_STEP },
 	{ "hold",	 required_argument, NULL, O_HOLD },
+	{ "members",	 required_argument, NULL, O_MEMBERS },
+	{ "verdicts",	 required_argument, NULL, O_VERDICTS },
+	{ "tlv",	 required_argument, NULL, O_TLV },
+	{ "tlv-len",	 required_argument, NULL, O_TLV_LEN },
+	{ "tlv-conf",	 required_argument, NULL, O_TLV_CONF },
 	{ "help",	 no_argument,	    NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -137,7 +356,10 @@ static void usage(void)
 		"       [--dport P] [--incarnation N] [--seq N] [--magic N] [--version N]\n"
 		"       [--flags N] [--length N] [--interval US] [--multiplier N]\n"
 		"       [--timestamp NS] [--pad N] [--truncate N] [--count N] [--gap-us N]\n"
-		"       [--seq-step N] [--hold S]\n");
+		"       [--seq-step N] [--hold S]\n"
+		"       [--members ID:STATE:FAM:ADDR:PORT,...]\n"
+		"       [--verdicts ID:EPOCH:STATE[:C1/C2...],...] [--tlv TYPE:HEX]\n"
+		"       [--tlv-len N] [--tlv-conf N]\n");
 	exit(2);
 }
 
@@ -182,12 +404,17 @@ int main(int argc, char **argv)
 		case O_GAP: gap = num("gap-us", optarg); break;
 		case O_STEP: step = num("seq-step", optarg); break;
 		case O_HOLD: hold = num("hold", optarg); break;
+		case O_MEMBERS: add_members(optarg); break;
+		case O_VERDICTS: add_verdicts(optarg); break;
+		case O_TLV: add_raw(optarg); break;
+		case O_TLV_LEN: set_tlv_len(optarg); break;
+		case O_TLV_CONF: set_tlv_conf(optarg); break;
 		default: usage();
 		}
 	}
 	if (!dst || optind != argc)
 		usage();
-	if (sizeof(*f) + pad > sizeof(buf)) {
+	if (sizeof(*f) + ext_len + pad > sizeof(buf)) {
 		fprintf(stderr, "hb_inject: --pad too large\n");
 		return 2;
 	}
@@ -227,7 +454,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < count; i++) {
 		memset(buf, 0, sizeof(buf));
-		len = sizeof(*f) + pad;
+		memcpy(buf + sizeof(*f), ext, ext_len);
+		len = sizeof(*f) + ext_len + pad;
 		f->magic = htonl(magic);
 		f->version = version;
 		f->flags = flags;

@@ -72,12 +72,12 @@ INJECT=$BIN/hb_inject
 CLOCK=$BIN/hb_clock
 NLFUZZ=$BIN/hb_nlfuzz
 
-declare -A ADDR ID PORTNAME MON MONPID
+# ADDR, ID, PORTNAME, MON, MONPID and the node helpers (add_node,
+# start_monitor, wait_event...) are in lib.sh, shared with cluster.sh.
 # Namespace names, set by setup_ns (read through nsof).
 # shellcheck disable=SC2034
 NS_SW="" NS_A="" NS_B="" NS_C="" NS_D="" NS_E="" NS_F="" NS_I="" NS_U=""
 NS_BIG="" NS_P="" NS_Q=""
-HAVE_MODULE=0
 HAVE_MESH4=0
 HAVE_MESH6=0
 
@@ -89,67 +89,6 @@ cleanup()
 trap cleanup EXIT
 
 # --- helpers ------------------------------------------------------------------
-
-# Start "hbctl -j monitor" in node NAME's namespace, output to a file.
-start_monitor()
-{
-	local name=$1 ns=$2 pid
-
-	MON[$name]=$WORK/monitor-$name.jsonl
-	: >"${MON[$name]}"
-	"$IP" netns exec "$ns" "$HBCTL" -j monitor >"${MON[$name]}" \
-		2>"$WORK/monitor-$name.err" &
-	pid=$!
-	MONPID[$name]=$pid
-	bg_track "$pid"
-	log "[$ns] hbctl -j monitor > ${MON[$name]} (pid $pid)"
-}
-
-stop_monitor()
-{
-	local name=$1
-
-	[ -n "${MONPID[$name]:-}" ] || return 0
-	kill "${MONPID[$name]}" 2>/dev/null
-	wait "${MONPID[$name]}" 2>/dev/null
-	unset "MONPID[$name]"
-}
-
-# jq (1.6) reads numbers as doubles: incarnations (u64 nanoseconds) would
-# lose their last digits.  big_quote turns them into strings first.
-big_quote()
-{
-	sed -E 's/"(incarnation|remote_incarnation)":([0-9]+)/"\1":"\2"/g'
-}
-
-# first_event FILE FILTER: the first event (a JSON line) matching FILTER.
-first_event()
-{
-	big_quote <"$1" | jq -cR "fromjson? | select($2)" 2>/dev/null |
-		head -n 1
-}
-
-has_event()
-{
-	[ -n "$(first_event "$1" "$2")" ]
-}
-
-# wait_event FILE FILTER TIMEOUT_MS: print the first match, 1 if none came.
-wait_event()
-{
-	busywait "$3" has_event "$1" "$2" || return 1
-	first_event "$1" "$2"
-}
-
-count_events()
-{
-	jq -cR "fromjson? | select($2)" "$1" 2>/dev/null | wc -l
-}
-
-mono_ns()
-{
-	"$CLOCK"
-}
 
 # The configuration part of "hbctl -j show" (what a rejected command must
 # leave unchanged); statistics move on their own.
@@ -163,21 +102,6 @@ config_snapshot()
 	}'
 }
 
-drop_count()
-{
-	hbj "$1" node show 2>/dev/null | jq -r ".drops.$2 // empty"
-}
-
-drop_total()
-{
-	hbj "$1" node show 2>/dev/null | jq -r '[.drops[]] | add // empty'
-}
-
-peer_field()
-{
-	hbj "$1" show peer "$2" 2>/dev/null | jq -r ".$3 // empty"
-}
-
 objects()
 {
 	hbctl_init -j node show 2>/dev/null | jq -cS '.objects // empty'
@@ -186,50 +110,6 @@ objects()
 hbctl_init()
 {
 	"$HBCTL" "$@"
-}
-
-# node_peers_up NAME: every peer of node NAME is up.
-node_peers_up()
-{
-	all_peers_are "$(nsof "$1")" up
-}
-
-nsof()
-{
-	local v="NS_$1"
-
-	echo "${!v}"
-}
-
-# add_node NAME ADDR4 ADDR6: namespace NS_NAME with eth0 bridged to br0.
-add_node()
-{
-	local name=$1 a4=$2 a6=$3 ns port="p$1"
-
-	setup_ns "NS_$name" || return 1
-	ns=$(nsof "$name")
-	qrun "$IP" link add eth0 netns "$ns" type veth peer name "$port" \
-		netns "$NS_SW" || return 1
-	qrun "$IP" -n "$NS_SW" link set "$port" master br0 up || return 1
-	if [ -n "$a4" ]; then
-		qrun "$IP" -n "$ns" addr add "$a4/24" dev eth0 || return 1
-	fi
-	if [ -n "$a6" ]; then
-		qrun "$IP" -n "$ns" addr add "$a6/64" dev eth0 nodad ||
-			return 1
-	fi
-	qrun "$IP" -n "$ns" link set eth0 up || return 1
-	ADDR[$name]=${a4:-$a6}
-	PORTNAME[$name]=$port
-	log "node $name: netns $ns, ${a4:+$a4 }${a6:-}"
-}
-
-setup_switch()
-{
-	setup_ns NS_SW || return 1
-	qrun "$IP" -n "$NS_SW" link add br0 type bridge || return 1
-	qrun "$IP" -n "$NS_SW" link set br0 type bridge mcast_snooping 0
-	qrun "$IP" -n "$NS_SW" link set br0 up
 }
 
 # configure_mesh CLUSTER NAME... : node ids 1..n, each peers with the others.
@@ -255,52 +135,7 @@ configure_mesh()
 	done
 }
 
-# nodes_all_up NAME...: every listed node has all its peers up.
-nodes_all_up()
-{
-	local n
-
-	for n in "$@"; do
-		node_peers_up "$n" || return 1
-	done
-}
-
-show_nodes()
-{
-	local n
-
-	for n in "$@"; do
-		log "node $n: hbctl -j show"
-		hbj "$(nsof "$n")" show 2>&1 | jq -c '.peers[]? |
-			{id, address, state, rx, tx, detect_us, rtt_us}' 2>&1 |
-			sed 's/^/#   /'
-	done
-}
-
 # --- 0: the module ------------------------------------------------------------
-
-load_module()
-{
-	local m
-
-	for m in udp_tunnel ip6_udp_tunnel veth bridge dummy; do
-		qrun modprobe "$m" || log "modprobe $m failed"
-	done
-	if [ ! -f "$MODULE" ]; then
-		log "no module at $MODULE (run make)"
-		return "$KSFT_SKIP"
-	fi
-	if [ ! -x "$HBCTL" ]; then
-		log "no hbctl at $HBCTL (run make)"
-		return "$KSFT_SKIP"
-	fi
-	if [ -e /sys/module/heartbeat ]; then
-		run rmmod heartbeat || return 1
-	fi
-	run insmod "$MODULE" || return 1
-	HAVE_MODULE=1
-	run "$HBCTL" -j node show
-}
 
 # --- 1: three IPv4 nodes --------------------------------------------------------
 
@@ -539,15 +374,6 @@ test_restart()
 		rc=1
 	fi
 	return $rc
-}
-
-# rx_grew NS ID RX0 N: peer ID's rx is at least RX0 + N.
-rx_grew()
-{
-	local rx
-
-	rx=$(peer_field "$1" "$2" rx)
-	[ -n "$rx" ] && [ "$rx" -ge $(($3 + $4)) ]
 }
 
 # --- 5: bad netlink input ---------------------------------------------------------
@@ -790,14 +616,6 @@ inject_expect()
 	tap_ok "6: $desc: drops.$counter +$n, no state change"
 }
 
-counter_at_least()
-{
-	local v
-
-	v=$(drop_count "$1" "$2")
-	[ -n "$v" ] && [ "$v" -ge "$3" ]
-}
-
 # State of every peer of A and its count of state changes.
 state_fingerprint()
 {
@@ -917,16 +735,6 @@ set_mesh_timing()
 			return 1
 		fi
 	done
-}
-
-hb_us()
-{
-	case $1 in
-	*us) echo "${1%us}" ;;
-	*ms) echo $((${1%ms} * 1000)) ;;
-	*s) echo $((${1%s} * 1000000)) ;;
-	*) echo $(($1 * 1000)) ;;
-	esac
 }
 
 # remote_timing_is NAME US MULT: every peer of NAME announces US x MULT.
@@ -1246,12 +1054,6 @@ test_unload()
 }
 
 # --- main ---------------------------------------------------------------------------
-
-# HB_TESTS="2 5 7" runs test 1 and only those (development).
-want()
-{
-	[ -z "${HB_TESTS:-}" ] || [[ " $HB_TESTS " == *" $1 "* ]]
-}
 
 tap_header
 log "heartbeat selftests: kernel $(uname -r), hbctl $HBCTL, module $MODULE"

@@ -386,3 +386,226 @@ dmesg_clean_since()
 	fi
 	return 0
 }
+
+# --- test topology, nodes and events --------------------------------------
+#
+# Shared by heartbeat.sh and cluster.sh.  A node NAME is a namespace NS_NAME
+# (read with nsof) with eth0 on the bridge br0 of the switch namespace NS_SW;
+# ADDR[NAME] is its address, PORTNAME[NAME] its bridge port, ID[NAME] its
+# node id.  A monitor writes the node's events (hbctl -j monitor) to
+# MON[NAME] under $WORK.
+
+# shellcheck disable=SC2034 # used by the scripts that source this file
+declare -A ADDR ID PORTNAME MON MONPID
+NS_SW=""
+HAVE_MODULE=0
+WORK=${WORK:-/tmp}
+MODULE=${MODULE:-}
+CLOCK=${CLOCK:-hb_clock}
+
+# Start "hbctl -j monitor" in node NAME's namespace, output to a file.
+start_monitor()
+{
+	local name=$1 ns=$2 pid
+
+	MON[$name]=$WORK/monitor-$name.jsonl
+	: >"${MON[$name]}"
+	"$IP" netns exec "$ns" "$HBCTL" -j monitor >"${MON[$name]}" \
+		2>"$WORK/monitor-$name.err" &
+	pid=$!
+	MONPID[$name]=$pid
+	bg_track "$pid"
+	log "[$ns] hbctl -j monitor > ${MON[$name]} (pid $pid)"
+}
+
+stop_monitor()
+{
+	local name=$1
+
+	[ -n "${MONPID[$name]:-}" ] || return 0
+	kill "${MONPID[$name]}" 2>/dev/null
+	wait "${MONPID[$name]}" 2>/dev/null
+	unset "MONPID[$name]"
+}
+
+# jq (1.6) reads numbers as doubles: incarnations (u64 nanoseconds) would
+# lose their last digits.  big_quote turns them into strings first.
+big_quote()
+{
+	sed -E 's/"(incarnation|remote_incarnation)":([0-9]+)/"\1":"\2"/g'
+}
+
+# first_event FILE FILTER: the first event (a JSON line) matching FILTER.
+first_event()
+{
+	big_quote <"$1" | jq -cR "fromjson? | select($2)" 2>/dev/null |
+		head -n 1
+}
+
+has_event()
+{
+	[ -n "$(first_event "$1" "$2")" ]
+}
+
+# wait_event FILE FILTER TIMEOUT_MS: print the first match, 1 if none came.
+wait_event()
+{
+	busywait "$3" has_event "$1" "$2" || return 1
+	first_event "$1" "$2"
+}
+
+count_events()
+{
+	jq -cR "fromjson? | select($2)" "$1" 2>/dev/null | wc -l
+}
+
+# CLOCK_MONOTONIC in ns, the clock of the events' time_ns (hb_clock).
+mono_ns()
+{
+	"$CLOCK"
+}
+
+drop_count()
+{
+	hbj "$1" node show 2>/dev/null | jq -r ".drops.$2 // empty"
+}
+
+drop_total()
+{
+	hbj "$1" node show 2>/dev/null | jq -r '[.drops[]] | add // empty'
+}
+
+peer_field()
+{
+	hbj "$1" show peer "$2" 2>/dev/null | jq -r ".$3 // empty"
+}
+
+# node_peers_up NAME: every peer of node NAME is up.
+node_peers_up()
+{
+	all_peers_are "$(nsof "$1")" up
+}
+
+# nsof NAME: the namespace of node NAME (set by add_node / setup_ns NS_NAME).
+nsof()
+{
+	local v="NS_$1"
+
+	echo "${!v}"
+}
+
+# add_node NAME ADDR4[/LEN] ADDR6: namespace NS_NAME with eth0 bridged to
+# br0 of NS_SW through port pNAME (IPv4 prefix /24 unless LEN is given).
+add_node()
+{
+	local name=$1 a4=${2%/*} a6=$3 ns port="p$1" len=24
+
+	setup_ns "NS_$name" || return 1
+	ns=$(nsof "$name")
+	qrun "$IP" link add eth0 netns "$ns" type veth peer name "$port" \
+		netns "$NS_SW" || return 1
+	qrun "$IP" -n "$NS_SW" link set "$port" master br0 up || return 1
+	if [ -n "$a4" ]; then
+		[ "$a4" = "$2" ] || len=${2#*/}
+		qrun "$IP" -n "$ns" addr add "$a4/$len" dev eth0 || return 1
+	fi
+	if [ -n "$a6" ]; then
+		qrun "$IP" -n "$ns" addr add "$a6/64" dev eth0 nodad ||
+			return 1
+	fi
+	qrun "$IP" -n "$ns" link set eth0 up || return 1
+	# shellcheck disable=SC2034 # used by the scripts
+	ADDR[$name]=${a4:-$a6}
+	# shellcheck disable=SC2034
+	PORTNAME[$name]=$port
+	log "node $name: netns $ns, ${a4:+$a4 }${a6:-}"
+}
+
+setup_switch()
+{
+	setup_ns NS_SW || return 1
+	qrun "$IP" -n "$NS_SW" link add br0 type bridge || return 1
+	qrun "$IP" -n "$NS_SW" link set br0 type bridge mcast_snooping 0
+	qrun "$IP" -n "$NS_SW" link set br0 up
+}
+
+# nodes_all_up NAME...: every listed node has all its peers up.
+nodes_all_up()
+{
+	local n
+
+	for n in "$@"; do
+		node_peers_up "$n" || return 1
+	done
+}
+
+show_nodes()
+{
+	local n
+
+	for n in "$@"; do
+		log "node $n: hbctl -j show"
+		hbj "$(nsof "$n")" show 2>&1 | jq -c '.peers[]? |
+			{id, address, state, rx, tx, detect_us, rtt_us}' 2>&1 |
+			sed 's/^/#   /'
+	done
+}
+
+# load_module: insmod $MODULE (after the modules it and the tests need);
+# sets HAVE_MODULE=1.  KSFT_SKIP when the module or hbctl is not built.
+load_module()
+{
+	local m
+
+	for m in udp_tunnel ip6_udp_tunnel veth bridge dummy; do
+		qrun modprobe "$m" || log "modprobe $m failed"
+	done
+	if [ ! -f "$MODULE" ]; then
+		log "no module at $MODULE (run make)"
+		return "$KSFT_SKIP"
+	fi
+	if [ ! -x "$HBCTL" ]; then
+		log "no hbctl at $HBCTL (run make)"
+		return "$KSFT_SKIP"
+	fi
+	if [ -e /sys/module/heartbeat ]; then
+		run rmmod heartbeat || return 1
+	fi
+	run insmod "$MODULE" || return 1
+	# shellcheck disable=SC2034 # read by the scripts
+	HAVE_MODULE=1
+	run "$HBCTL" -j node show
+}
+
+hb_us()
+{
+	case $1 in
+	*us) echo "${1%us}" ;;
+	*ms) echo $((${1%ms} * 1000)) ;;
+	*s) echo $((${1%s} * 1000000)) ;;
+	*) echo $(($1 * 1000)) ;;
+	esac
+}
+
+counter_at_least()
+{
+	local v
+
+	v=$(drop_count "$1" "$2")
+	[ -n "$v" ] && [ "$v" -ge "$3" ]
+}
+
+# rx_grew NS ID RX0 N: peer ID's rx is at least RX0 + N.
+rx_grew()
+{
+	local rx
+
+	rx=$(peer_field "$1" "$2" rx)
+	[ -n "$rx" ] && [ "$rx" -ge $(($3 + $4)) ]
+}
+
+# want N: test N is selected by HB_TESTS ("2 5 7"; empty: every test).
+want()
+{
+	[ -z "${HB_TESTS:-}" ] || [[ " $HB_TESTS " == *" $1 "* ]]
+}
