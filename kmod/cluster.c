@@ -57,8 +57,6 @@
 
 /* Bit of hn->ring_dirty. */
 #define HB_RING_DIRTY		0
-/* An UP verdict keeps being sent for this many ticks after it changed. */
-#define HB_GOSSIP_LINGER_TICKS	30
 /* A suspicion not confirmed by every live monitor waits this many
  * detection times.
  */
@@ -831,17 +829,11 @@ static unsigned int hb_verdict_merge(struct hb_peer *peer,
 			for (i = 0; i < v->nconf; i++)
 				hb_conf_add(peer, v->conf[i]);
 			ret |= HB_MERGE_PENDING;
-		} else if (peer->state == HB_STATE_DOWN) {
-			old = peer->state;
-			peer->state = HB_STATE_UP;
-			peer->source = HB_SOURCE_PEERS;
-			peer->state_changes++;
-			peer->up_since = now;
-			hb_event_init(ev, peer, HB_EVENT_STATE_CHANGE, old,
-				      HB_REASON_PEERS, now);
-			*notify = true;
-			ret |= HB_MERGE_DIRTY;
 		}
+	} else if (v->epoch == peer->epoch && v->state == HB_STATE_UP &&
+		   peer->v_state == HB_STATE_UNKNOWN) {
+		/* Another node heard from a peer this one never did. */
+		peer->v_state = HB_STATE_UP;
 	} else if (v->epoch == peer->epoch && v->state == HB_STATE_DOWN) {
 		if (peer->v_state != HB_STATE_DOWN) {
 			peer->v_state = HB_STATE_DOWN;
@@ -856,6 +848,20 @@ static unsigned int hb_verdict_merge(struct hb_peer *peer,
 			if (peer->nconf != before)
 				ret |= HB_MERGE_PENDING;
 		}
+	}
+
+	/* An UP verdict makes a peer UP that was DOWN or never heard of. */
+	if (peer->v_state == HB_STATE_UP && peer->state != HB_STATE_UP) {
+		old = peer->state;
+		peer->state = HB_STATE_UP;
+		peer->source = HB_SOURCE_PEERS;
+		peer->state_changes++;
+		peer->up_since = now;
+		hb_event_init(ev, peer, HB_EVENT_STATE_CHANGE, old,
+			      HB_REASON_PEERS, now);
+		*notify = true;
+		if (old == HB_STATE_DOWN)
+			ret |= HB_MERGE_DIRTY;
 	}
 
 	/* Refute a suspicion of a peer this node hears right now. */
@@ -873,17 +879,13 @@ static unsigned int hb_verdict_merge(struct hb_peer *peer,
 }
 
 /* A verdict about this node: refute a suspicion with a newer epoch. */
-static void hb_self_verdict(struct hb_net *hn, const struct hb_verdict_info *v,
-			    ktime_t now)
+static void hb_self_verdict(struct hb_net *hn, const struct hb_verdict_info *v)
 {
 	spin_lock(&hn->cl_lock);
-	if (v->state == HB_STATE_DOWN && v->epoch >= hn->self_epoch) {
+	if (v->state == HB_STATE_DOWN && v->epoch >= hn->self_epoch)
 		hn->self_epoch = v->epoch + 1;
-		hn->self_changed = now;
-	} else if (v->epoch > hn->self_epoch) {
+	else if (v->epoch > hn->self_epoch)
 		hn->self_epoch = v->epoch;
-		hn->self_changed = now;
-	}
 	spin_unlock(&hn->cl_lock);
 }
 
@@ -916,7 +918,7 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 	now = ktime_get();
 	while (hb_frame_next_verdict(fi, &off, &v)) {
 		if (v.id == self) {
-			hb_self_verdict(hn, &v, now);
+			hb_self_verdict(hn, &v);
 			continue;
 		}
 		peer = hb_peer_lookup(hn, v.id);
@@ -1003,7 +1005,7 @@ static void hb_cluster_decide(struct hb_net *hn, ktime_t now)
 		ev.source = peer->source;
 		ev.confirmations = c;
 		ev.monitors = nm;
-		if (peer->rx_valid)
+		if (mine && peer->rx_valid)
 			ev.detect_us = clamp_t(s64,
 					       ktime_us_delta(now, peer->rx_time),
 					       0, U32_MAX);
@@ -1061,14 +1063,12 @@ static size_t hb_ext_members(struct hb_net *hn, u8 *buf)
 }
 
 /*
- * A leaderless node's verdicts: its own epoch while it recently moved,
- * every DOWN verdict, and UP verdicts that changed recently, at most
- * HB_TLV_VERDICTS_MAX, rotating through the peers.
+ * A leaderless node's verdicts: its own epoch, then the verdict about
+ * every peer it has one for, at most HB_TLV_VERDICTS_MAX per beat,
+ * rotating through the peers so that the whole view goes round.
  */
-static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf, ktime_t now)
+static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf)
 {
-	u64 linger = (u64)HB_GOSSIP_LINGER_TICKS * hn->def_interval_us *
-		     NSEC_PER_USEC;
 	unsigned int idx, cnt = 0, seen = 0, skip, pass;
 	struct hb_verdict_info v;
 	struct hb_peer *peer;
@@ -1077,17 +1077,14 @@ static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf, ktime_t now)
 
 	off = hb_tlv_begin(buf, start, HB_TLV_VERDICTS);
 
+	memset(&v, 0, sizeof(v));
+	v.id = hn->node_id;
+	v.state = HB_STATE_UP;
 	spin_lock_bh(&hn->cl_lock);
-	if (hn->self_epoch &&
-	    ktime_to_ns(ktime_sub(now, hn->self_changed)) < linger) {
-		memset(&v, 0, sizeof(v));
-		v.id = hn->node_id;
-		v.epoch = hn->self_epoch;
-		v.state = HB_STATE_UP;
-		off = hb_tlv_put_verdict(buf, off, &v);
-		cnt++;
-	}
+	v.epoch = hn->self_epoch;
 	spin_unlock_bh(&hn->cl_lock);
+	off = hb_tlv_put_verdict(buf, off, &v);
+	cnt++;
 
 	skip = hn->npeers ? hn->verdicts_pos % hn->npeers : 0;
 	for (pass = 0; pass < 2 && cnt < HB_TLV_VERDICTS_MAX; pass++) {
@@ -1102,9 +1099,7 @@ static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf, ktime_t now)
 				continue;
 			spin_lock_bh(&peer->lock);
 			put = (peer->v_state == HB_STATE_DOWN && peer->nconf) ||
-			      (peer->v_state == HB_STATE_UP && peer->epoch &&
-			       ktime_to_ns(ktime_sub(now, peer->v_since)) <
-			       linger);
+			      peer->v_state == HB_STATE_UP;
 			if (put) {
 				memset(&v, 0, sizeof(v));
 				v.id = peer->id;
@@ -1125,12 +1120,10 @@ static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf, ktime_t now)
 	}
 	if (hn->npeers)
 		hn->verdicts_pos = (skip + seen) % hn->npeers;
-	if (!cnt)
-		return 0;
 	return hb_tlv_end(buf, start, off);
 }
 
-static void hb_cluster_publish(struct hb_net *hn, ktime_t now)
+static void hb_cluster_publish(struct hb_net *hn)
 {
 	struct hb_ext *ext, *old;
 	size_t len = 0;
@@ -1143,7 +1136,7 @@ static void hb_cluster_publish(struct hb_net *hn, ktime_t now)
 	if (hn->eff_mode == HB_MODE_LEADER)
 		len = hb_ext_members(hn, ext->data);
 	else if (hn->eff_mode == HB_MODE_LEADERLESS)
-		len = hb_ext_verdicts(hn, ext->data, now);
+		len = hb_ext_verdicts(hn, ext->data);
 	if (!len) {
 		kfree(ext);
 		ext = NULL;
@@ -1174,7 +1167,7 @@ static void hb_cluster_tick(struct work_struct *work)
 		hb_cluster_decide(hn, now);
 	if (test_bit(HB_RING_DIRTY, &hn->ring_dirty))
 		hb_cluster_reconcile(hn);
-	hb_cluster_publish(hn, now);
+	hb_cluster_publish(hn);
 
 	queue_delayed_work(system_wq, &hn->tick,
 			   usecs_to_jiffies(hn->def_interval_us));

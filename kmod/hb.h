@@ -154,11 +154,10 @@ struct hb_ext {
  * @verdicts_pos: where the next window of verdicts starts
  * @tick: the cluster tick (cluster.c)
  * @ext: extensions put in every beat (RCU; replaced by the tick)
- * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch, @self_changed
+ * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch
  * @learn_q: peers to learn, filled by the receive path
  * @nlearn_q: entries of @learn_q in use
  * @self_epoch: this node's own verdict epoch (refutes suspicions)
- * @self_changed: when @self_epoch last moved
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
  * learn, monitors, leader and learn_limit are written under @lock with
@@ -204,7 +203,6 @@ struct hb_net {
 	struct hb_learn_req *learn_q;
 	unsigned int nlearn_q;
 	u32 self_epoch;
-	ktime_t self_changed;
 };
 
 /**

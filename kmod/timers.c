@@ -110,6 +110,7 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 	struct hb_event ev[2];
 	bool kick = false;
 	s64 elapsed_us;
+	u8 old;
 
 	spin_lock(&peer->lock);
 	if (peer->dead || !peer->watch || peer->state == HB_STATE_DOWN)
@@ -132,18 +133,16 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 		goto out_unlock;
 
 	elapsed_us = ktime_us_delta(now, start);
-	hb_event_init(&ev[nev], peer, HB_EVENT_STATE_CHANGE, peer->state,
-		      HB_REASON_TIMEOUT, now);
-	ev[nev].state = HB_STATE_DOWN;
-	ev[nev].source = HB_SOURCE_SELF;
-	ev[nev++].detect_us = clamp_t(s64, elapsed_us, 0, U32_MAX);
-
+	old = peer->state;
 	peer->state = HB_STATE_DOWN;
 	peer->source = HB_SOURCE_SELF;
 	peer->state_changes++;
+	hb_event_init(&ev[nev], peer, HB_EVENT_STATE_CHANGE, old,
+		      HB_REASON_TIMEOUT, now);
+	ev[nev++].detect_us = clamp_t(s64, elapsed_us, 0, U32_MAX);
 	if (peer->is_leader)
-		hb_event_init(&ev[nev++], peer, HB_EVENT_LEADER_LOST,
-			      HB_STATE_DOWN, HB_REASON_TIMEOUT, now);
+		hb_event_init(&ev[nev++], peer, HB_EVENT_LEADER_LOST, old,
+			      HB_REASON_TIMEOUT, now);
 
 out_unlock:
 	spin_unlock(&peer->lock);
