@@ -194,7 +194,7 @@ test_proc()
 		log "node $n /proc/net/heartbeat:"
 		printf '%s\n' "$out" | sed 's/^/#   /'
 		if [ "$(printf '%s\n' "$out" | head -n 1 | tr -s ' ')" != \
-		     "id address port state interval_us multiplier last_seen_ms tx rx lost rtt_us dropped" ]; then
+		     "id address port state interval_us multiplier last_seen_ms tx rx lost rtt_us dropped origin roles source confirmations" ]; then
 			fail "unexpected header"
 			rc=1
 		fi
@@ -938,7 +938,7 @@ test_big()
 	hdr=$(head -n 1 "$WORK/big-proc.txt" | tr -s ' ')
 	procn=$(awk 'NR > 1' "$WORK/big-proc.txt" | awk '{ print $1 }' | sort -u | wc -l)
 	log "/proc/net/heartbeat: header '$hdr', $procn distinct peer lines"
-	if [ "$hdr" != "id address port state interval_us multiplier last_seen_ms tx rx lost rtt_us dropped" ] ||
+	if [ "$hdr" != "id address port state interval_us multiplier last_seen_ms tx rx lost rtt_us dropped origin roles source confirmations" ] ||
 	   [ "$procn" -ne "$BIG_PEERS" ] ||
 	   [ "$(wc -l <"$WORK/big-proc.txt")" -ne $((BIG_PEERS + 1)) ]; then
 		fail "/proc/net/heartbeat does not list $BIG_PEERS peers"
