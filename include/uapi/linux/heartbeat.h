@@ -76,6 +76,37 @@
  *   HB_PEER_A_RTT_US and HB_PEER_A_RTTVAR_US only once a round trip time
  *   was measured; the others always (REMOTE_* are 0 until a frame arrived).
  *
+ * HB_CMD_KEY_ADD (CAP_NET_ADMIN)
+ *   Request: HB_A_KEY nest with HB_KEY_A_ID and HB_KEY_A_SECRET (exactly
+ *            HEARTBEAT_KEY_LEN bytes), optionally HB_KEY_A_PRIMARY.  At
+ *            most HEARTBEAT_MAX_KEYS keys per namespace; -EEXIST for a
+ *            known id.  The secret is never sent back, and the module
+ *            wipes every copy it made of it when the key is deleted.
+ *
+ * HB_CMD_KEY_SET (CAP_NET_ADMIN)
+ *   Request: HB_A_KEY nest with HB_KEY_A_ID and HB_KEY_A_PRIMARY: frames
+ *            are signed with this key from now on.
+ *
+ * HB_CMD_KEY_DEL (CAP_NET_ADMIN)
+ *   Request: HB_A_KEY nest with HB_KEY_A_ID.  The primary key cannot be
+ *            deleted while authentication is required (-EBUSY): make
+ *            another key primary first, or turn authentication off.
+ *
+ * HB_CMD_KEY_GET (CAP_NET_ADMIN; dump only)
+ *   One message per key, each with an HB_A_KEY nest: HB_KEY_A_ID,
+ *   HB_KEY_A_PRIMARY when it is the primary, HB_KEY_A_RX and HB_KEY_A_TX.
+ *
+ * Authentication: HB_A_NODE_AUTH (NODE_SET, u8 0/1) makes a node refuse
+ * every frame that is not signed with one of its keys (HB_DROP_UNAUTH,
+ * HB_DROP_NO_KEY, HB_DROP_AUTH).  It can only be turned on while a primary
+ * key is set (-ENOKEY).  Whenever a primary key is set, every frame is
+ * signed with it, authentication required or not; a node that does not
+ * require authentication accepts unsigned frames and frames signed with a
+ * key it does not have, but drops a frame whose signature does not verify
+ * under a key it has.  A node that requires authentication and cannot
+ * sign (the key is unusable) sends nothing: it counts
+ * HB_A_NODE_TX_NO_KEY and raises HB_EVENT_AUTH once.
+ *
  * HB_CMD_EVENT (multicast only, group HEARTBEAT_MCGRP_EVENTS)
  *   One message per event, holding an HB_A_EVENT nest: HB_EVENT_A_SEQ (per
  *   namespace, starts at 1, no gaps unless a notification could not be
@@ -149,10 +180,20 @@
  * (hdr.length - sizeof(struct hb_frame)) bytes of TLV extensions
  * (struct hb_tlv, each padded to 4 bytes; unknown types are skipped; a
  * known type at most once), then,
- * when HB_FRAME_F_AUTH is set, an authentication trailer (reserved for a
- * later version: frames with it are dropped by this version).  A receiver
+ * when HB_FRAME_F_AUTH is set, an authentication trailer (struct hb_auth).  A receiver
  * never trusts hdr.length: it must lie between sizeof(struct hb_frame) and
  * the datagram length.
+ *
+ * When HB_FRAME_F_AUTH is set, exactly one struct hb_auth follows
+ * hdr.length bytes, and the datagram ends with it.  Its mac is
+ * HMAC-SHA256, under the key key_id, of the hdr.length bytes of the frame
+ * followed by the first 4 bytes of the trailer (key_id and reserved).
+ *
+ * Sequence numbers are checked against a window of HB_REPLAY_WINDOW:
+ * a frame newer than the last one is accepted, an older one that was not
+ * seen yet and is inside the window is accepted (reordering), anything
+ * else is dropped (HB_DROP_REPLAY inside the window, HB_DROP_STALE
+ * before it or from an older incarnation).
  *
  * HB_TLV_MEMBERS (leaders only): 1..HB_TLV_MEMBERS_MAX struct hb_member;
  * HB_TLV_VERDICTS (leaderless nodes): 1..HB_TLV_VERDICTS_MAX struct
@@ -185,6 +226,9 @@
 #define HEARTBEAT_DEFAULT_MONITORS	3
 #define HEARTBEAT_MAX_MONITORS		8
 #define HEARTBEAT_DEFAULT_LEARN_LIMIT	1024
+#define HEARTBEAT_MAX_KEYS		4
+#define HEARTBEAT_KEY_LEN		32	/* bytes of an HMAC-SHA256 key */
+#define HB_REPLAY_WINDOW		64
 
 enum hb_cmd {
 	HB_CMD_UNSPEC,
@@ -195,6 +239,10 @@ enum hb_cmd {
 	HB_CMD_PEER_DEL,
 	HB_CMD_PEER_GET,
 	HB_CMD_EVENT,
+	HB_CMD_KEY_ADD,
+	HB_CMD_KEY_SET,
+	HB_CMD_KEY_DEL,
+	HB_CMD_KEY_GET,
 	__HB_CMD_MAX
 };
 
@@ -228,10 +276,28 @@ enum hb_attr {
 	HB_A_NODE_SENDING,		/* u32, read only: peers beaten to */
 	HB_A_NODE_WATCHING,		/* u32, read only: peers watched */
 	HB_A_NODE_EPOCH,		/* u32, read only: own verdict epoch */
+	HB_A_KEY,			/* nest of enum hb_key_attr */
+	HB_A_NODE_AUTH,			/* u8, 0 or 1: require authentication */
+	HB_A_NODE_PRIMARY_KEY,		/* u8, read only: 0 when none */
+	HB_A_NODE_KEYS,			/* u32, read only: keys installed */
+	HB_A_NODE_TX_NO_KEY,		/* u64, read only: frames not sent */
 	__HB_A_MAX
 };
 
 #define HB_A_MAX (__HB_A_MAX - 1)
+
+enum hb_key_attr {
+	HB_KEY_A_UNSPEC,
+	HB_KEY_A_PAD,
+	HB_KEY_A_ID,			/* u8, 1..255 */
+	HB_KEY_A_SECRET,		/* binary, HEARTBEAT_KEY_LEN, write only */
+	HB_KEY_A_PRIMARY,		/* flag */
+	HB_KEY_A_RX,			/* u64, frames verified with it */
+	HB_KEY_A_TX,			/* u64, frames signed with it */
+	__HB_KEY_A_MAX
+};
+
+#define HB_KEY_A_MAX (__HB_KEY_A_MAX - 1)
 
 /* Entries of a list nest such as HB_A_NODE_LEADERS. */
 enum hb_list_attr {
@@ -313,6 +379,7 @@ enum hb_event_type {
 	HB_EVENT_LEARNED,	/* a peer was learned (HB_EVENT_A_ORIGIN) */
 	HB_EVENT_LEADER_LOST,	/* a leader went DOWN */
 	HB_EVENT_MODE,		/* the effective mode changed (peer id 0) */
+	HB_EVENT_AUTH,		/* frames cannot be signed (peer id 0) */
 	__HB_EVENT_MAX
 };
 
@@ -326,6 +393,7 @@ enum hb_event_reason {
 	HB_REASON_CONFIG,	/* a configuration change */
 	HB_REASON_LEADERS_DOWN,	/* mode: every leader is DOWN */
 	HB_REASON_LEADER_UP,	/* mode: a leader is UP again */
+	HB_REASON_NO_KEY,	/* auth: the primary key is missing/unusable */
 	__HB_REASON_MAX
 };
 
@@ -339,13 +407,16 @@ enum hb_drop_reason {
 	HB_DROP_UNKNOWN_PEER,	/* sender id is not a configured peer */
 	HB_DROP_BAD_SOURCE,	/* source address/port is not the peer's */
 	HB_DROP_BAD_FIELD,	/* zero id, interval or multiplier out of range */
-	HB_DROP_AUTH,		/* authentication trailer present/required */
+	HB_DROP_AUTH,		/* bad trailer, or the MAC does not verify */
 	HB_DROP_STALE,		/* sequence number not newer than last seen */
 	HB_DROP_NOT_CONFIGURED,	/* the node has no id yet */
 	HB_DROP_SELF,		/* sender id is our own id */
 	HB_DROP_LEARN_LIMIT,	/* unknown sender, learned table full */
 	HB_DROP_BAD_MEMBERS,	/* malformed membership or verdict TLV */
 	HB_DROP_NOT_LEADER,	/* membership list from a non-leader */
+	HB_DROP_NO_KEY,		/* signed with a key id this node lacks */
+	HB_DROP_UNAUTH,		/* unsigned, authentication required */
+	HB_DROP_REPLAY,		/* sequence number already seen */
 	__HB_DROP_MAX
 };
 
@@ -445,6 +516,18 @@ struct hb_frame {
 struct hb_tlv {
 	__be16	type;
 	__be16	length;
+} __attribute__((packed));
+
+/**
+ * struct hb_auth - the authentication trailer (HB_FRAME_F_AUTH)
+ * @key_id: id of the key the frame is signed with, nonzero
+ * @reserved: zero on send; covered by @mac
+ * @mac: HMAC-SHA256 of the frame and of the 4 bytes above
+ */
+struct hb_auth {
+	__u8	key_id;
+	__u8	reserved[3];
+	__u8	mac[32];
 } __attribute__((packed));
 
 /* struct hb_tlv.type */
