@@ -145,11 +145,11 @@ static int hb_frame_tlvs(const unsigned char *buf, size_t length,
  * @fi: filled in, in host byte order, when the frame is valid
  *
  * Checks everything that needs no node state, in this order: @len against
- * the header size, magic, version, flags, the authentication flag (not
- * supported by this version), hdr.length against @len, the extension
- * chain and the content of known extensions, then the sender id, interval
- * and multiplier.  Bytes past
- * hdr.length (an authentication trailer) are never read.
+ * the header size, magic, version, flags, hdr.length against @len, the
+ * authentication trailer's size and key id (not its MAC: hb_auth_verify()
+ * needs the key), the extension chain and the content of known
+ * extensions, then the sender id, interval and multiplier.  Bytes past
+ * hdr.length of a frame without HB_FRAME_F_AUTH are never read.
  *
  * Return: HB_FRAME_OK and @fi filled in, or the enum hb_drop_reason that
  * explains why the frame is invalid (@fi is then unspecified).
@@ -171,12 +171,19 @@ int hb_frame_parse(const void *buf, size_t len, struct hb_frame_info *fi)
 	flags = f->flags;
 	if (flags & ~HB_FRAME_F_ALL)
 		return HB_DROP_BAD_FIELD;
-	if (flags & HB_FRAME_F_AUTH)
-		return HB_DROP_AUTH;
 
 	length = get_unaligned_be16(&f->length);
 	if (length < sizeof(*f) || length > len)
 		return HB_DROP_BAD_LENGTH;
+	fi->auth_key_id = 0;
+	if (flags & HB_FRAME_F_AUTH) {
+		/* Exactly one trailer, and a key id. */
+		if (len - length != sizeof(struct hb_auth))
+			return HB_DROP_AUTH;
+		fi->auth_key_id = ((const unsigned char *)buf)[length];
+		if (!fi->auth_key_id)
+			return HB_DROP_AUTH;
+	}
 	ret = hb_frame_tlvs(buf, length, fi);
 	if (ret != HB_FRAME_OK)
 		return ret;

@@ -16,7 +16,9 @@
  * struct hb_frame_info - a parsed frame, in host byte order
  * (fields as in struct hb_frame; @flags only holds known bits; @members
  * and @verdicts point at the validated value of HB_TLV_MEMBERS and
- * HB_TLV_VERDICTS inside the parsed buffer, NULL when absent)
+ * HB_TLV_VERDICTS inside the parsed buffer, NULL when absent;
+ * @auth_key_id is the trailer's key id when HB_FRAME_F_AUTH is set: the
+ * trailer is then at byte @length and the datagram ends with it)
  */
 struct hb_frame_info {
 	u8 flags;
@@ -35,6 +37,7 @@ struct hb_frame_info {
 	u16 members_len;
 	const u8 *verdicts;
 	u16 verdicts_len;
+	u8 auth_key_id;
 };
 
 /**

@@ -60,6 +60,8 @@
 #include <net/netns/generic.h>
 #include <uapi/linux/heartbeat.h>
 
+struct hb_key;
+
 /**
  * struct hb_addr - a peer's UDP endpoint; also the key of the address table
  * @family: AF_INET or AF_INET6
@@ -158,9 +160,14 @@ struct hb_ext {
  * @learn_q: peers to learn, filled by the receive path
  * @nlearn_q: entries of @learn_q in use
  * @self_epoch: this node's own verdict epoch (refutes suspicions)
+ * @auth: frames must be signed with one of @keys
+ * @primary_key: id of the key frames are signed with, 0 for none
+ * @keys: installed keys (RCU; see auth.c)
+ * @tx_no_key: frames not sent because they could not be signed
+ * @auth_flags: bit 0: signing is failing (HB_EVENT_AUTH was raised)
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
- * learn, monitors, leader and learn_limit are written under @lock with
+ * learn, monitors, leader, learn_limit, auth and primary_key are written under @lock with
  * WRITE_ONCE() and read with READ_ONCE() from softirq context.
  */
 struct hb_net {
@@ -203,6 +210,12 @@ struct hb_net {
 	struct hb_learn_req *learn_q;
 	unsigned int nlearn_q;
 	u32 self_epoch;
+
+	bool auth;
+	u8 primary_key;
+	struct hb_key __rcu *keys[HEARTBEAT_MAX_KEYS];
+	atomic64_t tx_no_key;
+	unsigned long auth_flags;
 };
 
 /**
@@ -228,6 +241,8 @@ struct hb_net {
  * @multiplier: for learned peers
  * @has_learn_limit: @learn_limit was given
  * @learn_limit: 1..HEARTBEAT_MAX_PEERS
+ * @has_auth: @auth was given
+ * @auth: require signed frames
  */
 struct hb_node_cfg {
 	bool has_id;
@@ -251,6 +266,8 @@ struct hb_node_cfg {
 	u8 multiplier;
 	bool has_learn_limit;
 	u32 learn_limit;
+	bool has_auth;
+	bool auth;
 };
 
 extern unsigned int hb_net_id;

@@ -24,6 +24,7 @@
 #include <net/ipv6.h>
 #include <net/netlink.h>
 
+#include "auth.h"
 #include "netlink.h"
 #include "peer.h"
 
@@ -83,6 +84,27 @@ static struct netlink_range_validation hb_learn_limit_range = {
 	.max	= HEARTBEAT_MAX_PEERS,
 };
 
+/* Key nest of KEY_ADD. */
+static const struct nla_policy hb_key_add_policy[HB_KEY_A_MAX + 1] = {
+	[HB_KEY_A_ID]		= NLA_POLICY_MIN(NLA_U8, 1),
+	[HB_KEY_A_SECRET]	= NLA_POLICY_EXACT_LEN(HEARTBEAT_KEY_LEN),
+	[HB_KEY_A_PRIMARY]	= { .type = NLA_FLAG },
+	[HB_KEY_A_RX]		= HB_NLA_READ_ONLY,
+	[HB_KEY_A_TX]		= HB_NLA_READ_ONLY,
+};
+
+/* Key nest of KEY_SET and KEY_DEL. */
+static const struct nla_policy hb_key_id_policy[HB_KEY_A_MAX + 1] = {
+	[HB_KEY_A_ID]		= NLA_POLICY_MIN(NLA_U8, 1),
+	[HB_KEY_A_SECRET]	= {
+		.type = NLA_REJECT,
+		.reject_message = "a key's secret cannot change: add a new key",
+	},
+	[HB_KEY_A_PRIMARY]	= { .type = NLA_FLAG },
+	[HB_KEY_A_RX]		= HB_NLA_READ_ONLY,
+	[HB_KEY_A_TX]		= HB_NLA_READ_ONLY,
+};
+
 /*
  * Top level, one policy per command: each lists only what its command
  * accepts, anything else is rejected by strict validation.
@@ -110,6 +132,24 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_LEARN_LIMIT]	= NLA_POLICY_FULL_RANGE(NLA_U32,
 							&hb_learn_limit_range),
 	[HB_A_NODE_EFFECTIVE_MODE ... HB_A_NODE_EPOCH] = HB_NLA_READ_ONLY,
+	[HB_A_NODE_AUTH]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[HB_A_NODE_PRIMARY_KEY ... HB_A_NODE_TX_NO_KEY] = HB_NLA_READ_ONLY,
+};
+
+static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
+	[HB_A_KEY]		= NLA_POLICY_NESTED(hb_key_add_policy),
+};
+
+static const struct nla_policy hb_key_id_req_policy[HB_A_MAX + 1] = {
+	[HB_A_KEY]		= NLA_POLICY_NESTED(hb_key_id_policy),
+};
+
+/* KEY_GET is a dump without attributes. */
+static const struct nla_policy hb_no_attr_policy[HB_A_MAX + 1] = {
+	[HB_A_KEY]		= {
+		.type = NLA_REJECT,
+		.reject_message = "key dumps take no attributes",
+	},
 };
 
 static const struct nla_policy hb_peer_cfg_req_policy[HB_A_MAX + 1] = {
@@ -196,6 +236,10 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size(sizeof(u32)) +		/* NODE_SENDING */
 	       nla_total_size(sizeof(u32)) +		/* NODE_WATCHING */
 	       nla_total_size(sizeof(u32)) +		/* NODE_EPOCH */
+	       nla_total_size(sizeof(u8)) +		/* NODE_AUTH */
+	       nla_total_size(sizeof(u8)) +		/* NODE_PRIMARY_KEY */
+	       nla_total_size(sizeof(u32)) +		/* NODE_KEYS */
+	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TX_NO_KEY */
 	       nla_total_size(sizeof(u32)) +		/* NODE_ID */
 	       nla_total_size(sizeof(u16)) +		/* NODE_PORT */
 	       nla_total_size(sizeof(u32)) +		/* NODE_CLUSTER */
@@ -238,6 +282,14 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch))
 		return -EMSGSIZE;
 	if (hn->leader && nla_put_u32(skb, HB_A_NODE_LEADER, hn->leader))
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, HB_A_NODE_AUTH, hn->auth) ||
+	    nla_put_u32(skb, HB_A_NODE_KEYS, hb_auth_nkeys(hn)) ||
+	    nla_put_u64_64bit(skb, HB_A_NODE_TX_NO_KEY,
+			      atomic64_read(&hn->tx_no_key), HB_A_PAD))
+		return -EMSGSIZE;
+	if (hn->primary_key &&
+	    nla_put_u8(skb, HB_A_NODE_PRIMARY_KEY, hn->primary_key))
 		return -EMSGSIZE;
 
 	nest = nla_nest_start(skb, HB_A_NODE_LEADERS);
@@ -390,6 +442,10 @@ static int hb_nl_node_cluster_cfg(struct genl_info *info,
 	if (attrs[HB_A_NODE_LEARN_LIMIT]) {
 		cfg->has_learn_limit = true;
 		cfg->learn_limit = nla_get_u32(attrs[HB_A_NODE_LEARN_LIMIT]);
+	}
+	if (attrs[HB_A_NODE_AUTH]) {
+		cfg->has_auth = true;
+		cfg->auth = nla_get_u8(attrs[HB_A_NODE_AUTH]);
 	}
 	if (attrs[HB_A_NODE_LEADERS])
 		return hb_nl_parse_leaders(attrs[HB_A_NODE_LEADERS], cfg,
@@ -943,6 +999,150 @@ static int hb_nl_peer_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
  * command without a policy (NODE_GET) rejects every attribute.  Note that
  * 6.1 has no split ops: the dump of PEER_GET shares the doit's policy.
  */
+/* Parse the HB_A_KEY nest of a key request: 0 with tb[HB_KEY_A_ID] set. */
+static int hb_nl_parse_key(struct genl_info *info,
+			   const struct nla_policy *policy, struct nlattr **tb)
+{
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, HB_A_KEY)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing key attributes");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, HB_KEY_A_MAX, info->attrs[HB_A_KEY], policy,
+			       info->extack);
+	if (ret)
+		return ret;
+	if (!tb[HB_KEY_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HB_A_KEY],
+				    "key id is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int hb_nl_key_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_net *hn = hb_net(genl_info_net(info));
+	struct nlattr *tb[HB_KEY_A_MAX + 1];
+	int ret;
+
+	ret = hb_nl_parse_key(info, hb_key_add_policy, tb);
+	if (ret)
+		goto out_wipe;
+	if (!tb[HB_KEY_A_SECRET]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HB_A_KEY],
+				    "key secret is required");
+		ret = -EINVAL;
+		goto out_wipe;
+	}
+
+	mutex_lock(&hn->lock);
+	if (hb_nl_dying(hn, info->extack))
+		ret = -ENODEV;
+	else
+		ret = hb_key_add(hn, nla_get_u8(tb[HB_KEY_A_ID]),
+				 nla_data(tb[HB_KEY_A_SECRET]),
+				 nla_get_flag(tb[HB_KEY_A_PRIMARY]),
+				 info->extack);
+	mutex_unlock(&hn->lock);
+
+out_wipe:
+	/* The transform has its own copy: wipe the request's. */
+	if (info->attrs[HB_A_KEY])
+		memzero_explicit(nla_data(info->attrs[HB_A_KEY]),
+				 nla_len(info->attrs[HB_A_KEY]));
+	return ret;
+}
+
+static int hb_nl_key_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_net *hn = hb_net(genl_info_net(info));
+	struct nlattr *tb[HB_KEY_A_MAX + 1];
+	int ret;
+
+	ret = hb_nl_parse_key(info, hb_key_id_policy, tb);
+	if (ret)
+		return ret;
+	if (!tb[HB_KEY_A_PRIMARY]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HB_A_KEY],
+				    "nothing to set (only primary can be)");
+		return -EINVAL;
+	}
+
+	mutex_lock(&hn->lock);
+	if (hb_nl_dying(hn, info->extack))
+		ret = -ENODEV;
+	else
+		ret = hb_key_set_primary(hn, nla_get_u8(tb[HB_KEY_A_ID]),
+					 info->extack);
+	mutex_unlock(&hn->lock);
+	return ret;
+}
+
+static int hb_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct hb_net *hn = hb_net(genl_info_net(info));
+	struct nlattr *tb[HB_KEY_A_MAX + 1];
+	int ret;
+
+	ret = hb_nl_parse_key(info, hb_key_id_policy, tb);
+	if (ret)
+		return ret;
+	if (tb[HB_KEY_A_PRIMARY]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[HB_KEY_A_PRIMARY],
+				    "primary is not taken when deleting a key");
+		return -EINVAL;
+	}
+
+	mutex_lock(&hn->lock);
+	if (hb_nl_dying(hn, info->extack))
+		ret = -ENODEV;
+	else
+		ret = hb_key_del(hn, nla_get_u8(tb[HB_KEY_A_ID]), info->extack);
+	mutex_unlock(&hn->lock);
+	return ret;
+}
+
+/* One message per key; cb->args[0] is the next slot to look at. */
+static int hb_nl_key_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct hb_net *hn = hb_net(sock_net(skb->sk));
+	unsigned long slot = cb->args[0];
+	bool primary = false;
+	struct nlattr *nest;
+	u64 rx = 0, tx = 0;
+	void *hdr;
+	u8 id;
+
+	for (; slot < HEARTBEAT_MAX_KEYS; slot++) {
+		rcu_read_lock();
+		hb_auth_fill_key(hn, slot, &id, &primary, &rx, &tx);
+		rcu_read_unlock();
+		if (!id)
+			continue;
+
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &hb_genl_family,
+				  NLM_F_MULTI, HB_CMD_KEY_GET);
+		if (!hdr)
+			break;
+		nest = nla_nest_start(skb, HB_A_KEY);
+		if (!nest ||
+		    nla_put_u8(skb, HB_KEY_A_ID, id) ||
+		    (primary && nla_put_flag(skb, HB_KEY_A_PRIMARY)) ||
+		    nla_put_u64_64bit(skb, HB_KEY_A_RX, rx, HB_KEY_A_PAD) ||
+		    nla_put_u64_64bit(skb, HB_KEY_A_TX, tx, HB_KEY_A_PAD)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		nla_nest_end(skb, nest);
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = slot;
+	return skb->len;
+}
+
 static const struct genl_ops hb_genl_ops[] = {
 	{
 		.cmd		= HB_CMD_NODE_GET,
@@ -982,6 +1182,34 @@ static const struct genl_ops hb_genl_ops[] = {
 		.maxattr	= ARRAY_SIZE(hb_peer_id_req_policy) - 1,
 		.doit		= hb_nl_peer_get_doit,
 		.dumpit		= hb_nl_peer_dumpit,
+	},
+	{
+		.cmd		= HB_CMD_KEY_ADD,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		.policy		= hb_key_add_req_policy,
+		.maxattr	= ARRAY_SIZE(hb_key_add_req_policy) - 1,
+		.doit		= hb_nl_key_add_doit,
+	},
+	{
+		.cmd		= HB_CMD_KEY_SET,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		.policy		= hb_key_id_req_policy,
+		.maxattr	= ARRAY_SIZE(hb_key_id_req_policy) - 1,
+		.doit		= hb_nl_key_set_doit,
+	},
+	{
+		.cmd		= HB_CMD_KEY_DEL,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		.policy		= hb_key_id_req_policy,
+		.maxattr	= ARRAY_SIZE(hb_key_id_req_policy) - 1,
+		.doit		= hb_nl_key_del_doit,
+	},
+	{
+		.cmd		= HB_CMD_KEY_GET,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		.policy		= hb_no_attr_policy,
+		.maxattr	= ARRAY_SIZE(hb_no_attr_policy) - 1,
+		.dumpit		= hb_nl_key_dumpit,
 	},
 };
 

@@ -15,6 +15,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "auth.h"
 #include "cluster.h"
 #include "hb.h"
 #include "peer.h"
@@ -82,8 +83,9 @@ static void __net_exit hb_net_exit(struct net *net)
 	hb_socket_close(hn);
 	mutex_unlock(&hn->lock);
 
-	/* Nothing can kick the tick any more (see hb.h). */
+	/* Nothing can kick the tick or use a key any more (see hb.h). */
 	hb_cluster_net_exit(hn);
+	hb_auth_net_exit(hn);
 	hb_proc_net_uninit(hn);
 	hb_peer_net_uninit(hn);
 	free_percpu(hn->drops);
@@ -172,6 +174,9 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 	err = hb_cluster_check(hn, cfg, id, extack);
 	if (err)
 		return err;
+	err = hb_auth_check(hn, cfg, extack);
+	if (err)
+		return err;
 
 	if (!hn->configured || port != hn->port) {
 		err = hb_socket_open(hn, port, extack);
@@ -186,6 +191,8 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 	WRITE_ONCE(hn->port, port);
 	WRITE_ONCE(hn->incarnation, incarnation);
 	WRITE_ONCE(hn->configured, true);
+	if (cfg->has_auth)
+		WRITE_ONCE(hn->auth, cfg->auth);
 
 	hb_cluster_apply(hn, cfg);
 	return 0;

@@ -10,6 +10,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -557,6 +558,38 @@ void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
 	ev->source = peer->source;
 }
 
+/*
+ * Anti-replay (same incarnation): a sequence number newer than the last
+ * one moves the window; an older one inside the window that was not seen
+ * yet is a late frame, accepted (it was counted as lost: no longer);
+ * anything else is dropped.  *@newest tells whether @seq is the newest.
+ */
+static int hb_peer_replay_check(struct hb_peer *peer, u64 seq, bool *newest)
+{
+	u64 d;
+
+	lockdep_assert_held(&peer->lock);
+
+	if (seq > peer->rx_seq) {
+		d = seq - peer->rx_seq;
+		peer->rx_window = d >= HB_REPLAY_WINDOW ? 1 :
+				  (peer->rx_window << d) | 1;
+		peer->lost += d - 1;
+		*newest = true;
+		return HB_FRAME_OK;
+	}
+	d = peer->rx_seq - seq;
+	if (d >= HB_REPLAY_WINDOW)
+		return HB_DROP_STALE;
+	if (peer->rx_window & BIT_ULL(d))
+		return HB_DROP_REPLAY;
+	peer->rx_window |= BIT_ULL(d);
+	if (peer->lost)
+		peer->lost--;
+	*newest = false;
+	return HB_FRAME_OK;
+}
+
 /**
  * hb_peer_rx() - account a valid frame and run the state machine
  * @hn: the instance that received it
@@ -567,12 +600,13 @@ void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
  * A frame from an unknown sender may be learned (leader mode; see
  * cluster.c) and is dropped otherwise.  Drops frames from the wrong
  * endpoint, membership lists from a peer that is not a leader of this
- * member, and frames that are not newer than the last one (lower sequence
- * number, or an older incarnation).  A newer incarnation means the peer
- * restarted: a HB_EVENT_RESTARTED event is sent and its sequence numbers
- * start over.  A peer not UP becomes UP (HB_EVENT_STATE_CHANGE, reason
- * HB_REASON_FRAME; when it also restarted, this event comes first).
- * Events are built under peer->lock and sent after it is released; the
+ * member, frames from an older incarnation, and sequence numbers already
+ * received or older than the replay window (hb_peer_replay_check()).
+ * A newer incarnation means the peer restarted: a HB_EVENT_RESTARTED
+ * event is sent and its sequence numbers start over.  A peer not UP
+ * becomes UP (HB_EVENT_STATE_CHANGE, reason HB_REASON_FRAME; when it also
+ * restarted, this event comes first).  Events are built under peer->lock
+ * and sent after it is released; the
  * frame's extensions are used after that too.
  *
  * Context: softirq, rcu_read_lock() held.
@@ -581,6 +615,7 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		const struct hb_addr *src)
 {
 	bool restarted = false, accepted = false, back = false;
+	bool newest = true;
 	int drop = HB_FRAME_OK;
 	struct hb_event ev[2];
 	struct hb_peer *peer;
@@ -618,17 +653,19 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		}
 		restarted = true;
 	} else if (peer->rx_valid) {
-		if (fi->seq <= peer->rx_seq) {
-			drop = HB_DROP_STALE;
+		drop = hb_peer_replay_check(peer, fi->seq, &newest);
+		if (drop != HB_FRAME_OK)
 			goto out_dropped;
-		}
-		peer->lost += fi->seq - peer->rx_seq - 1;
 	}
 
 	accepted = true;
+	if (newest) {
+		if (!peer->rx_valid || restarted)
+			peer->rx_window = 1;
+		peer->rx_seq = fi->seq;
+		peer->rx_remote_ts = fi->timestamp_ns;
+	}
 	peer->rx_valid = true;
-	peer->rx_seq = fi->seq;
-	peer->rx_remote_ts = fi->timestamp_ns;
 	peer->rx_time = now;
 	peer->remote_interval_us = fi->interval_us;
 	peer->remote_multiplier = fi->multiplier;
@@ -693,6 +730,7 @@ int hb_peer_net_init(struct hb_net *hn)
 	BUILD_BUG_ON(sizeof(struct hb_addr) !=
 		     2 * sizeof(u16) + sizeof(struct in6_addr));
 	BUILD_BUG_ON(HEARTBEAT_MAX_MULTIPLIER > U8_MAX);
+	BUILD_BUG_ON(HB_REPLAY_WINDOW > 64);
 	BUILD_BUG_ON(__HB_STATE_MAX > U8_MAX);
 
 	err = rhashtable_init(&hn->peers_by_id, &hb_peer_id_params);

@@ -34,6 +34,8 @@ struct hb_frame_info;
  * @tx_seq: sequence number of the last frame sent
  * @rx_valid: at least one valid frame was received
  * @rx_seq: sequence number of the last valid frame received
+ * @rx_window: bit i set: sequence number @rx_seq - i was received
+ *	       (i < HB_REPLAY_WINDOW)
  * @rx_remote_ts: its timestamp_ns (echoed back)
  * @rx_time: local CLOCK_MONOTONIC when it arrived; until the first valid
  *	     frame, when the timers were started (the detection deadline is
@@ -90,6 +92,7 @@ struct hb_peer {
 	u64 tx_seq;
 	bool rx_valid;
 	u64 rx_seq;
+	u64 rx_window;
 	u64 rx_remote_ts;
 	ktime_t rx_time;
 	u64 remote_incarnation;

@@ -33,6 +33,7 @@
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 
+#include "auth.h"
 #include "frame.h"
 #include "hb.h"
 #include "peer.h"
@@ -81,6 +82,10 @@ static int hb_udp_recv(struct sock *sk, struct sk_buff *skb)
 		ret = HB_DROP_BAD_CLUSTER;
 		goto drop;
 	}
+	/* Before anything is learned or changed from the frame. */
+	ret = hb_auth_verify(hn, skb->data + off, &fi);
+	if (ret != HB_FRAME_OK)
+		goto drop;
 
 	/* Zeroed: compared as bytes.  The IPv6 socket is v6only, so it
 	 * never sees a v4-mapped source.
@@ -289,7 +294,10 @@ static struct dst_entry *hb_route6(struct hb_peer *peer, struct sock *sk,
  *
  * Sends a beat while the node beats to @peer (peer->tx_on), or the one
  * frame with HB_FRAME_F_LEAVE that follows the end of that, and nothing
- * otherwise.  The frame carries the node's current extensions (hn->ext).
+ * otherwise.  The frame carries the node's current extensions (hn->ext)
+ * and is signed with the primary key when there is one; when
+ * authentication is required and the frame cannot be signed, nothing is
+ * sent (hb_auth_tx_failed()).
  * Reads what the frame announces and echoes under peer->lock, and routes
  * under it too: the route cache is reset under that lock when the address
  * changes, so a route is never cached for an address that is no longer the
@@ -306,6 +314,8 @@ void hb_socket_send(struct hb_peer *peer)
 	struct in6_addr saddr6 = {};
 	struct sk_buff *skb = NULL;
 	const struct hb_ext *ext;
+	struct hb_key *key;
+	size_t auth_len;
 	struct dst_entry *dst;
 	struct hb_addr addr;
 	struct socket *sock;
@@ -317,6 +327,12 @@ void hb_socket_send(struct hb_peer *peer)
 	rcu_read_lock_bh();
 	ext = rcu_dereference_bh(hn->ext);
 	ext_len = ext ? ext->len : 0;
+	if (hb_auth_sign_key(hn, &key)) {
+		/* Fail closed: authentication is required, no key. */
+		hb_auth_tx_failed(hn);
+		goto out_rcu;
+	}
+	auth_len = key ? sizeof(struct hb_auth) : 0;
 
 	spin_lock_bh(&peer->lock);
 	if (unlikely(peer->dead))
@@ -327,8 +343,8 @@ void hb_socket_send(struct hb_peer *peer)
 		peer->leave_pending = false;
 		fi.flags |= HB_FRAME_F_LEAVE;
 	}
-	skb = alloc_skb(HB_SKB_HEADROOM + sizeof(struct hb_frame) + ext_len,
-			GFP_ATOMIC);
+	skb = alloc_skb(HB_SKB_HEADROOM + sizeof(struct hb_frame) + ext_len +
+			auth_len, GFP_ATOMIC);
 	if (unlikely(!skb))
 		goto err_unlock;
 
@@ -368,11 +384,22 @@ void hb_socket_send(struct hb_peer *peer)
 	fi.sender_id = READ_ONCE(hn->node_id);
 	fi.cluster_id = READ_ONCE(hn->cluster_id);
 	fi.incarnation = READ_ONCE(hn->incarnation);
+	if (key)
+		fi.flags |= HB_FRAME_F_AUTH;
 
 	skb_reserve(skb, HB_SKB_HEADROOM);
 	hb_frame_build(skb_put(skb, sizeof(struct hb_frame)), &fi, ext_len);
 	if (ext_len)
 		skb_put_data(skb, ext->data, ext_len);
+	if (key) {
+		skb_put(skb, auth_len);
+		if (hb_auth_sign(hn, key, skb->data, skb->len - auth_len)) {
+			hb_auth_tx_failed(hn);
+			dst_release(dst);
+			goto out_free;
+		}
+	}
+	hb_auth_tx_ok(hn);
 	skb->priority = TC_PRIO_CONTROL;
 
 	/* Both consume @skb and the reference on @dst. */
@@ -396,6 +423,8 @@ err_unlock:
 	peer->tx_errors++;
 out_unlock:
 	spin_unlock_bh(&peer->lock);
-	rcu_read_unlock_bh();
+out_free:
 	kfree_skb(skb);
+out_rcu:
+	rcu_read_unlock_bh();
 }

@@ -455,6 +455,7 @@ enum hb_obj {
 	HB_OBJ_NETS,
 	HB_OBJ_PEERS,
 	HB_OBJ_SOCKETS,
+	HB_OBJ_KEYS,
 	__HB_OBJ_MAX
 };
 
