@@ -82,6 +82,11 @@ static int hb_addr_check(struct hb_net *hn, const struct hb_addr *addr,
 					   "peer address must be a unicast address");
 			return -EINVAL;
 		}
+		if (ipv4_is_loopback(addr->v4.s_addr)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "peer address must not be a loopback address");
+			return -EINVAL;
+		}
 		return 0;
 	case AF_INET6:
 		if (!rcu_access_pointer(hn->sock6)) {
@@ -99,6 +104,11 @@ static int hb_addr_check(struct hb_net *hn, const struct hb_addr *addr,
 		    ipv6_addr_is_multicast(&addr->v6)) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "peer address must be a unicast address");
+			return -EINVAL;
+		}
+		if (ipv6_addr_loopback(&addr->v6)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "peer address must not be a loopback address");
 			return -EINVAL;
 		}
 		/* No interface can be given to scope it. */

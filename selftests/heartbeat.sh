@@ -440,8 +440,8 @@ test_bad_netlink()
 	expect_reject "set an unknown peer" "$NS_A" \
 		"$HBCTL" peer set 99 interval 200ms
 	# Only unicast peer addresses (uapi header, HB_CMD_PEER_ADD).
-	for a in 224.0.0.1 255.255.255.255 0.0.0.0 ::ffff:10.10.0.9 fe80::1 \
-		ff02::1 ::; do
+	for a in 224.0.0.1 255.255.255.255 0.0.0.0 127.0.0.1 ::ffff:10.10.0.9 \
+		fe80::1 ff02::1 :: ::1; do
 		expect_reject "peer add with address $a" "$NS_A" \
 			"$HBCTL" peer add 9 "$a"
 	done

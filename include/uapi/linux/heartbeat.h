@@ -52,10 +52,10 @@
  *            HB_PEER_A_ADDR4 / HB_PEER_A_ADDR6 (required), and optional
  *            HB_PEER_A_PORT, HB_PEER_A_INTERVAL_US, HB_PEER_A_MULTIPLIER.
  *            The node must be configured first.  -EEXIST for a known id.
- *            The address must be unicast: unspecified, multicast and
- *            broadcast addresses are rejected, and so are IPv4-mapped IPv6
- *            addresses (use HB_PEER_A_ADDR4) and IPv6 link-local ones (no
- *            interface can be given).
+ *            The address must be unicast: unspecified, multicast,
+ *            broadcast and loopback addresses are rejected, and so are
+ *            IPv4-mapped IPv6 addresses (use HB_PEER_A_ADDR4) and IPv6
+ *            link-local ones (no interface can be given).
  *
  * HB_CMD_PEER_SET (CAP_NET_ADMIN)
  *   Request: HB_A_PEER nest with HB_PEER_A_ID and any of the optional
