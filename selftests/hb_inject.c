@@ -30,6 +30,11 @@
  *   --truncate N      send only the first N bytes
  *   --count N         frames to send (default 1)
  *   --gap-us N        pause between frames (default 1000)
+ *   --key-file PATH   sign the frames (HB_FRAME_F_AUTH + struct hb_auth)
+ *                     with the key in PATH (64 hex characters), computed
+ *                     by the kernel's hmac(sha256) through AF_ALG
+ *   --key-id N        key id written in the trailer (default 1)
+ *   --mac-flip        flip one bit of the MAC after signing
  *   --hold S          after binding, keep the port for S seconds before
  *                     sending (with --count 0: just occupy the port)
  *
@@ -59,6 +64,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +74,11 @@
 #include <unistd.h>
 
 #include <linux/heartbeat.h>
+#include <linux/if_alg.h>
+
+#ifndef SOL_ALG
+#define SOL_ALG 279
+#endif
 
 #define MAX_DGRAM 8192
 #define MAX_EXT (MAX_DGRAM - sizeof(struct hb_frame))
@@ -311,11 +322,80 @@ static void set_tlv_conf(const char *arg)
 		num("tlv-conf", arg);
 }
 
+/* The operation socket of an hmac(sha256) transform keyed from @path. */
+static int hmac_open(const char *path)
+{
+	struct sockaddr_alg sa = {
+		.salg_family = AF_ALG,
+		.salg_type = "hash",
+		.salg_name = "hmac(sha256)",
+	};
+	unsigned char key[HEARTBEAT_KEY_LEN];
+	char hex[2 * HEARTBEAT_KEY_LEN + 2];
+	int tfm, op, hi, lo;
+	size_t n, i;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		perror("hb_inject: --key-file");
+		exit(2);
+	}
+	n = fread(hex, 1, sizeof(hex), f);
+	fclose(f);
+	if (n < 2 * HEARTBEAT_KEY_LEN) {
+		fprintf(stderr, "hb_inject: --key-file: want 64 hex digits\n");
+		exit(2);
+	}
+	for (i = 0; i < HEARTBEAT_KEY_LEN; i++) {
+		hi = hexval(hex[2 * i]);
+		lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			fprintf(stderr, "hb_inject: --key-file: bad hex digit\n");
+			exit(2);
+		}
+		key[i] = hi << 4 | lo;
+	}
+	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (tfm < 0 || bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, sizeof(key)) < 0) {
+		perror("hb_inject: AF_ALG hmac(sha256)");
+		exit(1);
+	}
+	op = accept(tfm, NULL, 0);
+	if (op < 0) {
+		perror("hb_inject: AF_ALG accept");
+		exit(1);
+	}
+	memset(key, 0, sizeof(key));
+	return op;
+}
+
+/* Append the trailer to the @len bytes of @buf and sign them. */
+static size_t sign(int op, unsigned char *buf, size_t len, unsigned int id,
+		   int flip)
+{
+	struct hb_auth *t = (struct hb_auth *)(buf + len);
+	size_t covered = len + offsetof(struct hb_auth, mac);
+
+	memset(t, 0, sizeof(*t));
+	t->key_id = id;
+	if (write(op, buf, covered) != (ssize_t)covered ||
+	    read(op, t->mac, sizeof(t->mac)) != (ssize_t)sizeof(t->mac)) {
+		perror("hb_inject: hmac");
+		exit(1);
+	}
+	if (flip)
+		t->mac[0] ^= 0x01;
+	return len + sizeof(*t);
+}
+
 enum {
 	O_SRC = 1, O_SPORT, O_DST, O_DPORT, O_ID, O_CLUSTER, O_INC, O_SEQ,
 	O_MAGIC, O_VERSION, O_FLAGS, O_LENGTH, O_INTERVAL, O_MULT, O_TS,
 	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP, O_MEMBERS,
-	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF,
+	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF, O_KEY_FILE, O_KEY_ID,
+	O_MAC_FLIP,
 };
 
 static const struct option opts[] = {
@@ -345,6 +425,9 @@ static const struct option opts[] = {
 	{ "tlv",	 required_argument, NULL, O_TLV },
 	{ "tlv-len",	 required_argument, NULL, O_TLV_LEN },
 	{ "tlv-conf",	 required_argument, NULL, O_TLV_CONF },
+	{ "key-file",	 required_argument, NULL, O_KEY_FILE },
+	{ "key-id",	 required_argument, NULL, O_KEY_ID },
+	{ "mac-flip",	 no_argument,	    NULL, O_MAC_FLIP },
 	{ "help",	 no_argument,	    NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -359,7 +442,8 @@ static void usage(void)
 		"       [--seq-step N] [--hold S]\n"
 		"       [--members ID:STATE:FAM:ADDR:PORT,...]\n"
 		"       [--verdicts ID:EPOCH:STATE[:C1/C2...],...] [--tlv TYPE:HEX]\n"
-		"       [--tlv-len N] [--tlv-conf N]\n");
+		"       [--tlv-len N] [--tlv-conf N]\n"
+		"       [--key-file PATH [--key-id N] [--mac-flip]]\n");
 	exit(2);
 }
 
@@ -378,7 +462,8 @@ int main(int argc, char **argv)
 	struct hb_frame *f = (struct hb_frame *)buf;
 	socklen_t slen, dlen;
 	unsigned long long i;
-	int c, fd, one = 1;
+	unsigned long long key_id = 1;
+	int c, fd, one = 1, op = -1, flip = 0;
 	size_t len;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -409,12 +494,15 @@ int main(int argc, char **argv)
 		case O_TLV: add_raw(optarg); break;
 		case O_TLV_LEN: set_tlv_len(optarg); break;
 		case O_TLV_CONF: set_tlv_conf(optarg); break;
+		case O_KEY_FILE: op = hmac_open(optarg); break;
+		case O_KEY_ID: key_id = num("key-id", optarg); break;
+		case O_MAC_FLIP: flip = 1; break;
 		default: usage();
 		}
 	}
 	if (!dst || optind != argc)
 		usage();
-	if (sizeof(*f) + ext_len + pad > sizeof(buf)) {
+	if (sizeof(*f) + ext_len + pad + sizeof(struct hb_auth) > sizeof(buf)) {
 		fprintf(stderr, "hb_inject: --pad too large\n");
 		return 2;
 	}
@@ -467,6 +555,10 @@ int main(int argc, char **argv)
 		f->timestamp_ns = htobe64(ts >= 0 ? (uint64_t)ts : mono_ns());
 		f->interval_us = htonl(interval);
 		f->multiplier = mult;
+		if (op >= 0) {
+			f->flags |= HB_FRAME_F_AUTH;
+			len = sign(op, buf, len, key_id, flip);
+		}
 		if (trunc >= 0 && (size_t)trunc < len)
 			len = trunc;
 		if (sendto(fd, buf, len, 0, (struct sockaddr *)&da, dlen) < 0) {
