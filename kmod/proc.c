@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * heartbeat: /proc/net/heartbeat, one line per peer of the namespace.
+ * heartbeat: /proc/net/heartbeat, one line per peer of the namespace, and
+ * /proc/net/heartbeat_stats, the counters of the namespace.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -16,6 +17,29 @@
 #include "proc.h"
 
 #define HB_PROC_NAME	"heartbeat"
+#define HB_PROC_STATS	"heartbeat_stats"
+
+/* Names of the drop counters in /proc/net/heartbeat_stats (stable). */
+static const char * const hb_drop_names[__HB_DROP_MAX] = {
+	[HB_DROP_SHORT]		= "short",
+	[HB_DROP_BAD_MAGIC]	= "bad_magic",
+	[HB_DROP_BAD_VERSION]	= "bad_version",
+	[HB_DROP_BAD_LENGTH]	= "bad_length",
+	[HB_DROP_BAD_CLUSTER]	= "bad_cluster",
+	[HB_DROP_UNKNOWN_PEER]	= "unknown_peer",
+	[HB_DROP_BAD_SOURCE]	= "bad_source",
+	[HB_DROP_BAD_FIELD]	= "bad_field",
+	[HB_DROP_AUTH]		= "auth",
+	[HB_DROP_STALE]		= "stale",
+	[HB_DROP_NOT_CONFIGURED] = "not_configured",
+	[HB_DROP_SELF]		= "self",
+	[HB_DROP_LEARN_LIMIT]	= "learn_limit",
+	[HB_DROP_BAD_MEMBERS]	= "bad_members",
+	[HB_DROP_NOT_LEADER]	= "not_leader",
+	[HB_DROP_NO_KEY]	= "no_key",
+	[HB_DROP_UNAUTH]	= "unauth",
+	[HB_DROP_REPLAY]	= "replay",
+};
 
 static const char * const hb_state_names[__HB_STATE_MAX] = {
 	[HB_STATE_UNKNOWN]	= "unknown",
@@ -123,11 +147,31 @@ static const struct seq_operations hb_seq_ops = {
 	.show	= hb_seq_show,
 };
 
+/*
+ * /proc/net/heartbeat_stats: "drop_<reason> <count>" for every drop
+ * reason, then "tx_no_key <count>", one per line.
+ */
+static int hb_stats_show(struct seq_file *seq, void *v)
+{
+	struct hb_net *hn = hb_net(seq_file_single_net(seq));
+	u64 drops[__HB_DROP_MAX];
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(hb_drop_names) != __HB_DROP_MAX);
+
+	hb_drops_read(hn, drops);
+	for (i = 0; i < __HB_DROP_MAX; i++)
+		seq_printf(seq, "drop_%s %llu\n", hb_drop_names[i], drops[i]);
+	seq_printf(seq, "tx_no_key %lld\n",
+		   (s64)atomic64_read(&hn->tx_no_key));
+	return 0;
+}
+
 /**
- * hb_proc_net_init() - create /proc/net/heartbeat in a namespace
+ * hb_proc_net_init() - create /proc/net/heartbeat and heartbeat_stats
  * @hn: the instance
  *
- * The file is readable by everyone.
+ * The files are readable by everyone.
  *
  * Context: pernet init.
  * Return: 0, or -ENOMEM.
@@ -137,11 +181,16 @@ int hb_proc_net_init(struct hb_net *hn)
 	if (!proc_create_net(HB_PROC_NAME, 0444, hn->net->proc_net,
 			     &hb_seq_ops, sizeof(struct seq_net_private)))
 		return -ENOMEM;
+	if (!proc_create_net_single(HB_PROC_STATS, 0444, hn->net->proc_net,
+				    hb_stats_show, NULL)) {
+		remove_proc_entry(HB_PROC_NAME, hn->net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 /**
- * hb_proc_net_uninit() - remove /proc/net/heartbeat from a namespace
+ * hb_proc_net_uninit() - remove the /proc/net files of a namespace
  * @hn: the instance
  *
  * Waits for readers of the file to finish.
@@ -150,5 +199,6 @@ int hb_proc_net_init(struct hb_net *hn)
  */
 void hb_proc_net_uninit(struct hb_net *hn)
 {
+	remove_proc_entry(HB_PROC_STATS, hn->net->proc_net);
 	remove_proc_entry(HB_PROC_NAME, hn->net->proc_net);
 }
