@@ -18,6 +18,7 @@ static const struct hbctl_cmd commands[] = {
 	  "         [mode static|leader|member|leaderless]\n"
 	  "         [leader <id>[,<id>...]|none] [learn on|off] [monitors <k>]\n"
 	  "         [interval <duration>] [multiplier <n>] [learn-limit <n>]\n"
+	  "         [auth on|off]\n"
 	  "node show" },
 	{ "peer",	cmd_peer,
 	  "peer add <id> [address] <address> [port <port>] [interval <duration>]\n"
@@ -25,6 +26,13 @@ static const struct hbctl_cmd commands[] = {
 	  "peer set <id> [address <address>] [port <port>] [interval <duration>]\n"
 	  "              [multiplier <n>]\n"
 	  "peer del <id>" },
+	{ "key",	cmd_key,
+	  "key add <key-id> file <path>|- [primary]\n"
+	  "key primary <key-id>\n"
+	  "key del <key-id>\n"
+	  "key show" },
+	{ "genkey",	cmd_genkey,
+	  "genkey" },
 	{ "monitor",	cmd_monitor,
 	  "monitor" },
 	{ "help",	cmd_help,
@@ -57,6 +65,10 @@ static void usage(FILE *f)
 		   "Durations take a unit: us, ms or s (default ms), e.g. 100ms, 1.5s.\n"
 		   "node set: at most 4 leaders, 1 to 8 monitors, a learn limit of 1 to 65536;\n"
 		   "its interval and multiplier apply to learned peers and the cluster tick.\n"
+		   "Keys: ids 1 to 255; 'key add' reads 64 hex characters from a file or,\n"
+		   "with '-', standard input (never from the command line); 'genkey' prints\n"
+		   "a new one. 'node set auth on' needs a primary key. Reading keys ('key\n"
+		   "show') needs CAP_NET_ADMIN, like every change.\n"
 		   "Options:\n"
 		   "  -j, --json     print JSON (monitor: one object per line)\n"
 		   "  -h, --help     print this help\n"

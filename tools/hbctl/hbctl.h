@@ -53,6 +53,7 @@ int hbctl_bad_value(const char *what, const char *val, const char *why);
 int hbctl_option(const char *cmd, const char *key, const char *val,
 		 bool *seen);
 
+struct hb_key;
 struct hb_nl;
 struct hb_node;
 struct hb_peer;
@@ -75,6 +76,7 @@ struct hb_peer;
  * @interval_us: interval of learned peers and of the cluster tick
  * @mult: multiplier of learned peers
  * @learn_limit: most peers a leader learns
+ * @auth: require authenticated frames
  */
 struct node_cfg {
 	bool has_id;
@@ -98,6 +100,8 @@ struct node_cfg {
 	uint8_t mult;
 	bool has_learn_limit;
 	uint32_t learn_limit;
+	bool has_auth;
+	bool auth;
 };
 
 int node_set_parse(int argc, char **argv, struct node_cfg *cfg);
@@ -106,6 +110,7 @@ int node_get(struct hb_nl *nl, struct hb_node *node);
 void node_print(const struct hb_node *node);
 char *node_mode_str(const struct hb_node *n, char *buf, size_t len);
 char *node_leaders_str(const struct hb_node *n, char *buf, size_t len);
+char *node_auth_str(const struct hb_node *n, char *buf, size_t len);
 
 /* peer.c */
 int peer_get(struct hb_nl *nl, uint32_t id, struct hb_peer *peer);
@@ -134,5 +139,46 @@ int cmd_node(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_peer(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_show(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_monitor(int argc, char **argv, const struct hbctl_opts *opts);
+
+/* key.c */
+struct hb_secret;
+
+/**
+ * struct key_cfg - what a "key" command was asked to do
+ * @id: key id, 1..255
+ * @path: key add: the key file, "-" for standard input
+ * @primary: key add: make the key primary at once
+ */
+struct key_cfg {
+	uint8_t id;
+	const char *path;
+	bool primary;
+};
+
+/**
+ * struct key_list - keys collected from a dump
+ * @keys: the array, sorted by id once complete
+ * @count: number of keys in @keys
+ * @size: allocated slots
+ */
+struct key_list {
+	struct hb_key *keys;
+	size_t count;
+	size_t size;
+};
+
+int key_add_parse(int argc, char **argv, struct key_cfg *cfg);
+int key_id_parse(const char *cmd, int argc, char **argv, struct key_cfg *cfg);
+int key_add_load(const struct key_cfg *cfg, struct hb_secret **secret);
+int key_add_send(struct hb_nl *nl, const struct key_cfg *cfg,
+		 const struct hb_secret *secret);
+int key_set_send(struct hb_nl *nl, uint8_t cmd, const struct key_cfg *cfg);
+int key_dump(struct hb_nl *nl, struct key_list *list);
+void key_list_free(struct key_list *list);
+void key_list_print(const struct key_list *list, bool json);
+int key_show_run(struct hb_nl *nl, bool json);
+
+int cmd_key(int argc, char **argv, const struct hbctl_opts *opts);
+int cmd_genkey(int argc, char **argv, const struct hbctl_opts *opts);
 
 #endif /* _HBCTL_H */

@@ -61,6 +61,13 @@ static struct nla_policy hb_event_policy[HB_EVENT_A_MAX + 1] = {
 	[HB_EVENT_A_MODE]		= HB_NLA_U8,
 };
 
+static struct nla_policy hb_key_policy[HB_KEY_A_MAX + 1] = {
+	[HB_KEY_A_ID]			= HB_NLA_U8,
+	[HB_KEY_A_PRIMARY]		= { .type = NLA_FLAG },
+	[HB_KEY_A_RX]			= HB_NLA_U64,
+	[HB_KEY_A_TX]			= HB_NLA_U64,
+};
+
 static struct nla_policy hb_list_policy[HB_LIST_A_MAX + 1] = {
 	[HB_LIST_A_ID]			= HB_NLA_U32,
 };
@@ -77,6 +84,7 @@ static const char *const event_names[__HB_EVENT_MAX] = {
 	[HB_EVENT_LEARNED]	= "learned",
 	[HB_EVENT_LEADER_LOST]	= "leader_lost",
 	[HB_EVENT_MODE]		= "mode",
+	[HB_EVENT_AUTH]		= "auth",
 };
 
 static const char *const reason_names[__HB_REASON_MAX] = {
@@ -89,6 +97,7 @@ static const char *const reason_names[__HB_REASON_MAX] = {
 	[HB_REASON_CONFIG]	= "config",
 	[HB_REASON_LEADERS_DOWN] = "leaders_down",
 	[HB_REASON_LEADER_UP]	= "leader_up",
+	[HB_REASON_NO_KEY]	= "no_key",
 };
 
 static const char *const drop_names[__HB_DROP_MAX] = {
@@ -107,12 +116,16 @@ static const char *const drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_LEARN_LIMIT]	= "learn_limit",
 	[HB_DROP_BAD_MEMBERS]	= "bad_members",
 	[HB_DROP_NOT_LEADER]	= "not_leader",
+	[HB_DROP_NO_KEY]	= "no_key",
+	[HB_DROP_UNAUTH]	= "unauth",
+	[HB_DROP_REPLAY]	= "replay",
 };
 
-static const char *const obj_names[__HB_OBJ_MAX] = {
+static const char *const obj_names[HB_NODE_OBJS] = {
 	[HB_OBJ_NETS]		= "nets",
 	[HB_OBJ_PEERS]		= "peers",
 	[HB_OBJ_SOCKETS]	= "sockets",
+	[HB_OBJ_KEYS]		= "keys",
 };
 
 static const char *const mode_names[__HB_MODE_MAX] = {
@@ -167,8 +180,8 @@ const char *hb_state_name(unsigned int state)
  * hb_event_name() - name of an enum hb_event_type value
  * @type: the value
  *
- * Return: "state", "restarted", "learned", "leader_lost", "mode", or
- * "invalid".
+ * Return: "state", "restarted", "learned", "leader_lost", "mode", "auth",
+ * or "invalid".
  */
 const char *hb_event_name(unsigned int type)
 {
@@ -180,7 +193,7 @@ const char *hb_event_name(unsigned int type)
  * @reason: the value
  *
  * Return: "none", "frame", "timeout", "incarnation", "leader", "peers",
- * "config", "leaders_down", "leader_up", or "invalid".
+ * "config", "leaders_down", "leader_up", "no_key", or "invalid".
  */
 const char *hb_reason_name(unsigned int reason)
 {
@@ -312,10 +325,12 @@ int hb_mode_parse(const char *s, uint8_t *mode, const char **why)
 
 /*
  * Decode a nest of @n u64 counters where counter i is attribute type
- * HB_COUNTER_ATTR(i); counters the kernel did not send stay 0, counters
- * this version does not know are ignored.
+ * HB_COUNTER_ATTR(i); counters the kernel did not send stay 0 (and their
+ * bit in *@mask, if @mask is not NULL, stays clear), counters this version
+ * does not know are ignored.
  */
-static int decode_counters(struct nlattr *nest, uint64_t *vals, int n)
+static int decode_counters(struct nlattr *nest, uint64_t *vals, int n,
+			   uint32_t *mask)
 {
 	struct nla_policy policy[HB_COUNTER_ATTR(MAX_COUNTERS)] = {};
 	struct nlattr *tb[HB_COUNTER_ATTR(MAX_COUNTERS)];
@@ -328,9 +343,12 @@ static int decode_counters(struct nlattr *nest, uint64_t *vals, int n)
 			(struct nla_policy)HB_NLA_U64;
 	if (nla_parse_nested(tb, HB_COUNTER_ATTR(n - 1), nest, policy) < 0)
 		return -EBADMSG;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		vals[i] = tb[HB_COUNTER_ATTR(i)] ?
 			  nla_get_u64(tb[HB_COUNTER_ATTR(i)]) : 0;
+		if (mask && tb[HB_COUNTER_ATTR(i)])
+			*mask |= 1U << i;
+	}
 	return 0;
 }
 
@@ -423,17 +441,22 @@ int hb_node_decode(struct nlattr **tb, struct hb_node *node)
 	node->event_seq = get_u64(tb[HB_A_NODE_EVENT_SEQ]);
 	if (tb[HB_A_NODE_DROPS]) {
 		err = decode_counters(tb[HB_A_NODE_DROPS], node->drops,
-				      __HB_DROP_MAX);
+				      __HB_DROP_MAX, NULL);
 		if (err)
 			return err;
 	}
 	if (tb[HB_A_NODE_OBJECTS]) {
 		err = decode_counters(tb[HB_A_NODE_OBJECTS], node->objects,
-				      __HB_OBJ_MAX);
+				      HB_NODE_OBJS, &node->objects_mask);
 		if (err)
 			return err;
 		node->has_objects = true;
 	}
+	node->has_auth = !!tb[HB_A_NODE_AUTH];
+	node->auth = !!get_u8(tb[HB_A_NODE_AUTH]);
+	node->primary_key = get_u8(tb[HB_A_NODE_PRIMARY_KEY]);
+	node->keys = get_u32(tb[HB_A_NODE_KEYS]);
+	node->tx_no_key = get_u64(tb[HB_A_NODE_TX_NO_KEY]);
 	return decode_modes(tb, node);
 }
 
@@ -534,6 +557,42 @@ int hb_event_decode(struct nlattr *nest, struct hb_event *ev)
 	return 0;
 }
 
+/**
+ * hb_key_decode() - decode the HB_A_KEY nest of a HB_CMD_KEY_GET reply
+ * @nest: the nest
+ * @key: where to store the key
+ *
+ * A secret in the nest (the kernel never sends one) is ignored.
+ *
+ * Return: 0, or -EBADMSG for a malformed nest or one without a valid id.
+ */
+int hb_key_decode(struct nlattr *nest, struct hb_key *key)
+{
+	struct nlattr *tb[HB_KEY_A_MAX + 1];
+
+	memset(key, 0, sizeof(*key));
+	if (nla_parse_nested(tb, HB_KEY_A_MAX, nest, hb_key_policy) < 0 ||
+	    !tb[HB_KEY_A_ID] || !nla_get_u8(tb[HB_KEY_A_ID]))
+		return -EBADMSG;
+	key->id = nla_get_u8(tb[HB_KEY_A_ID]);
+	key->primary = !!tb[HB_KEY_A_PRIMARY];
+	key->rx = get_u64(tb[HB_KEY_A_RX]);
+	key->tx = get_u64(tb[HB_KEY_A_TX]);
+	return 0;
+}
+
+/* The authentication members of a node object. */
+static void node_auth_json(struct json *j, const struct hb_node *n)
+{
+	json_bool(j, "auth", n->auth);
+	if (n->primary_key)
+		json_u64(j, "primary_key", n->primary_key);
+	else
+		json_null(j, "primary_key");
+	json_u64(j, "keys", n->keys);
+	json_u64(j, "tx_no_key", n->tx_no_key);
+}
+
 /* The cluster mode members of a node object. */
 static void node_modes_json(struct json *j, const struct hb_node *n)
 {
@@ -579,14 +638,16 @@ void hb_node_json(struct json *j, const char *key, const struct hb_node *n)
 	json_u64(j, "peers", n->peers);
 	json_u64(j, "event_seq", n->event_seq);
 	node_modes_json(j, n);
+	node_auth_json(j, n);
 	json_object_begin(j, "drops");
 	for (i = 0; i < __HB_DROP_MAX; i++)
 		json_u64(j, hb_drop_name(i), n->drops[i]);
 	json_object_end(j);
 	if (n->has_objects) {
 		json_object_begin(j, "objects");
-		for (i = 0; i < __HB_OBJ_MAX; i++)
-			json_u64(j, hb_obj_name(i), n->objects[i]);
+		for (i = 0; i < HB_NODE_OBJS; i++)
+			if ((n->objects_mask & (1U << i)) && obj_names[i])
+				json_u64(j, obj_names[i], n->objects[i]);
 		json_object_end(j);
 	}
 	json_object_end(j);
@@ -677,6 +738,22 @@ void hb_event_json(struct json *j, const char *key, const struct hb_event *e)
 	json_object_end(j);
 }
 
+/**
+ * hb_key_json() - write a key object
+ * @j: the writer
+ * @key: member name, or NULL
+ * @k: the key
+ */
+void hb_key_json(struct json *j, const char *key, const struct hb_key *k)
+{
+	json_object_begin(j, key);
+	json_u64(j, "id", k->id);
+	json_bool(j, "primary", k->primary);
+	json_u64(j, "rx", k->rx);
+	json_u64(j, "tx", k->tx);
+	json_object_end(j);
+}
+
 /*
  * The parenthesised explanation of a state change, or "": the reason, the
  * detection time of a timeout, and the k-of-n verdict of a peer's monitors
@@ -733,7 +810,8 @@ static const char *learned_how(const struct hb_event *e)
  * "[seq 14] peer 7: up -> down (confirmed by 3/3 monitors)",
  * "[seq 15] peer 9: learned from its frames, state up",
  * "[seq 16] peer 2: leader lost (timeout after 300ms)",
- * "[seq 17] node: mode member -> leaderless (leaders_down)".
+ * "[seq 17] node: mode member -> leaderless (leaders_down)",
+ * "[seq 18] node: cannot sign frames (no_key)".
  *
  * Return: @buf.
  */
@@ -763,6 +841,11 @@ char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
 		snprintf(buf, len, "[seq %" PRIu64 "] node: mode %s -> %s (%s)",
 			 e->seq, hb_mode_name(e->old_mode),
 			 hb_mode_name(e->mode), hb_reason_name(e->reason));
+	} else if (e->type == HB_EVENT_AUTH) {
+		snprintf(buf, len, "[seq %" PRIu64 "] node: cannot sign frames%s%s%s",
+			 e->seq, e->reason ? " (" : "",
+			 e->reason ? hb_reason_name(e->reason) : "",
+			 e->reason ? ")" : "");
 	} else {
 		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32 ": %s",
 			 e->seq, e->peer, hb_event_name(e->type));

@@ -23,6 +23,9 @@
  */
 #define HB_COUNTER_ATTR(i)	((i) + 1)
 
+/* Room for the enum hb_obj counters of this module and of later ones. */
+#define HB_NODE_OBJS		8
+
 /**
  * struct hb_node - what HB_CMD_NODE_GET reports
  * @id: node id, 0 when not configured
@@ -35,6 +38,8 @@
  * @drops: datagrams dropped, by enum hb_drop_reason
  * @has_objects: @objects was reported (initial namespace only)
  * @objects: live module objects, by enum hb_obj
+ * @objects_mask: bit i set when @objects[i] was reported (a module that
+ *		  counts more kinds of objects than another sends more)
  * @has_modes: the module reports cluster modes (HB_A_NODE_MODE was present;
  *	       a module without them leaves every field below 0)
  * @mode: configured enum hb_mode
@@ -52,6 +57,12 @@
  * @sending: peers the node beats to
  * @watching: peers the node runs failure detection on
  * @epoch: the node's own verdict epoch
+ * @has_auth: the module reports authentication (HB_A_NODE_AUTH was
+ *	      present; a module without it leaves the fields below 0)
+ * @auth: authentication is required
+ * @primary_key: id of the key frames are signed with, 0 when none
+ * @keys: keys installed
+ * @tx_no_key: frames not sent as no usable key could sign them
  */
 struct hb_node {
 	uint32_t id;
@@ -63,7 +74,8 @@ struct hb_node {
 	uint64_t event_seq;
 	uint64_t drops[__HB_DROP_MAX];
 	bool has_objects;
-	uint64_t objects[__HB_OBJ_MAX];
+	uint64_t objects[HB_NODE_OBJS];
+	uint32_t objects_mask;
 	bool has_modes;
 	uint8_t mode;
 	uint8_t effective_mode;
@@ -80,6 +92,25 @@ struct hb_node {
 	uint32_t sending;
 	uint32_t watching;
 	uint32_t epoch;
+	bool has_auth;
+	bool auth;
+	uint8_t primary_key;
+	uint32_t keys;
+	uint64_t tx_no_key;
+};
+
+/**
+ * struct hb_key - one key as HB_CMD_KEY_GET reports it (never its secret)
+ * @id: key id, 1..255
+ * @primary: frames are signed with it
+ * @rx: frames verified with it
+ * @tx: frames signed with it
+ */
+struct hb_key {
+	uint8_t id;
+	bool primary;
+	uint64_t rx;
+	uint64_t tx;
 };
 
 /**
@@ -161,6 +192,7 @@ struct hb_event {
 int hb_node_decode(struct nlattr **tb, struct hb_node *node);
 int hb_peer_decode(struct nlattr *nest, struct hb_peer *peer);
 int hb_event_decode(struct nlattr *nest, struct hb_event *ev);
+int hb_key_decode(struct nlattr *nest, struct hb_key *key);
 
 const char *hb_state_name(unsigned int state);
 const char *hb_event_name(unsigned int type);
@@ -177,6 +209,7 @@ int hb_mode_parse(const char *s, uint8_t *mode, const char **why);
 void hb_node_json(struct json *j, const char *key, const struct hb_node *n);
 void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p);
 void hb_event_json(struct json *j, const char *key, const struct hb_event *e);
+void hb_key_json(struct json *j, const char *key, const struct hb_key *k);
 char *hb_event_format(const struct hb_event *e, char *buf, size_t len);
 
 #endif /* _HBCTL_MODEL_H */

@@ -46,11 +46,17 @@ static struct nla_policy hb_attr_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_SENDING]	= HB_NLA_U32,
 	[HB_A_NODE_WATCHING]	= HB_NLA_U32,
 	[HB_A_NODE_EPOCH]	= HB_NLA_U32,
+	[HB_A_KEY]		= { .type = NLA_NESTED },
+	[HB_A_NODE_AUTH]	= HB_NLA_U8,
+	[HB_A_NODE_PRIMARY_KEY]	= HB_NLA_U8,
+	[HB_A_NODE_KEYS]	= HB_NLA_U32,
+	[HB_A_NODE_TX_NO_KEY]	= HB_NLA_U64,
 };
 
 /**
  * struct hb_nl_req - state of one request while its replies come in
  * @nl: the socket
+ * @cmd: the command of the request (0 while listening)
  * @fn: called for every reply message
  * @arg: argument of @fn
  * @err: first error seen (kernel, parse or @fn), 0 if none
@@ -59,6 +65,7 @@ static struct nla_policy hb_attr_policy[HB_A_MAX + 1] = {
  */
 struct hb_nl_req {
 	struct hb_nl *nl;
+	uint8_t cmd;
 	hb_nl_reply_fn fn;
 	void *arg;
 	int err;
@@ -202,6 +209,13 @@ static const char *const hb_attr_names[HB_A_MAX + 1] = {
 	[HB_A_NODE_PORT]	= "node port",
 	[HB_A_NODE_CLUSTER]	= "node cluster",
 	[HB_A_PEER]		= "peer",
+	[HB_A_KEY]		= "key",
+};
+
+static const char *const hb_key_attr_names[HB_KEY_A_MAX + 1] = {
+	[HB_KEY_A_ID]		= "key id",
+	[HB_KEY_A_SECRET]	= "key secret",
+	[HB_KEY_A_PRIMARY]	= "key primary",
 };
 
 static const char *const hb_peer_attr_names[HB_PEER_A_MAX + 1] = {
@@ -215,18 +229,23 @@ static const char *const hb_peer_attr_names[HB_PEER_A_MAX + 1] = {
 
 /*
  * Without a message, say which attribute the kernel found missing.  The
- * only nest of a request with required attributes is HB_A_PEER (the other
- * one, HB_A_NODE_LEADERS, is a list).
+ * nests of a request with required attributes are HB_A_PEER and HB_A_KEY
+ * (HB_A_NODE_LEADERS is a list); a request holds at most one of them.
  */
-static void note_missing(struct hb_nl *nl, struct nlattr **tb)
+static void note_missing(struct hb_nl *nl, struct nlattr **tb,
+			 uint8_t cmd)
 {
 	const char *name = NULL;
 	uint32_t type;
+	bool key;
 
 	if (nl->ext_msg[0] || !tb[NLMSGERR_ATTR_MISS_TYPE])
 		return;
 	type = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
-	if (tb[NLMSGERR_ATTR_MISS_NEST] && type <= HB_PEER_A_MAX)
+	key = cmd >= HB_CMD_KEY_ADD && cmd <= HB_CMD_KEY_GET;
+	if (tb[NLMSGERR_ATTR_MISS_NEST] && key && type <= HB_KEY_A_MAX)
+		name = hb_key_attr_names[type];
+	else if (tb[NLMSGERR_ATTR_MISS_NEST] && !key && type <= HB_PEER_A_MAX)
 		name = hb_peer_attr_names[type];
 	else if (!tb[NLMSGERR_ATTR_MISS_NEST] && type <= HB_A_MAX)
 		name = hb_attr_names[type];
@@ -242,7 +261,8 @@ static void note_missing(struct hb_nl *nl, struct nlattr **tb)
  * Pick up the extended ack TLVs of @nlh (an NLMSG_ERROR or NLMSG_DONE)
  * found @offset bytes into its payload.
  */
-static void parse_extack(struct hb_nl *nl, struct nlmsghdr *nlh, int offset)
+static void parse_extack(struct hb_nl_req *req, struct nlmsghdr *nlh,
+			 int offset)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	int len = nlmsg_datalen(nlh) - offset;
@@ -254,8 +274,8 @@ static void parse_extack(struct hb_nl *nl, struct nlmsghdr *nlh, int offset)
 		      NULL) < 0)
 		return;
 	if (tb[NLMSGERR_ATTR_MSG])
-		copy_ext_msg(nl, tb[NLMSGERR_ATTR_MSG]);
-	note_missing(nl, tb);
+		copy_ext_msg(req->nl, tb[NLMSGERR_ATTR_MSG]);
+	note_missing(req->nl, tb, req->cmd);
 }
 
 static int req_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
@@ -267,7 +287,7 @@ static int req_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	(void)who;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		offset += e->msg.nlmsg_len - sizeof(e->msg);
-	parse_extack(req->nl, nlh, NLMSG_ALIGN(offset));
+	parse_extack(req, nlh, NLMSG_ALIGN(offset));
 	if (!req->err)
 		req->err = e->error;
 	req->done = true;
@@ -294,7 +314,7 @@ static int req_finish(struct nl_msg *msg, void *arg)
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
 		if (err < 0 && !req->err) {
 			req->err = err;
-			parse_extack(req->nl, nlh, sizeof(int));
+			parse_extack(req, nlh, sizeof(int));
 		}
 	}
 	req->done = true;
@@ -378,15 +398,39 @@ out:
 	return ret;
 }
 
+/**
+ * hb_nl_msg_free_secret() - wipe a message that holds a secret, and free it
+ * @msg: the message
+ *
+ * The whole buffer is cleared.  libnl never moves a message to a larger
+ * buffer (a full one makes nla_put() fail), so no other copy of it was
+ * left behind in userspace.
+ */
+void hb_nl_msg_free_secret(struct nl_msg *msg)
+{
+	explicit_bzero(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
+	nlmsg_free(msg);
+}
+
+/* Free a request; with @wipe, clear its buffer first. */
+static void free_msg(struct nl_msg *msg, bool wipe)
+{
+	if (wipe)
+		hb_nl_msg_free_secret(msg);
+	else
+		nlmsg_free(msg);
+}
+
 static int do_request(struct hb_nl *nl, struct nl_msg *msg, hb_nl_reply_fn fn,
-		      void *arg, bool *intr)
+		      void *arg, bool *intr, bool wipe)
 {
 	struct hb_nl_req req = { .nl = nl, .fn = fn, .arg = arg };
 	int err;
 
+	req.cmd = genlmsg_hdr(nlmsg_hdr(msg))->cmd;
 	nl->ext_msg[0] = '\0';
 	err = run_request(&req, msg);
-	nlmsg_free(msg);
+	free_msg(msg, wipe);
 	if (intr)
 		*intr = req.intr;
 	return err;
@@ -407,7 +451,26 @@ static int do_request(struct hb_nl *nl, struct nl_msg *msg, hb_nl_reply_fn fn,
 int hb_nl_request(struct hb_nl *nl, struct nl_msg *msg, hb_nl_reply_fn fn,
 		  void *arg)
 {
-	return do_request(nl, msg, fn, arg, NULL);
+	return do_request(nl, msg, fn, arg, NULL, false);
+}
+
+/**
+ * hb_nl_request_secret() - hb_nl_request() for a request holding a secret
+ * @nl: the socket
+ * @msg: the request; its buffer is wiped before it is freed
+ * @fn: called for each reply message of the family, or NULL
+ * @arg: argument of @fn
+ *
+ * The kernel does not echo the request back in its error acks, as
+ * hb_nl_setup() asked for NETLINK_CAP_ACK (Linux 4.3 and later), so the
+ * secret does not come back into libnl's receive buffers either.
+ *
+ * Return: as for hb_nl_request().
+ */
+int hb_nl_request_secret(struct hb_nl *nl, struct nl_msg *msg,
+			 hb_nl_reply_fn fn, void *arg)
+{
+	return do_request(nl, msg, fn, arg, NULL, true);
 }
 
 /**
@@ -434,12 +497,12 @@ int hb_nl_dump(struct hb_nl *nl, uint8_t cmd, hb_nl_reply_fn fn,
 		msg = hb_nl_msg(nl, cmd, NLM_F_DUMP);
 		if (!msg)
 			return -ENOMEM;
-		err = do_request(nl, msg, fn, arg, &intr);
+		err = do_request(nl, msg, fn, arg, &intr, false);
 		if (err || !intr)
 			return err;
 	}
 	snprintf(nl->ext_msg, sizeof(nl->ext_msg),
-		 "the peer table kept changing during %d dumps; try again",
+		 "the table kept changing during %d dumps; try again",
 		 HB_NL_DUMP_TRIES);
 	return -EAGAIN;
 }

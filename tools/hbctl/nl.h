@@ -65,6 +65,9 @@ void hb_nl_close(struct hb_nl *nl);
 struct nl_msg *hb_nl_msg(struct hb_nl *nl, uint8_t cmd, int flags);
 int hb_nl_request(struct hb_nl *nl, struct nl_msg *msg, hb_nl_reply_fn fn,
 		  void *arg);
+void hb_nl_msg_free_secret(struct nl_msg *msg);
+int hb_nl_request_secret(struct hb_nl *nl, struct nl_msg *msg,
+			 hb_nl_reply_fn fn, void *arg);
 int hb_nl_dump(struct hb_nl *nl, uint8_t cmd, hb_nl_reply_fn fn,
 	       hb_nl_reset_fn reset, void *arg);
 int hb_nl_join(struct hb_nl *nl, const char *group);

@@ -40,6 +40,10 @@ static int node_base_opt(struct node_cfg *cfg, const char *key,
 		if (!ret && parse_leaders(val, cfg->leaders, &cfg->nr_leaders,
 					  &why))
 			ret = hbctl_bad_value("leader", val, why);
+	} else if (!strcmp(key, "auth")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_auth);
+		if (!ret && parse_on_off(val, &cfg->auth, &why))
+			ret = hbctl_bad_value("auth", val, why);
 	} else {
 		ret = -ENOENT;
 	}
@@ -96,7 +100,7 @@ int node_set_parse(int argc, char **argv, struct node_cfg *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!argc)
-		return hbctl_usage("node set: nothing to set (id, port, cluster, mode, leader, ...)");
+		return hbctl_usage("node set: nothing to set (id, port, cluster, mode, leader, auth, ...)");
 	for (i = 0; i < argc; i += 2) {
 		val = i + 1 < argc ? argv[i + 1] : NULL;
 		ret = node_base_opt(cfg, argv[i], val);
@@ -155,6 +159,8 @@ static int node_set_put(struct nl_msg *msg, const struct node_cfg *cfg)
 	if (cfg->has_learn_limit &&
 	    nla_put_u32(msg, HB_A_NODE_LEARN_LIMIT, cfg->learn_limit))
 		return -EMSGSIZE;
+	if (cfg->has_auth && nla_put_u8(msg, HB_A_NODE_AUTH, cfg->auth))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -193,7 +199,9 @@ static int node_set(int argc, char **argv, const struct hbctl_opts *opts)
 	if (hb_nl_open(&nl))
 		return HBCTL_FAIL;
 	ret = node_set_request(&nl, &cfg);
-	if (ret)
+	if (ret == -ENOKEY && !nl.ext_msg[0])
+		fprintf(stderr, "hbctl: authentication needs a primary key: add one with 'hbctl key add <key-id> file <path> primary'\n");
+	else if (ret)
 		hb_nl_perror(&nl, ret);
 	hb_nl_close(&nl);
 	return ret ? HBCTL_FAIL : HBCTL_OK;
@@ -235,6 +243,24 @@ static void print_counters(const char *label, const uint64_t *vals, int n,
 		if (nonzero && !vals[i])
 			continue;
 		printf("%s%s %" PRIu64, any ? ", " : "", name(i), vals[i]);
+		any = true;
+	}
+	printf("%s\n", any ? "" : "none");
+}
+
+/* "nets 1, peers 2, ...": the live objects the kernel reported. */
+static void print_objects(const struct hb_node *n)
+{
+	bool any = false;
+	unsigned int i;
+
+	printf("%-14s", "objects:");
+	for (i = 0; i < HB_NODE_OBJS; i++) {
+		if (!(n->objects_mask & (1U << i)) ||
+		    !strcmp(hb_obj_name(i), "invalid"))
+			continue;
+		printf("%s%s %" PRIu64, any ? ", " : "", hb_obj_name(i),
+		       n->objects[i]);
 		any = true;
 	}
 	printf("%s\n", any ? "" : "none");
@@ -291,6 +317,39 @@ char *node_leaders_str(const struct hb_node *n, char *buf, size_t len)
 	return buf;
 }
 
+/**
+ * node_auth_str() - the authentication settings of a node for humans
+ * @n: the node
+ * @buf: where to print it
+ * @len: size of @buf, NODE_STRLEN is enough
+ *
+ * Return: @buf: "on, primary key 2, 2 keys", "off, no key",
+ * "off, no primary key, 1 key", with ", N frames not sent (no usable key)"
+ * when the node could not sign some.
+ */
+char *node_auth_str(const struct hb_node *n, char *buf, size_t len)
+{
+	char primary[24], unsent[64] = "";
+
+	if (n->primary_key)
+		snprintf(primary, sizeof(primary), "primary key %u",
+			 n->primary_key);
+	else
+		snprintf(primary, sizeof(primary), "no primary key");
+	if (n->tx_no_key)
+		snprintf(unsent, sizeof(unsent),
+			 ", %" PRIu64 " frame%s not sent (no usable key)",
+			 n->tx_no_key, n->tx_no_key == 1 ? "" : "s");
+	if (!n->keys && !n->primary_key)
+		snprintf(buf, len, "%s, no key%s", n->auth ? "on" : "off",
+			 unsent);
+	else
+		snprintf(buf, len, "%s, %s, %" PRIu32 " key%s%s",
+			 n->auth ? "on" : "off", primary, n->keys,
+			 n->keys == 1 ? "" : "s", unsent);
+	return buf;
+}
+
 /* The cluster mode lines of node_print(). */
 static void node_print_modes(const struct hb_node *n)
 {
@@ -317,6 +376,8 @@ static void node_print_modes(const struct hb_node *n)
  */
 void node_print(const struct hb_node *n)
 {
+	char buf[NODE_STRLEN];
+
 	if (n->configured)
 		printf("%-14s%" PRIu32 "\n", "node id:", n->id);
 	else
@@ -328,10 +389,11 @@ void node_print(const struct hb_node *n)
 	printf("%-14s%" PRIu64 "\n", "event seq:", n->event_seq);
 	if (n->has_modes)
 		node_print_modes(n);
+	if (n->has_auth)
+		printf("%-14s%s\n", "auth:", node_auth_str(n, buf, sizeof(buf)));
 	print_counters("drops:", n->drops, __HB_DROP_MAX, hb_drop_name, true);
 	if (n->has_objects)
-		print_counters("objects:", n->objects, __HB_OBJ_MAX,
-			       hb_obj_name, false);
+		print_objects(n);
 }
 
 static int node_show(int argc, char **argv, const struct hbctl_opts *opts)

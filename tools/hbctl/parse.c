@@ -430,6 +430,119 @@ int parse_leaders(const char *s, uint32_t *ids, unsigned int *n,
 	return 0;
 }
 
+/**
+ * parse_key_id() - parse the id of an authentication key
+ * @s: the string
+ * @id: where to store the id, 1..255
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_key_id(const char *s, uint8_t *id, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_u64(s, UINT64_MAX, &v, why);
+	if (err == -ERANGE || (!err && (!v || v > UINT8_MAX)))
+		return fail(-ERANGE, why, "must be between 1 and 255");
+	if (err)
+		return err;
+	*id = v;
+	return 0;
+}
+
+_Static_assert(KEY_HEX_LEN == 64, "the messages below say 64");
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The value of the hex digit @c, or -1 when it is none, computed without
+ * a branch or a table lookup so that neither the time taken nor the cache
+ * lines touched depend on the key.  Right shifts of negative ints are
+ * arithmetic with every compiler the kernel and hbctl build with.
+ */
+static int hex_nibble(unsigned char c)
+{
+	int digit = c ^ '0';			/* '0'..'9' become 0..9 */
+	int letter = (c | 0x20) - 'a' + 10;	/* 'a'..'f', 'A'..'F': 10..15 */
+	int is_digit = (digit - 10) >> 8;	/* -1 when digit < 10, else 0 */
+	int is_letter = ((9 - letter) & (letter - 16)) >> 8;
+
+	return (digit & is_digit) | (letter & is_letter) |
+	       ~(is_digit | is_letter);
+}
+
+/**
+ * parse_key_hex() - decode a key written as hex characters
+ * @s: the text, not necessarily NUL terminated (a file's whole content)
+ * @len: bytes in @s
+ * @key: HEARTBEAT_KEY_LEN bytes for the key; zero on failure
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * The text must be exactly KEY_HEX_LEN hex characters, in upper or lower
+ * case, optionally followed by a newline and other trailing white space
+ * (space, tab, CR, LF).  Unlike the other parsers, this one reads secret
+ * material: it decodes every character the same way whatever it is, never
+ * stops early, and its reasons never quote the text.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int parse_key_hex(const char *s, size_t len, uint8_t *key, const char **why)
+{
+	int hi, lo, bad = 0;
+	size_t i;
+
+	explicit_bzero(key, HEARTBEAT_KEY_LEN);
+	while (len && is_blank(s[len - 1]))
+		len--;
+	if (!len)
+		return fail(-EINVAL, why, "no key found (empty)");
+	if (len < KEY_HEX_LEN)
+		return fail(-EINVAL, why,
+			    "too short: a key is 64 hex characters");
+	if (len > KEY_HEX_LEN)
+		return fail(-EINVAL, why,
+			    "too long: a key is 64 hex characters and an optional newline");
+	for (i = 0; i < HEARTBEAT_KEY_LEN; i++) {
+		hi = hex_nibble(s[2 * i]);
+		lo = hex_nibble(s[2 * i + 1]);
+		bad |= hi | lo;
+		key[i] = (((unsigned int)hi << 4) | (unsigned int)lo) & 0xff;
+	}
+	if (bad < 0) {
+		explicit_bzero(key, HEARTBEAT_KEY_LEN);
+		return fail(-EINVAL, why,
+			    "not a hex key: only 0-9, a-f and A-F may appear");
+	}
+	return 0;
+}
+
+/* The hex digit of the nibble @n, lower case, without a branch. */
+static char hex_digit(unsigned int n)
+{
+	return n + '0' + (((9 - (int)n) >> 8) & ('a' - '0' - 10));
+}
+
+/**
+ * format_key_hex() - write a key as KEY_HEX_LEN lower case hex characters
+ * @key: HEARTBEAT_KEY_LEN bytes
+ * @buf: KEY_HEX_LEN + 1 bytes for the text and its NUL
+ */
+void format_key_hex(const uint8_t *key, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < HEARTBEAT_KEY_LEN; i++) {
+		buf[2 * i] = hex_digit(key[i] >> 4);
+		buf[2 * i + 1] = hex_digit(key[i] & 0xf);
+	}
+	buf[KEY_HEX_LEN] = '\0';
+}
+
 /*
  * Print @whole, then the @digits digit fraction @frac without its trailing
  * zeros (and without the point when nothing is left), then @unit.

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include <linux/heartbeat.h>
+
 /**
  * struct hb_ip - an IPv4 or IPv6 address
  * @family: AF_INET or AF_INET6
@@ -42,6 +44,13 @@ int parse_monitors(const char *s, uint8_t *k, const char **why);
 int parse_learn_limit(const char *s, uint32_t *limit, const char **why);
 int parse_leaders(const char *s, uint32_t *ids, unsigned int *n,
 		  const char **why);
+int parse_key_id(const char *s, uint8_t *id, const char **why);
+
+/* A key is written as KEY_HEX_LEN hex characters. */
+#define KEY_HEX_LEN	(2 * HEARTBEAT_KEY_LEN)
+
+int parse_key_hex(const char *s, size_t len, uint8_t *key, const char **why);
+void format_key_hex(const uint8_t *key, char *buf);
 
 /* Longest string format_duration_us() and format_ip() produce, with NUL. */
 #define DURATION_STRLEN	32

@@ -188,6 +188,8 @@ static void print_modes(const struct hb_node *n, const struct peer_list *list)
 static void print_summary(const struct hb_node *n,
 			  const struct peer_list *list)
 {
+	char buf[NODE_STRLEN];
+
 	if (!n->configured) {
 		printf("node: not configured\n");
 		return;
@@ -198,6 +200,9 @@ static void print_summary(const struct hb_node *n,
 	       n->peers == 1 ? "" : "s");
 	if (n->has_modes)
 		print_modes(n, list);
+	if (n->has_auth)
+		printf("  %-10s%s\n", "auth:",
+		       node_auth_str(n, buf, sizeof(buf)));
 }
 
 static void show_all_json(const struct hb_node *node,

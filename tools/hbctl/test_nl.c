@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <netlink/genl/genl.h>
@@ -26,6 +28,7 @@
 #include "model.h"
 #include "nl.h"
 #include "parse.h"
+#include "secret.h"
 
 #define FAKE_FAMILY	0x7e
 #define BIG_DUMP	5000
@@ -50,6 +53,11 @@ enum scenario {
 	S_REJECT,
 	S_NODE_MODES,
 	S_CLUSTER_EVENTS,
+	S_NODE_AUTH,
+	S_KEYS,
+	S_KEYS_NONE,
+	S_REJECT_KEY,
+	S_AUTH_EVENT,
 	S_QUIT,
 };
 
@@ -316,7 +324,17 @@ static void put_node_modes(struct nl_msg *msg)
 	nla_put_u32(msg, HB_A_NODE_EPOCH, 6);
 }
 
-static void node_reply(const struct nlmsghdr *req, bool bad, bool modes)
+/* A node that requires authentication, signs with key 2, has 2 keys. */
+static void put_node_auth(struct nl_msg *msg)
+{
+	nla_put_u8(msg, HB_A_NODE_AUTH, 1);
+	nla_put_u8(msg, HB_A_NODE_PRIMARY_KEY, 2);
+	nla_put_u32(msg, HB_A_NODE_KEYS, 2);
+	nla_put_u64(msg, HB_A_NODE_TX_NO_KEY, 0);
+}
+
+static void node_reply(const struct nlmsghdr *req, bool bad, bool modes,
+		       bool auth)
 {
 	struct nl_msg *msg = reply(req, 0);
 
@@ -329,9 +347,11 @@ static void node_reply(const struct nlmsghdr *req, bool bad, bool modes)
 	nla_put_u64(msg, HB_A_NODE_INCARNATION, 1764000000000000000ULL);
 	nla_put_flag(msg, HB_A_NODE_CONFIGURED);
 	put_counters(msg, HB_A_NODE_DROPS, __HB_DROP_MAX);
-	put_counters(msg, HB_A_NODE_OBJECTS, __HB_OBJ_MAX);
+	put_counters(msg, HB_A_NODE_OBJECTS, 3);	/* nets, peers, sockets */
 	if (modes)
 		put_node_modes(msg);
+	if (auth)
+		put_node_auth(msg);
 	send_one(msg);
 	send_one(ack(req, 0, true, NULL, 0));
 }
@@ -407,18 +427,91 @@ static void send_cluster_events(void)
 	}
 }
 
+/* The key of the key files the tests write, as bytes and as text. */
+static const uint8_t test_key[HEARTBEAT_KEY_LEN] = {
+	0xc0, 0xff, 0xee, 0x15, 0x90, 0x0d, 0xbe, 0xef,
+	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
+	0x5e, 0xc2, 0xe7, 0x00, 0x11, 0x22, 0x33, 0x44,
+};
+static const char test_hex[] =
+	"c0ffee15900dbeef0123456789abcdeffedcba98765432105ec2e70011223344";
+
+/*
+ * Keys 2 (primary) and 1 when @some, else none.  Key 1 carries a secret,
+ * which a kernel never sends: hbctl must not print it.
+ */
+static void dump_keys(const struct nlmsghdr *req, bool some)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	uint8_t id;
+
+	for (id = 2; some && id >= 1; id--) {
+		msg = reply(req, NLM_F_MULTI);
+		nest = nla_nest_start(msg, HB_A_KEY | NLA_F_NESTED);
+		nla_put_u8(msg, HB_KEY_A_ID, id);
+		if (id == 2)
+			nla_put_flag(msg, HB_KEY_A_PRIMARY);
+		else
+			nla_put(msg, HB_KEY_A_SECRET, sizeof(test_key),
+				test_key);
+		nla_put_u64(msg, HB_KEY_A_RX, 1000 * id);
+		nla_put_u64(msg, HB_KEY_A_TX, id == 2 ? 123456789 : 0);
+		nla_nest_end(msg, nest);
+		batch_add(b, msg);
+	}
+	batch_add(b, done(req, 0, NULL));
+	batch_flush(b);
+	free(b);
+}
+
+/* HB_EVENT_AUTH: the node cannot sign its frames. */
+static void send_auth_event(void)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	struct nlattr *nest;
+
+	genlmsg_put(msg, 0, 0, FAKE_FAMILY, 0, 0, HB_CMD_EVENT, 1);
+	nest = nla_nest_start(msg, HB_A_EVENT);
+	nla_put_u64(msg, HB_EVENT_A_SEQ, 9);
+	nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_AUTH);
+	nla_put_u32(msg, HB_EVENT_A_PEER_ID, 0);
+	nla_put_u64(msg, HB_EVENT_A_TIME_NS, 5000);
+	nla_put_u8(msg, HB_EVENT_A_REASON, HB_REASON_NO_KEY);
+	nla_nest_end(msg, nest);
+	send_one(msg);
+}
+
 /* Answer one request; false once told to quit. */
 static bool serve(const struct nlmsghdr *req)
 {
 	switch (atomic_load(&scenario)) {
 	case S_NODE:
-		node_reply(req, false, false);
+		node_reply(req, false, false, false);
 		break;
 	case S_NODE_MODES:
-		node_reply(req, false, true);
+		node_reply(req, false, true, false);
+		break;
+	case S_NODE_AUTH:
+		node_reply(req, false, false, true);
 		break;
 	case S_BAD_NODE:
-		node_reply(req, true, false);
+		node_reply(req, true, false, false);
+		break;
+	case S_KEYS:
+	case S_KEYS_NONE:
+		dump_keys(req, atomic_load(&scenario) == S_KEYS);
+		break;
+	case S_REJECT_KEY:
+		memcpy(captured, req, req->nlmsg_len < sizeof(captured) ?
+		       req->nlmsg_len : sizeof(captured));
+		send_one(ack(req, -EEXIST, true, "key 3 already exists", 0));
+		break;
+	case S_AUTH_EVENT:
+		send_one(ack(req, 0, true, NULL, 0));
+		send_auth_event();
 		break;
 	case S_CAPTURE:
 	case S_REJECT:
@@ -669,6 +762,34 @@ static void describe_list(const struct nlattr *nest, char *buf, size_t len)
 	add(buf, len, "}");
 }
 
+/* A key nest as "{id/1=3 secret/32=<hex> primary/0}". */
+static void describe_key(const struct nlattr *nest, char *buf, size_t len)
+{
+	static const char *const names[HB_KEY_A_MAX + 1] = {
+		[HB_KEY_A_ID] = "id", [HB_KEY_A_SECRET] = "secret",
+		[HB_KEY_A_PRIMARY] = "primary",
+	};
+	char hex[KEY_HEX_LEN + 1];
+	const struct nlattr *e;
+	const char *sep = "";
+	int rem, type;
+
+	add(buf, len, "{");
+	nla_for_each_nested(e, nest, rem) {
+		type = nla_type(e);
+		add(buf, len, "%s%s/%d", sep, type <= HB_KEY_A_MAX &&
+		    names[type] ? names[type] : "?", nla_len(e));
+		if (type == HB_KEY_A_ID && nla_len(e) == 1)
+			add(buf, len, "=%u", nla_get_u8((struct nlattr *)e));
+		if (type == HB_KEY_A_SECRET && nla_len(e) == HEARTBEAT_KEY_LEN) {
+			format_key_hex(nla_data(e), hex);
+			add(buf, len, "=%s", hex);
+		}
+		sep = " ";
+	}
+	add(buf, len, "}");
+}
+
 /*
  * The attributes of the captured request as "name/length=value ...", a
  * nest as "name{...}" ("name+{...}" with NLA_F_NESTED set).
@@ -683,6 +804,7 @@ static void describe_request(char *buf, size_t len)
 		[HB_A_NODE_INTERVAL_US] = "interval_us",
 		[HB_A_NODE_MULTIPLIER] = "multiplier",
 		[HB_A_NODE_LEARN_LIMIT] = "learn_limit",
+		[HB_A_NODE_AUTH] = "auth", [HB_A_KEY] = "key",
 	};
 	struct nlmsghdr *nlh = (struct nlmsghdr *)captured;
 	struct genlmsghdr *g = nlmsg_data(nlh);
@@ -697,10 +819,13 @@ static void describe_request(char *buf, size_t len)
 		type = nla_type(a);
 		add(buf, len, " %s", type <= HB_A_MAX && names[type] ?
 				     names[type] : "?");
-		if (type == HB_A_NODE_LEADERS) {
+		if (type == HB_A_NODE_LEADERS || type == HB_A_KEY) {
 			add(buf, len, "%s", a->nla_type & NLA_F_NESTED ?
 					    "+" : "");
-			describe_list(a, buf, len);
+			if (type == HB_A_KEY)
+				describe_key(a, buf, len);
+			else
+				describe_list(a, buf, len);
 			continue;
 		}
 		v = nla_len(a) == 1 ? nla_get_u8(a) :
@@ -760,6 +885,9 @@ static void test_node_set(struct hb_nl *nl)
 	expect_request(nl, "mode leader", "cmd 2: mode/1=1");
 	expect_request(nl, "mode leaderless monitors 1",
 		       "cmd 2: mode/1=3 monitors/1=1");
+	expect_request(nl, "auth on", "cmd 2: auth/1=1");
+	expect_request(nl, "id 3 auth off mode leader",
+		       "cmd 2: id/4=3 mode/1=1 auth/1=0");
 	err = node_set_line(nl, S_REJECT, "mode member");
 	ok(err == -EINVAL &&
 	   !strcmp(nl->ext_msg, "member mode needs at least one leader"),
@@ -916,11 +1044,13 @@ static void test_show(struct hb_nl *nl)
 		    "\"leader\":null,\"learn\":false,\"monitors\":0,"
 		    "\"interval_us\":0,\"multiplier\":0,\"learn_limit\":0,"
 		    "\"learned\":0,\"sending\":0,\"watching\":0,\"epoch\":0,"
-		    "\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
+		    "\"auth\":false,\"primary_key\":null,\"keys\":0,"
+		    "\"tx_no_key\":0,\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
 		    "\"bad_length\":3,\"bad_cluster\":4,\"unknown_peer\":5,"
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
-		    "\"bad_members\":13,\"not_leader\":14},"
+		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
+		    "\"unauth\":16,\"replay\":17},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -960,7 +1090,8 @@ static void test_show(struct hb_nl *nl)
 		    "drops:        bad_magic 1, bad_version 2, bad_length 3,"
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
-		    " learn_limit 12, bad_members 13, not_leader 14\n"
+		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
+		    " unauth 16, replay 17\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text");
 	expect_text(capture(&node, &l, 'p'),
@@ -1026,11 +1157,13 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"leader\":null,\"learn\":false,\"monitors\":2,"
 		    "\"interval_us\":50000,\"multiplier\":4,\"learn_limit\":1024,"
 		    "\"learned\":0,\"sending\":1,\"watching\":2,\"epoch\":6,"
-		    "\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
+		    "\"auth\":false,\"primary_key\":null,\"keys\":0,"
+		    "\"tx_no_key\":0,\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
 		    "\"bad_length\":3,\"bad_cluster\":4,\"unknown_peer\":5,"
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
-		    "\"bad_members\":13,\"not_leader\":14},"
+		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
+		    "\"unauth\":16,\"replay\":17},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1079,7 +1212,8 @@ static void test_show_modes(struct hb_nl *nl)
 		    "drops:        bad_magic 1, bad_version 2, bad_length 3,"
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
-		    " learn_limit 12, bad_members 13, not_leader 14\n"
+		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
+		    " unauth 16, replay 17\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text with modes");
 	one.peers = &l.peers[2];	/* peer 10 */
@@ -1144,6 +1278,357 @@ static void test_show_many(void)
 	peer_list_free(&l);
 }
 
+/**
+ * struct captured - what a function wrote to standard output and error
+ * @ret: its return value
+ * @out: standard output
+ * @err: standard error
+ */
+struct captured {
+	int ret;
+	char out[4096];
+	char err[4096];
+};
+
+static void slurp(FILE *f, char *buf, size_t len)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* Run @fn(@arg) with standard output and error going to @c. */
+static void capture_all(int (*fn)(void *arg), void *arg, struct captured *c)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	int saved_out, saved_err;
+
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	dup2(fileno(out), STDOUT_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	c->ret = fn(arg);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	slurp(out, c->out, sizeof(c->out));
+	slurp(err, c->err, sizeof(c->err));
+}
+
+/* The key appears nowhere in @c, as text in either case or as bytes. */
+static bool no_secret(const struct captured *c)
+{
+	static const char *const pieces[] = {
+		"c0ffee15", "C0FFEE15", "5ec2e700", "5EC2E700", "beef0123",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++)
+		if (strstr(c->out, pieces[i]) || strstr(c->err, pieces[i]))
+			return false;
+	return !memmem(c->out, strlen(c->out), test_key + 4, 4) &&
+	       !memmem(c->err, strlen(c->err), test_key + 4, 4);
+}
+
+/**
+ * struct key_run - a "key" command for the fake kernel
+ * @nl: the socket
+ * @scenario: how the fake kernel answers
+ * @what: 'a' add, 'p' primary, 'd' del, 's' show, 'j' show as JSON
+ * @line: the arguments after the subcommand
+ */
+struct key_run {
+	struct hb_nl *nl;
+	int scenario;
+	char what;
+	const char *line;
+};
+
+static int run_key(void *arg)
+{
+	struct key_run *r = arg;
+	char *words[16], *copy = strdup(r->line), *w;
+	struct hb_secret *secret = NULL;
+	struct key_cfg cfg;
+	int argc = 0, ret;
+
+	for (w = strtok(copy, " "); w && argc < 16; w = strtok(NULL, " "))
+		words[argc++] = w;
+	memset(captured, 0, sizeof(captured));
+	atomic_store(&scenario, r->scenario);
+	if (r->what == 's' || r->what == 'j') {
+		ret = key_show_run(r->nl, r->what == 'j');
+	} else if (r->what == 'a') {
+		ret = key_add_parse(argc, words, &cfg);
+		if (!ret)
+			ret = key_add_load(&cfg, &secret);
+		if (!ret)
+			ret = key_add_send(r->nl, &cfg, secret);
+		hb_secret_free(secret);
+	} else {
+		ret = key_id_parse(r->what == 'p' ? "key primary" : "key del",
+				   argc, words, &cfg);
+		if (!ret)
+			ret = key_set_send(r->nl, r->what == 'p' ?
+					   HB_CMD_KEY_SET : HB_CMD_KEY_DEL,
+					   &cfg);
+	}
+	free(copy);
+	return ret;
+}
+
+/* Run a "key" command; what the fake kernel got goes to @req. */
+static void key_cmd(struct hb_nl *nl, int s, char what, const char *line,
+		    struct captured *c, char *req, size_t len)
+{
+	struct key_run r = {
+		.nl = nl, .scenario = s, .what = what, .line = line,
+	};
+
+	capture_all(run_key, &r, c);
+	req[0] = '\0';
+	if (((struct nlmsghdr *)captured)->nlmsg_len)
+		describe_request(req, len);
+}
+
+static void write_key_file(char *path, const char *text, mode_t mode)
+{
+	int fd;
+
+	strcpy(path, "/tmp/hbctl-test-key.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    fchmod(fd, mode))
+		perror("test key file");
+	close(fd);
+}
+
+static void test_key_add(struct hb_nl *nl)
+{
+	char path[64], bad[64], line[128], text[128], req[512], want[512];
+	struct captured c;
+	int saved, fd;
+	size_t i;
+
+	for (i = 0; i < KEY_HEX_LEN; i++)	/* upper case in the file */
+		text[i] = test_hex[i] >= 'a' ? test_hex[i] - 32 : test_hex[i];
+	strcpy(text + KEY_HEX_LEN, "\n");
+	write_key_file(path, text, 0600);
+	snprintf(line, sizeof(line), "3 file %s", path);
+	key_cmd(nl, S_CAPTURE, 'a', line, &c, req, sizeof(req));
+	snprintf(want, sizeof(want), "cmd %d: key+{id/1=3 secret/32=%s}",
+		 HB_CMD_KEY_ADD, test_hex);
+	ok(!c.ret && !strcmp(req, want),
+	   "key add: exactly the id and the 32 byte secret of the file");
+	if (strcmp(req, want))
+		printf("#   got %s\n#   expected %s\n", req, want);
+	ok(!c.out[0] && !c.err[0] && no_secret(&c), "key add prints nothing");
+
+	fflush(stdin);
+	saved = dup(STDIN_FILENO);
+	fd = open(path, O_RDONLY);
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+	key_cmd(nl, S_CAPTURE, 'a', "4 file - primary", &c, req, sizeof(req));
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	snprintf(want, sizeof(want),
+		 "cmd %d: key+{id/1=4 secret/32=%s primary/0}",
+		 HB_CMD_KEY_ADD, test_hex);
+	ok(!c.ret && !strcmp(req, want) && no_secret(&c),
+	   "key add 4 file - primary: the key from standard input, primary");
+	if (strcmp(req, want))
+		printf("#   got %s\n#   expected %s\n", req, want);
+
+	key_cmd(nl, S_REJECT_KEY, 'a', line, &c, req, sizeof(req));
+	ok(c.ret == HBCTL_FAIL &&
+	   !strcmp(c.err, "hbctl: key 3 already exists\n") && !c.out[0] &&
+	   no_secret(&c), "key add refused: the kernel's message, no secret");
+	key_cmd(nl, S_ERR_PLAIN, 'a', line, &c, req, sizeof(req));
+	ok(c.ret == HBCTL_FAIL &&
+	   strstr(c.err, "key add: permission denied: it needs CAP_NET_ADMIN") &&
+	   no_secret(&c), "key add without privilege: %.*s",
+	   (int)strcspn(c.err, "\n"), c.err);
+
+	chmod(path, 0644);
+	key_cmd(nl, S_CAPTURE, 'a', line, &c, req, sizeof(req));
+	ok(!c.ret && strstr(req, test_hex) &&
+	   strstr(c.err, "warning: key file '") && no_secret(&c),
+	   "key add of a file others can read: a warning, the key sent");
+	unlink(path);
+
+	strcpy(text + 20, "xyz\n");
+	write_key_file(bad, text, 0600);
+	snprintf(line, sizeof(line), "3 file %s", bad);
+	key_cmd(nl, S_CAPTURE, 'a', line, &c, req, sizeof(req));
+	ok(c.ret == HBCTL_USAGE && !req[0] && strstr(c.err, "too short") &&
+	   !strstr(c.err, "xyz") && no_secret(&c),
+	   "key add of a malformed key: nothing sent, nothing quoted");
+	text[20] = 'Q';
+	strcpy(text + 21, test_hex + 21);
+	strcat(text, "\n");
+	unlink(bad);
+	write_key_file(bad, text, 0600);
+	snprintf(line, sizeof(line), "3 file %s", bad);
+	key_cmd(nl, S_CAPTURE, 'a', line, &c, req, sizeof(req));
+	ok(c.ret == HBCTL_USAGE && !req[0] && strstr(c.err, "not a hex key") &&
+	   !strstr(c.err, "Q56") && !strstr(c.err, "'Q'") && no_secret(&c),
+	   "key add of a key with a bad character: nothing sent, not quoted");
+	unlink(bad);
+	snprintf(line, sizeof(line), "3 %s", test_hex);
+	key_cmd(nl, S_CAPTURE, 'a', line, &c, req, sizeof(req));
+	ok(c.ret == HBCTL_USAGE && !req[0] && no_secret(&c),
+	   "key add <key on the command line>: refused, not quoted");
+}
+
+static void test_key_set_del(struct hb_nl *nl)
+{
+	char req[512], want[128];
+	struct captured c;
+
+	key_cmd(nl, S_CAPTURE, 'p', "2", &c, req, sizeof(req));
+	snprintf(want, sizeof(want), "cmd %d: key+{id/1=2 primary/0}",
+		 HB_CMD_KEY_SET);
+	ok(!c.ret && !strcmp(req, want) && !c.err[0],
+	   "key primary 2 -> %s", req);
+	key_cmd(nl, S_CAPTURE, 'd', "255", &c, req, sizeof(req));
+	snprintf(want, sizeof(want), "cmd %d: key+{id/1=255}", HB_CMD_KEY_DEL);
+	ok(!c.ret && !strcmp(req, want) && !c.err[0], "key del 255 -> %s",
+	   req);
+	key_cmd(nl, S_ERR_MISSING, 'd', "2", &c, req, sizeof(req));
+	ok(c.ret == HBCTL_FAIL &&
+	   !strcmp(c.err, "hbctl: missing required attribute: key id\n"),
+	   "missing attribute of a key nest named: %.*s",
+	   (int)strcspn(c.err, "\n"), c.err);
+	key_cmd(nl, S_ERR_PLAIN, 'p', "2", &c, req, sizeof(req));
+	ok(c.ret == HBCTL_FAIL &&
+	   strstr(c.err, "key primary: permission denied"),
+	   "key primary without privilege");
+	key_cmd(nl, S_CAPTURE, 'd', "0", &c, req, sizeof(req));
+	ok(c.ret == HBCTL_USAGE && !req[0], "key del 0: nothing sent");
+}
+
+static void test_key_show(struct hb_nl *nl)
+{
+	char req[64];
+	struct captured c;
+
+	key_cmd(nl, S_KEYS, 's', "", &c, req, sizeof(req));
+	ok(!c.ret && !strcmp(c.out,
+			     "ID  PRIMARY  RX    TX\n"
+			     "1   no       1000  0\n"
+			     "2   yes      2000  123456789\n") &&
+	   !c.err[0] && no_secret(&c), "key show: sorted table, no secret");
+	printf("#   %s", c.out);
+	key_cmd(nl, S_KEYS, 'j', "", &c, req, sizeof(req));
+	ok(!c.ret && !strcmp(c.out,
+			     "[{\"id\":1,\"primary\":false,\"rx\":1000,\"tx\":0},"
+			     "{\"id\":2,\"primary\":true,\"rx\":2000,"
+			     "\"tx\":123456789}]\n") && no_secret(&c),
+	   "key show json: %.*s", (int)strcspn(c.out, "\n"), c.out);
+	key_cmd(nl, S_KEYS_NONE, 's', "", &c, req, sizeof(req));
+	ok(!c.ret && !strcmp(c.out, "ID  PRIMARY  RX  TX\n"),
+	   "key show without keys");
+	key_cmd(nl, S_KEYS_NONE, 'j', "", &c, req, sizeof(req));
+	ok(!c.ret && !strcmp(c.out, "[]\n"), "key show json without keys");
+	key_cmd(nl, S_ERR_PLAIN, 's', "", &c, req, sizeof(req));
+	ok(c.ret == HBCTL_FAIL && !c.out[0] &&
+	   strstr(c.err, "hbctl: key show: permission denied: it needs CAP_NET_ADMIN"),
+	   "key show without privilege: %.*s", (int)strcspn(c.err, "\n"),
+	   c.err);
+}
+
+static void test_show_auth(struct hb_nl *nl)
+{
+	struct peer_list l = { .count = 0 };
+	struct hb_node node, n = { .has_auth = true };
+	char *text, buf[NODE_STRLEN];
+
+	atomic_store(&scenario, S_NODE_AUTH);
+	ok(!node_get(nl, &node) && node.has_auth && node.auth &&
+	   node.primary_key == 2 && node.keys == 2 && !node.tx_no_key,
+	   "node get with authentication");
+	dump(nl, S_DUMP_SHOW, &l);
+	text = capture(&node, &l, 't');
+	ok(!strncmp(text, "node 1: port 7410, cluster 0, incarnation "
+		    "1764000000000000000, 3 peers\n"
+		    "  auth:     on, primary key 2, 2 keys\nID  ", 112),
+	   "show: auth line under the summary");
+	free(text);
+	text = capture(&node, &l, 'n');
+	ok(strstr(text, "event seq:    0\n"
+			"auth:         on, primary key 2, 2 keys\n"
+			"drops:        bad_magic 1,") != NULL,
+	   "node show: auth line");
+	free(text);
+	text = capture(&node, &l, 'j');
+	ok(strstr(text, "\"epoch\":0,\"auth\":true,\"primary_key\":2,"
+			"\"keys\":2,\"tx_no_key\":0,\"drops\":") &&
+	   strstr(text, "\"not_leader\":14,\"no_key\":15,\"unauth\":16,"
+			"\"replay\":17}"), "show json: auth members, new drops");
+	free(text);
+	peer_list_free(&l);
+
+	ok(!strcmp(node_auth_str(&n, buf, sizeof(buf)), "off, no key"),
+	   "auth: %s", buf);
+	n.keys = 1;
+	ok(!strcmp(node_auth_str(&n, buf, sizeof(buf)),
+		   "off, no primary key, 1 key"), "auth: %s", buf);
+	n.auth = true;
+	n.primary_key = 255;
+	n.keys = 4;
+	n.tx_no_key = 1;
+	ok(!strcmp(node_auth_str(&n, buf, sizeof(buf)),
+		   "on, primary key 255, 4 keys, 1 frame not sent (no usable key)"),
+	   "auth: %s", buf);
+	n.tx_no_key = 12;
+	ok(!!strstr(node_auth_str(&n, buf, sizeof(buf)), ", 12 frames not sent"),
+	   "auth: %s", buf);
+}
+
+static int on_auth_event(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	char (*lines)[160] = arg;
+	struct hb_event ev;
+	struct json j;
+	FILE *f;
+
+	if (cmd != HB_CMD_EVENT || !tb[HB_A_EVENT] ||
+	    hb_event_decode(tb[HB_A_EVENT], &ev))
+		return -EBADMSG;
+	hb_event_format(&ev, lines[0], 160);
+	f = fmemopen(lines[1], 160, "w");
+	json_init(&j, f);
+	hb_event_json(&j, NULL, &ev);
+	fclose(f);
+	return -ECANCELED;
+}
+
+static void test_auth_event(struct hb_nl *nl)
+{
+	static char lines[2][160];
+	int err;
+
+	err = simple(nl, S_AUTH_EVENT, HB_CMD_PEER_GET);
+	ok(!err, "auth event trigger acknowledged");
+	err = hb_nl_listen(nl, on_auth_event, lines);
+	ok(err == -ECANCELED &&
+	   !strcmp(lines[0], "[seq 9] node: cannot sign frames (no_key)"),
+	   "monitor %s", lines[0]);
+	ok(!strcmp(lines[1], "{\"seq\":9,\"event\":\"auth\",\"peer\":0,"
+		   "\"old_state\":\"unknown\",\"state\":\"unknown\","
+		   "\"time_ns\":5000,\"reason\":\"no_key\"}"),
+	   "monitor json %s", lines[1]);
+}
+
 int main(void)
 {
 	struct hb_nl nl;
@@ -1168,6 +1653,11 @@ int main(void)
 	test_show(&nl);
 	test_show_modes(&nl);
 	test_show_many();
+	test_key_add(&nl);
+	test_key_set_del(&nl);
+	test_key_show(&nl);
+	test_show_auth(&nl);
+	test_auth_event(&nl);
 	ok(!simple(&nl, S_QUIT, HB_CMD_NODE_GET), "fake kernel stopped");
 	pthread_join(thread, NULL);
 	hb_nl_close(&nl);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <netlink/genl/genl.h>
 
@@ -18,6 +20,7 @@
 #include "model.h"
 #include "nl.h"
 #include "parse.h"
+#include "secret.h"
 
 static int tests, failures;
 
@@ -477,6 +480,16 @@ static void test_names(void)
 	   !strcmp(hb_drop_name(HB_DROP_BAD_MEMBERS), "bad_members") &&
 	   !strcmp(hb_drop_name(HB_DROP_NOT_LEADER), "not_leader"),
 	   "new drop names");
+	ok(!strcmp(hb_drop_name(HB_DROP_NO_KEY), "no_key") &&
+	   !strcmp(hb_drop_name(HB_DROP_UNAUTH), "unauth") &&
+	   !strcmp(hb_drop_name(HB_DROP_REPLAY), "replay") &&
+	   !strcmp(hb_drop_name(HB_DROP_AUTH), "auth") &&
+	   !strcmp(hb_drop_name(__HB_DROP_MAX), "invalid"),
+	   "authentication drop names");
+	ok(!strcmp(hb_event_name(HB_EVENT_AUTH), "auth") &&
+	   !strcmp(hb_reason_name(HB_REASON_NO_KEY), "no_key") &&
+	   !strcmp(hb_obj_name(HB_OBJ_KEYS), "keys"),
+	   "authentication event, reason and object names");
 }
 
 /*
@@ -559,6 +572,17 @@ static void test_node_set_options(void)
 	   cfg.interval_us == 1000 && cfg.mult == 2,
 	   "node set: smallest values");
 
+	ret = node_set_line("auth on id 2", &cfg, err, sizeof(err));
+	ok(!ret && cfg.has_auth && cfg.auth && cfg.has_id && !cfg.has_mode,
+	   "node set: auth on");
+	ret = node_set_line("mode static auth off", &cfg, err, sizeof(err));
+	ok(!ret && cfg.has_auth && !cfg.auth && cfg.has_mode,
+	   "node set: auth off with another option");
+	ret = node_set_line("mode static", &cfg, err, sizeof(err));
+	ok(!ret && !cfg.has_auth, "node set: auth left alone");
+	node_set_bad("auth", "'auth' needs a value");
+	node_set_bad("auth yes", "invalid auth 'yes'");
+	node_set_bad("auth on auth off", "'auth' given twice");
 	node_set_bad("mode", "'mode' needs a value");
 	node_set_bad("mode master", "invalid mode 'master'");
 	node_set_bad("mode static mode leader", "'mode' given twice");
@@ -592,6 +616,464 @@ static void test_node_set_options(void)
 	ret = node_set_line("", &cfg, err, sizeof(err));
 	ok(ret == HBCTL_USAGE && strstr(err, "nothing to set"),
 	   "node set without arguments");
+}
+
+/* A key and its text, as a test writes it to a file. */
+static const char test_hex[] =
+	"00112233445566778899aabbccddeeff0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+static const uint8_t test_key[HEARTBEAT_KEY_LEN] = {
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78,
+	0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0,
+};
+
+/* parse_key_hex() of the @len bytes at @s: 0 and test_key, or @err. */
+static void key_hex_case(const char *s, size_t len, int err,
+			 const char *what)
+{
+	uint8_t key[HEARTBEAT_KEY_LEN];
+	const char *why = NULL;
+	bool wiped = true;
+	unsigned int i;
+	int ret;
+
+	memset(key, 0x5a, sizeof(key));
+	ret = parse_key_hex(s, len, key, &why);
+	if (!err) {
+		ok(!ret && !memcmp(key, test_key, sizeof(key)),
+		   "key text %s decodes", what);
+		return;
+	}
+	for (i = 0; i < sizeof(key); i++)
+		wiped &= !key[i];
+	ok(ret == err && why && wiped && !strstr(why, "0011"),
+	   "key text %s rejected, output wiped (%s)", what,
+	   why ? why : "no reason");
+}
+
+/* test_hex with @tail appended, and @at replaced by @c when @at >= 0. */
+static void key_hex_variant(const char *tail, int at, char c, int err,
+			    const char *what)
+{
+	char buf[160];
+	size_t len;
+
+	len = snprintf(buf, sizeof(buf), "%s%s", test_hex, tail);
+	if (at >= 0)
+		buf[at] = c;
+	key_hex_case(buf, len, err, what);
+}
+
+static void test_key_hex(void)
+{
+	char upper[KEY_HEX_LEN + 1], buf[KEY_HEX_LEN + 1];
+	uint8_t key[HEARTBEAT_KEY_LEN];
+	unsigned int i, c, bad = 0;
+
+	key_hex_variant("", -1, 0, 0, "without newline");
+	key_hex_variant("\n", -1, 0, 0, "with a newline");
+	key_hex_variant("\r\n", -1, 0, 0, "with CR LF");
+	key_hex_variant(" \t\n\n ", -1, 0, 0, "with trailing white space");
+	for (i = 0; i < KEY_HEX_LEN; i++)
+		upper[i] = test_hex[i] >= 'a' ? test_hex[i] - 32 : test_hex[i];
+	upper[KEY_HEX_LEN] = '\n';
+	key_hex_case(upper, KEY_HEX_LEN + 1, 0, "in upper case");
+	key_hex_case(test_hex, KEY_HEX_LEN - 1, -EINVAL, "of 63 characters");
+	key_hex_case(test_hex, 2, -EINVAL, "of 2 characters");
+	key_hex_case("", 0, -EINVAL, "empty");
+	key_hex_case(" \n\n", 3, -EINVAL, "of white space only");
+	key_hex_variant("0", -1, 0, -EINVAL, "of 65 characters");
+	key_hex_variant("\nx", -1, 0, -EINVAL, "with a second line");
+	key_hex_variant("\n00", -1, 0, -EINVAL, "with a second key");
+	key_hex_variant(" #", -1, 0, -EINVAL, "with a comment");
+	key_hex_variant("", 0, ' ', -EINVAL, "with leading white space");
+	key_hex_variant("", 0, 'g', -EINVAL, "with a 'g' first");
+	key_hex_variant("\n", 63, 'G', -EINVAL, "with a 'G' last");
+	key_hex_variant("", 30, '\0', -EINVAL, "with a NUL inside");
+	key_hex_variant("", 31, ' ', -EINVAL, "with a space inside");
+	key_hex_variant("", 12, (char)0xc1, -EINVAL, "with a byte 0xc1");
+	key_hex_case("0x112233445566778899aabbccddeeff0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+		     KEY_HEX_LEN, -EINVAL, "with a 0x prefix");
+	/* every byte value at one place: exactly 0-9, a-f, A-F are digits */
+	for (c = 0; c < 256; c++) {
+		char text[KEY_HEX_LEN];
+		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			   (c >= 'A' && c <= 'F');
+		unsigned int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+		int ret;
+
+		memset(text, '0', sizeof(text));
+		text[9] = c;
+		ret = parse_key_hex(text, sizeof(text), key, NULL);
+		if (hex ? ret || key[4] != v : ret != -EINVAL)
+			bad++;
+	}
+	ok(!bad, "each of the 256 byte values decodes as hex or not (%u wrong)",
+	   bad);
+	ok(parse_key_hex(test_hex, KEY_HEX_LEN, key, NULL) == 0,
+	   "NULL reason accepted");
+	format_key_hex(test_key, buf);
+	ok(!strcmp(buf, test_hex), "key formats as lower case hex: %s", buf);
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = 255 - i;
+	format_key_hex(key, buf);
+	memset(key, 0, sizeof(key));
+	ok(!parse_key_hex(buf, KEY_HEX_LEN, key, NULL) && key[0] == 255 &&
+	   key[31] == 224 && strspn(buf, "0123456789abcdef") == KEY_HEX_LEN,
+	   "format and parse round trip");
+}
+
+static void key_id(const char *s, int err, uint8_t want)
+{
+	const char *why = NULL;
+	uint8_t v = 0;
+	int ret = parse_key_id(s, &v, &why);
+
+	if (err)
+		ok(ret == err && why, "key id '%s' rejected (%s)", s,
+		   why ? why : "no reason");
+	else
+		ok(!ret && v == want, "key id '%s' = %u", s, v);
+}
+
+static void test_key_ids(void)
+{
+	key_id("1", 0, 1);
+	key_id("255", 0, 255);
+	key_id("007", 0, 7);
+	key_id("0", -ERANGE, 0);
+	key_id("256", -ERANGE, 0);
+	key_id("99999999999999999999999", -ERANGE, 0);
+	key_id("-1", -EINVAL, 0);
+	key_id("", -EINVAL, 0);
+	key_id("0x1", -EINVAL, 0);
+	key_id("1 ", -EINVAL, 0);
+	key_id(test_hex, -EINVAL, 0);
+}
+
+/**
+ * struct captured - what a function wrote to standard output and error
+ * @ret: its return value
+ * @out: standard output
+ * @err: standard error
+ */
+struct captured {
+	int ret;
+	char out[4096];
+	char err[4096];
+};
+
+static void slurp(FILE *f, char *buf, size_t len)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* Run @fn(@arg) with standard output and error going to @c. */
+static void capture(int (*fn)(void *arg), void *arg, struct captured *c)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	int saved_out, saved_err;
+
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	dup2(fileno(out), STDOUT_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	c->ret = fn(arg);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	slurp(out, c->out, sizeof(c->out));
+	slurp(err, c->err, sizeof(c->err));
+}
+
+/**
+ * struct words - a command line split into words
+ * @line: the line, then its words
+ * @argc: number of words
+ * @argv: the words
+ */
+struct words {
+	char line[512];
+	int argc;
+	char *argv[32];
+};
+
+static struct words *split(struct words *w, const char *line)
+{
+	char *p;
+
+	snprintf(w->line, sizeof(w->line), "%s", line);
+	w->argc = 0;
+	for (p = strtok(w->line, " "); p && w->argc < 32; p = strtok(NULL, " "))
+		w->argv[w->argc++] = p;
+	return w;
+}
+
+static struct key_cfg parsed_key;
+
+static int run_key_add_parse(void *arg)
+{
+	struct words *w = arg;
+
+	return key_add_parse(w->argc, w->argv, &parsed_key);
+}
+
+static int run_key_id_parse(void *arg)
+{
+	struct words *w = arg;
+
+	return key_id_parse("key del", w->argc, w->argv, &parsed_key);
+}
+
+/* "key add <line>" is a usage error saying @want, quoting no argument. */
+static void key_add_bad(const char *line, const char *want)
+{
+	struct captured c;
+	struct words w;
+	char *nl;
+	int i;
+	bool quoted = false;
+
+	capture(run_key_add_parse, split(&w, line), &c);
+	split(&w, line);
+	for (i = 0; i < w.argc; i++)
+		quoted |= strlen(w.argv[i]) >= 3 && strstr(c.err, w.argv[i]) &&
+			  strcmp(w.argv[i], "file") && strcmp(w.argv[i], "primary");
+	nl = strchr(c.err, '\n');
+	ok(c.ret == HBCTL_USAGE && strstr(c.err, want) && !quoted && nl &&
+	   !nl[1] && !c.out[0], "key add %.20s%s: '%.*s'", line,
+	   strlen(line) > 20 ? "..." : "", nl ? (int)(nl - c.err) : 0, c.err);
+}
+
+static void test_key_args(void)
+{
+	char line[200];
+	struct captured c;
+	struct words w;
+
+	capture(run_key_add_parse, split(&w, "3 file /etc/hb.key"), &c);
+	ok(!c.ret && !c.err[0] && parsed_key.id == 3 &&
+	   !strcmp(parsed_key.path, "/etc/hb.key") && !parsed_key.primary,
+	   "key add 3 file /etc/hb.key");
+	capture(run_key_add_parse, split(&w, "255 file - primary"), &c);
+	ok(!c.ret && parsed_key.id == 255 && !strcmp(parsed_key.path, "-") &&
+	   parsed_key.primary, "key add 255 file - primary");
+	key_add_bad("", "missing key id");
+	key_add_bad("0 file k", "must be between 1 and 255");
+	key_add_bad("256 file k", "must be between 1 and 255");
+	key_add_bad("one file k", "invalid key id");
+	key_add_bad("1", "expected 'file <path>'");
+	key_add_bad("1 file", "needs a path");
+	key_add_bad("1 k", "never taken on the command line");
+	snprintf(line, sizeof(line), "1 %s", test_hex);
+	key_add_bad(line, "never taken on the command line");
+	key_add_bad(test_hex, "invalid key id");
+	snprintf(line, sizeof(line), "1 file k %s", test_hex);
+	key_add_bad(line, "only 'primary' may follow");
+	key_add_bad("1 file k primary now", "only 'primary' may follow");
+	key_add_bad("1 file k primary primary", "only 'primary' may follow");
+
+	capture(run_key_id_parse, split(&w, "7"), &c);
+	ok(!c.ret && parsed_key.id == 7 && !c.err[0], "key del 7");
+	capture(run_key_id_parse, split(&w, ""), &c);
+	ok(c.ret == HBCTL_USAGE && strstr(c.err, "key del: missing key id"),
+	   "key del without id");
+	capture(run_key_id_parse, split(&w, "0"), &c);
+	ok(c.ret == HBCTL_USAGE && strstr(c.err, "invalid key id") &&
+	   !strstr(c.err, "'0'"), "key del 0");
+	capture(run_key_id_parse, split(&w, "7 8"), &c);
+	ok(c.ret == HBCTL_USAGE && strstr(c.err, "unexpected argument") &&
+	   !strstr(c.err, "8"), "key del 7 8");
+	capture(run_key_id_parse, split(&w, test_hex), &c);
+	ok(c.ret == HBCTL_USAGE && !strstr(c.err, "0011"),
+	   "key del <a key> does not quote it");
+}
+
+/* Write @len bytes of @text to a new temporary file of mode @mode. */
+static void write_key_file(char *path, const char *text, size_t len,
+			   mode_t mode)
+{
+	int fd;
+
+	strcpy(path, "/tmp/hbctl-test-key.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
+	    fchmod(fd, mode))
+		perror("test key file");
+	close(fd);
+}
+
+/* Standard input reads @path while @fn runs. */
+static void with_stdin(const char *path, int (*fn)(void *), void *arg,
+		       struct captured *c)
+{
+	int saved = dup(STDIN_FILENO), fd = open(path, O_RDONLY);
+
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+	capture(fn, arg, c);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+}
+
+static struct hb_secret *secret;
+static int secret_err;
+static const char *secret_why;
+
+static int run_secret_read(void *arg)
+{
+	secret_why = NULL;
+	secret_err = hb_secret_read(secret, arg, &secret_why);
+	return secret_err;
+}
+
+static int run_key_add_load(void *arg)
+{
+	struct hb_secret *s = NULL;
+	int ret;
+
+	ret = key_add_load(arg, &s);
+	if (s) {
+		memcpy(secret->key, s->key, sizeof(s->key));
+		hb_secret_free(s);
+	}
+	return ret;
+}
+
+/* Nothing of the key text or of the key appears in @c's output. */
+static bool quiet(const struct captured *c)
+{
+	return !strstr(c->out, "00112233") && !strstr(c->err, "00112233") &&
+	       !strstr(c->err, "0F1E2D") && !strstr(c->err, "c3d2e1f0") &&
+	       !memmem(c->err, strlen(c->err), test_key + 1, 4);
+}
+
+static void test_key_files(void)
+{
+	char path[64], text[400];
+	struct key_cfg cfg = { .id = 1 };
+	struct captured c;
+	size_t i;
+	bool zero = true;
+
+	secret = hb_secret_new();
+	ok(secret != NULL, "secret buffer allocated");
+	if (!secret)
+		return;
+
+	snprintf(text, sizeof(text), "%s\n", test_hex);
+	write_key_file(path, text, KEY_HEX_LEN + 1, 0600);
+	capture(run_secret_read, path, &c);
+	ok(!c.ret && !memcmp(secret->key, test_key, sizeof(test_key)) &&
+	   !c.err[0] && !secret->len, "key file of mode 0600 read quietly");
+	chmod(path, 0644);
+	capture(run_secret_read, path, &c);
+	ok(!c.ret && !memcmp(secret->key, test_key, sizeof(test_key)) &&
+	   strstr(c.err, "warning: key file") &&
+	   strstr(c.err, "accessible by group or others (mode 0644)") &&
+	   quiet(&c), "key file of mode 0644 read with a warning");
+	chmod(path, 0640);
+	capture(run_secret_read, path, &c);
+	ok(!c.ret && strstr(c.err, "(mode 0640)"),
+	   "group-readable key file warned about");
+	chmod(path, 0400);
+	with_stdin(path, run_secret_read, "-", &c);
+	ok(!c.ret && !memcmp(secret->key, test_key, sizeof(test_key)) &&
+	   !c.err[0], "key read from standard input ('-')");
+	unlink(path);
+
+	snprintf(text, sizeof(text), "%.40sZZ%s\n", test_hex, test_hex + 42);
+	write_key_file(path, text, strlen(text), 0600);
+	capture(run_secret_read, path, &c);
+	for (i = 0; i < sizeof(secret->key); i++)
+		zero &= !secret->key[i];
+	ok(c.ret == -EINVAL && secret_why && zero && quiet(&c),
+	   "key file with a bad character rejected, key wiped (%s)",
+	   secret_why ? secret_why : "no reason");
+	cfg.path = path;
+	capture(run_key_add_load, &cfg, &c);
+	ok(c.ret == HBCTL_USAGE && strstr(c.err, "hbctl: key file '") &&
+	   strstr(c.err, "not a hex key") && !strstr(c.err, "ZZ") && quiet(&c),
+	   "key add: malformed key file is a usage error: %.*s",
+	   (int)strcspn(c.err, "\n"), c.err);
+	with_stdin(path, run_key_add_load,
+		   &(struct key_cfg){ .id = 1, .path = "-" }, &c);
+	ok(c.ret == HBCTL_USAGE &&
+	   strstr(c.err, "hbctl: key on standard input: not a hex key") &&
+	   quiet(&c), "key add: malformed key on standard input");
+	unlink(path);
+
+	memset(text, 'a', sizeof(text));
+	write_key_file(path, text, HB_SECRET_TEXT_MAX, 0600);
+	capture(run_secret_read, path, &c);
+	ok(c.ret == -EFBIG && secret_why && strstr(secret_why, "too long"),
+	   "key file of %d bytes rejected", HB_SECRET_TEXT_MAX);
+	unlink(path);
+	write_key_file(path, "", 0, 0600);
+	capture(run_secret_read, path, &c);
+	ok(c.ret == -EINVAL, "empty key file rejected (%s)",
+	   secret_why ? secret_why : "no reason");
+	unlink(path);
+
+	capture(run_secret_read, "/nonexistent/hbctl.key", &c);
+	ok(c.ret == -ENOENT, "missing key file: -ENOENT");
+	cfg.path = "/nonexistent/hbctl.key";
+	capture(run_key_add_load, &cfg, &c);
+	ok(c.ret == HBCTL_FAIL &&
+	   strstr(c.err, "cannot read key file '/nonexistent/hbctl.key': No such file"),
+	   "key add: missing key file fails with exit status 1");
+	capture(run_secret_read, "/tmp", &c);
+	ok(c.ret == -EISDIR, "directory as key file: -EISDIR");
+	hb_secret_free(secret);
+	secret = NULL;
+}
+
+static int run_genkey(void *arg)
+{
+	(void)arg;
+	return cmd_genkey(0, NULL, NULL);
+}
+
+static int run_genkey_extra(void *arg)
+{
+	char *argv[] = { arg, NULL };
+
+	return cmd_genkey(1, argv, NULL);
+}
+
+static void test_genkey(void)
+{
+	char first[KEY_HEX_LEN + 2];
+	struct captured c;
+	struct hb_secret *s;
+	size_t hex;
+
+	capture(run_genkey, NULL, &c);
+	hex = strspn(c.out, "0123456789abcdef");
+	ok(!c.ret && hex == KEY_HEX_LEN && !strcmp(c.out + hex, "\n") &&
+	   !c.err[0], "genkey prints 64 lower case hex characters and a newline");
+	memcpy(first, c.out, sizeof(first) - 1);
+	first[sizeof(first) - 1] = '\0';
+	capture(run_genkey, NULL, &c);
+	ok(!c.ret && strcmp(first, c.out), "two keys differ");
+	s = hb_secret_new();
+	ok(s && !parse_key_hex(c.out, strlen(c.out), s->key, NULL),
+	   "genkey output is a valid key file");
+	hb_secret_free(s);
+	capture(run_genkey_extra, (void *)test_hex, &c);
+	ok(c.ret == HBCTL_USAGE && !c.out[0] && !strstr(c.err, "0011"),
+	   "genkey with an argument");
 }
 
 /* Run @fn on a JSON writer into memory; compare the text with @want. */
@@ -854,6 +1336,31 @@ static void put_counters(struct nl_msg *msg, int type, int n, uint64_t base)
 	nla_nest_end(msg, nest);
 }
 
+/*
+ * Live objects: nets, peers, sockets, keys (1..4), one of a newer module
+ * that this version cannot name, and one beyond any it decodes.
+ */
+static void put_objects(struct nl_msg *msg)
+{
+	struct nlattr *nest = nla_nest_start(msg, HB_A_NODE_OBJECTS);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		nla_put_u64(msg, HB_COUNTER_ATTR(i), i + 1);
+	nla_put_u64(msg, HB_COUNTER_ATTR(6), 7);
+	nla_put_u64(msg, HB_COUNTER_ATTR(HB_NODE_OBJS + 3), 9);
+	nla_nest_end(msg, nest);
+}
+
+/* A node that requires authentication, signs with key 2 and has 2 keys. */
+static void put_auth(struct nl_msg *msg)
+{
+	nla_put_u8(msg, HB_A_NODE_AUTH, 1);
+	nla_put_u8(msg, HB_A_NODE_PRIMARY_KEY, 2);
+	nla_put_u32(msg, HB_A_NODE_KEYS, 2);
+	nla_put_u64(msg, HB_A_NODE_TX_NO_KEY, 3);
+}
+
 /* The cluster attributes of a member node that fell back to leaderless. */
 static void put_cluster(struct nl_msg *msg)
 {
@@ -939,8 +1446,9 @@ static void test_decode_node(void)
 	nla_put_u64(msg, HB_A_NODE_EVENT_SEQ, 12);
 	nla_put_flag(msg, HB_A_NODE_CONFIGURED);
 	put_counters(msg, HB_A_NODE_DROPS, __HB_DROP_MAX, 100);
-	put_counters(msg, HB_A_NODE_OBJECTS, __HB_OBJ_MAX, 1);
+	put_objects(msg);
 	put_cluster(msg);
+	put_auth(msg);
 	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) && !hb_node_decode(tb, &n),
 	   "node decodes");
 	ok(n.has_modes && n.mode == HB_MODE_MEMBER &&
@@ -948,6 +1456,10 @@ static void test_decode_node(void)
 	   n.leaders[0] == 3 && n.leaders[1] == 2 && !n.has_leader &&
 	   n.learn && n.monitors == 3 && n.learn_limit == 1024 &&
 	   n.epoch == 4, "node cluster fields");
+	ok(n.has_auth && n.auth && n.primary_key == 2 && n.keys == 2 &&
+	   n.tx_no_key == 3, "node authentication fields");
+	ok(n.objects_mask == 0x4f && n.objects[6] == 7,
+	   "objects reported are remembered, those beyond ignored");
 	ok(n.drops[HB_DROP_SHORT] == 100 && n.drops[HB_DROP_SELF] == 111 &&
 	   n.drops[HB_DROP_NOT_LEADER] == 114 &&
 	   n.objects[HB_OBJ_NETS] == 1 && n.objects[HB_OBJ_SOCKETS] == 3,
@@ -960,14 +1472,18 @@ static void test_decode_node(void)
 		  "\"leader\":null,\"learn\":true,\"monitors\":3,"
 		  "\"interval_us\":50000,\"multiplier\":4,"
 		  "\"learn_limit\":1024,\"learned\":0,\"sending\":5,"
-		  "\"watching\":6,\"epoch\":4,\"drops\":{\"short\":100,"
+		  "\"watching\":6,\"epoch\":4,\"auth\":true,"
+		  "\"primary_key\":2,\"keys\":2,\"tx_no_key\":3,"
+		  "\"drops\":{\"short\":100,"
 		  "\"bad_magic\":101,\"bad_version\":102,\"bad_length\":103,"
 		  "\"bad_cluster\":104,\"unknown_peer\":105,"
 		  "\"bad_source\":106,\"bad_field\":107,\"auth\":108,"
 		  "\"stale\":109,\"not_configured\":110,\"self\":111,"
 		  "\"learn_limit\":112,\"bad_members\":113,"
-		  "\"not_leader\":114},"
-		  "\"objects\":{\"nets\":1,\"peers\":2,\"sockets\":3}}",
+		  "\"not_leader\":114,\"no_key\":115,\"unauth\":116,"
+		  "\"replay\":117},"
+		  "\"objects\":{\"nets\":1,\"peers\":2,\"sockets\":3,"
+		  "\"keys\":4}}",
 		  "node json");
 	nlmsg_free(msg);
 
@@ -976,7 +1492,7 @@ static void test_decode_node(void)
 	put_counters(msg, HB_A_NODE_DROPS, 2, 5);
 	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) && !hb_node_decode(tb, &n) &&
 	   !n.configured && !n.has_objects && n.drops[1] == 6 &&
-	   n.drops[2] == 0 && !n.has_modes && !n.nr_leaders,
+	   n.drops[2] == 0 && !n.has_modes && !n.nr_leaders && !n.has_auth,
 	   "unconfigured node of an older module decodes");
 	json_case(node_json_fn, &n,
 		  "{\"id\":0,\"port\":7410,\"cluster\":0,\"incarnation\":0,"
@@ -985,12 +1501,14 @@ static void test_decode_node(void)
 		  "\"leaders\":[],\"leader\":null,\"learn\":false,"
 		  "\"monitors\":0,\"interval_us\":0,\"multiplier\":0,"
 		  "\"learn_limit\":0,\"learned\":0,\"sending\":0,"
-		  "\"watching\":0,\"epoch\":0,"
+		  "\"watching\":0,\"epoch\":0,\"auth\":false,"
+		  "\"primary_key\":null,\"keys\":0,\"tx_no_key\":0,"
 		  "\"drops\":{\"short\":5,\"bad_magic\":6,\"bad_version\":0,"
 		  "\"bad_length\":0,\"bad_cluster\":0,\"unknown_peer\":0,"
 		  "\"bad_source\":0,\"bad_field\":0,\"auth\":0,\"stale\":0,"
 		  "\"not_configured\":0,\"self\":0,\"learn_limit\":0,"
-		  "\"bad_members\":0,\"not_leader\":0}}",
+		  "\"bad_members\":0,\"not_leader\":0,\"no_key\":0,"
+		  "\"unauth\":0,\"replay\":0}}",
 		  "unconfigured node json (no objects)");
 	nlmsg_free(msg);
 
@@ -1213,6 +1731,107 @@ static void test_decode_cluster_events(void)
 		   "\"time_ns\":4,\"reason\":\"config\"}");
 }
 
+static void key_json_fn(struct json *j, const void *arg)
+{
+	hb_key_json(j, NULL, arg);
+}
+
+static void test_decode_key(void)
+{
+	struct nlattr *tb[HB_A_MAX + 1];
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	struct hb_key k;
+
+	msg = new_msg(HB_CMD_KEY_GET);
+	nest = nla_nest_start(msg, HB_A_KEY | NLA_F_NESTED);
+	nla_put_u8(msg, HB_KEY_A_ID, 2);
+	nla_put_flag(msg, HB_KEY_A_PRIMARY);
+	nla_put(msg, HB_KEY_A_PAD, 0, NULL);
+	nla_put_u64(msg, HB_KEY_A_RX, 40);
+	nla_put_u64(msg, HB_KEY_A_TX, 41);
+	nla_put_u32(msg, HB_KEY_A_MAX + 2, 1);		/* newer kernel */
+	nla_nest_end(msg, nest);
+	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) && tb[HB_A_KEY] &&
+	   !hb_key_decode(tb[HB_A_KEY], &k) && k.id == 2 && k.primary &&
+	   k.rx == 40 && k.tx == 41, "primary key decodes");
+	json_case(key_json_fn, &k,
+		  "{\"id\":2,\"primary\":true,\"rx\":40,\"tx\":41}",
+		  "key json");
+	nlmsg_free(msg);
+
+	msg = new_msg(HB_CMD_KEY_GET);
+	nest = nla_nest_start(msg, HB_A_KEY | NLA_F_NESTED);
+	nla_put_u8(msg, HB_KEY_A_ID, 255);
+	nla_put(msg, HB_KEY_A_SECRET, HEARTBEAT_KEY_LEN, test_key);
+	nla_nest_end(msg, nest);
+	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) &&
+	   !hb_key_decode(tb[HB_A_KEY], &k) && k.id == 255 && !k.primary &&
+	   !k.rx, "key 255 decodes, a secret in the reply is ignored");
+	json_case(key_json_fn, &k,
+		  "{\"id\":255,\"primary\":false,\"rx\":0,\"tx\":0}",
+		  "key json without counters");
+	nlmsg_free(msg);
+
+	msg = new_msg(HB_CMD_KEY_GET);
+	nest = nla_nest_start(msg, HB_A_KEY | NLA_F_NESTED);
+	nla_put_u8(msg, HB_KEY_A_ID, 0);
+	nla_nest_end(msg, nest);
+	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) &&
+	   hb_key_decode(tb[HB_A_KEY], &k) == -EBADMSG, "key id 0 rejected");
+	nlmsg_free(msg);
+
+	msg = new_msg(HB_CMD_KEY_GET);
+	nest = nla_nest_start(msg, HB_A_KEY | NLA_F_NESTED);
+	nla_put_u64(msg, HB_KEY_A_RX, 1);
+	nla_nest_end(msg, nest);
+	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) &&
+	   hb_key_decode(tb[HB_A_KEY], &k) == -EBADMSG,
+	   "key without id rejected");
+	nlmsg_free(msg);
+
+	msg = new_msg(HB_CMD_KEY_GET);
+	nest = nla_nest_start(msg, HB_A_KEY | NLA_F_NESTED);
+	nla_put_u16(msg, HB_KEY_A_ID, 1);
+	nla_nest_end(msg, nest);
+	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) &&
+	   hb_key_decode(tb[HB_A_KEY], &k) == -EBADMSG, "u16 key id rejected");
+	nlmsg_free(msg);
+
+	msg = new_msg(HB_CMD_KEY_GET);
+	nest = nla_nest_start(msg, HB_A_KEY | NLA_F_NESTED);
+	nla_put_u8(msg, HB_KEY_A_ID, 1);
+	nla_put_u32(msg, HB_KEY_A_TX, 1);
+	nla_nest_end(msg, nest);
+	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) &&
+	   hb_key_decode(tb[HB_A_KEY], &k) == -EBADMSG, "u32 tx rejected");
+	nlmsg_free(msg);
+
+	msg = new_msg(HB_CMD_NODE_GET);
+	nla_put_u32(msg, HB_A_NODE_TX_NO_KEY, 1);
+	ok(hb_nl_parse(nlmsg_hdr(msg), tb) == -EBADMSG,
+	   "u32 tx_no_key rejected");
+	nlmsg_free(msg);
+}
+
+static void test_decode_auth_event(void)
+{
+	struct hb_event e = {
+		.seq = 30, .type = HB_EVENT_AUTH, .time_ns = 7,
+		.reason = HB_REASON_NO_KEY,
+	};
+
+	event_case(event_from(&e), "[seq 30] node: cannot sign frames (no_key)",
+		   "{\"seq\":30,\"event\":\"auth\",\"peer\":0,"
+		   "\"old_state\":\"unknown\",\"state\":\"unknown\","
+		   "\"time_ns\":7,\"reason\":\"no_key\"}");
+	e.reason = HB_REASON_NONE;
+	event_case(event_from(&e), "[seq 30] node: cannot sign frames",
+		   "{\"seq\":30,\"event\":\"auth\",\"peer\":0,"
+		   "\"old_state\":\"unknown\",\"state\":\"unknown\","
+		   "\"time_ns\":7,\"reason\":\"none\"}");
+}
+
 int main(void)
 {
 	test_durations();
@@ -1222,6 +1841,11 @@ int main(void)
 	test_addresses();
 	test_cluster_values();
 	test_node_set_options();
+	test_key_hex();
+	test_key_ids();
+	test_key_args();
+	test_key_files();
+	test_genkey();
 	test_format();
 	test_id_lists();
 	test_names();
@@ -1231,6 +1855,8 @@ int main(void)
 	test_decode_node();
 	test_decode_event();
 	test_decode_cluster_events();
+	test_decode_key();
+	test_decode_auth_event();
 	printf("1..%d\n", tests);
 	printf("# %d passed, %d failed\n", tests - failures, failures);
 	return failures ? 1 : 0;
