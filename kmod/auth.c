@@ -63,15 +63,24 @@ static void hb_key_free(struct hb_key *key)
 	atomic64_dec(&hb_objects[HB_OBJ_KEYS]);
 }
 
-/* HMAC of @len bytes at @data; 0 or a negative errno. */
+/*
+ * The MAC of a frame: HMAC of @len bytes at @data (the frame and the
+ * first bytes of its trailer), then of the destination's node id, which
+ * is not sent: a frame signed for one node does not verify at another.
+ * 0 or a negative errno.
+ */
 static int hb_key_mac(struct hb_key *key, const u8 *data, size_t len,
-		      u8 mac[HB_MAC_LEN])
+		      u32 dest_id, u8 mac[HB_MAC_LEN])
 {
 	SHASH_DESC_ON_STACK(desc, key->tfm);
+	__be32 dest = cpu_to_be32(dest_id);
 	int err;
 
 	desc->tfm = key->tfm;
-	err = crypto_shash_digest(desc, data, len, mac);
+	err = crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, data, len) ?:
+	      crypto_shash_update(desc, (const u8 *)&dest, sizeof(dest)) ?:
+	      crypto_shash_final(desc, mac);
 	shash_desc_zero(desc);
 	return err;
 }
@@ -294,7 +303,7 @@ int hb_auth_verify(struct hb_net *hn, const u8 *buf,
 
 	/* The frame and the key id + reserved bytes of the trailer. */
 	if (hb_key_mac(key, buf, fi->length + offsetof(struct hb_auth, mac),
-		       mac) ||
+		       READ_ONCE(hn->node_id), mac) ||
 	    crypto_memneq(mac, buf + fi->length + offsetof(struct hb_auth, mac),
 			  HB_MAC_LEN))
 		ret = HB_DROP_AUTH;
@@ -328,6 +337,7 @@ int hb_auth_sign_key(struct hb_net *hn, struct hb_key **key)
  * @key: from hb_auth_sign_key()
  * @frame: the frame (header with HB_FRAME_F_AUTH set, and extensions)
  * @len: its length, hdr.length
+ * @dest_id: node id of the destination
  *
  * Writes the struct hb_auth at @frame + @len (the caller made room).
  *
@@ -335,7 +345,8 @@ int hb_auth_sign_key(struct hb_net *hn, struct hb_key **key)
  * Return: 0, or a negative errno when the MAC could not be computed (the
  * frame must then not be sent).
  */
-int hb_auth_sign(struct hb_net *hn, struct hb_key *key, u8 *frame, size_t len)
+int hb_auth_sign(struct hb_net *hn, struct hb_key *key, u8 *frame, size_t len,
+		 u32 dest_id)
 {
 	struct hb_auth *t = (struct hb_auth *)(frame + len);
 	int err;
@@ -343,7 +354,7 @@ int hb_auth_sign(struct hb_net *hn, struct hb_key *key, u8 *frame, size_t len)
 	t->key_id = key->id;
 	memset(t->reserved, 0, sizeof(t->reserved));
 	err = hb_key_mac(key, frame, len + offsetof(struct hb_auth, mac),
-			 t->mac);
+			 dest_id, t->mac);
 	if (err)
 		return err;
 	atomic64_inc(&key->tx);

@@ -46,7 +46,7 @@ int hb_auth_verify(struct hb_net *hn, const u8 *buf,
 		   const struct hb_frame_info *fi);
 int hb_auth_sign_key(struct hb_net *hn, struct hb_key **key);
 int hb_auth_sign(struct hb_net *hn, struct hb_key *key, u8 *frame,
-		 size_t len);
+		 size_t len, u32 dest_id);
 void hb_auth_tx_failed(struct hb_net *hn);
 void hb_auth_tx_ok(struct hb_net *hn);
 

@@ -668,13 +668,18 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 			goto out_dropped;
 	}
 
-	accepted = true;
-	if (newest) {
-		if (!peer->rx_valid || restarted)
-			peer->rx_window = 1;
-		peer->rx_seq = fi->seq;
-		peer->rx_remote_ts = fi->timestamp_ns;
+	if (!newest) {
+		/* A late frame: not lost after all, but not a sign of life
+		 * either (a withheld frame must not keep a peer alive).
+		 */
+		peer->rx++;
+		goto out_unlock;
 	}
+	accepted = true;
+	if (!peer->rx_valid || restarted)
+		peer->rx_window = 1;
+	peer->rx_seq = fi->seq;
+	peer->rx_remote_ts = fi->timestamp_ns;
 	peer->rx_valid = true;
 	peer->rx_time = now;
 	peer->remote_interval_us = fi->interval_us;

@@ -57,6 +57,8 @@ struct hb_frame_info;
  * @watch: this node runs detection on the peer (HB_ROLE_WATCH)
  * @watch_lazy: detection starts at the first frame after @watch_since
  * @watch_heard: such a frame arrived (detection is running)
+ * @detect_grace: the detection timer fired late and waits one more
+ *		  interval before the peer is declared DOWN (timers.c)
  * @watch_since: when watching started; the detection deadline is never
  *		 before @watch_since plus the detection time
  * @up_since: when it last became UP
@@ -113,6 +115,7 @@ struct hb_peer {
 	bool watch;
 	bool watch_lazy;
 	bool watch_heard;
+	bool detect_grace;
 	ktime_t watch_since;
 	ktime_t up_since;
 	u8 source;

@@ -393,7 +393,8 @@ void hb_socket_send(struct hb_peer *peer)
 		skb_put_data(skb, ext->data, ext_len);
 	if (key) {
 		skb_put(skb, auth_len);
-		if (hb_auth_sign(hn, key, skb->data, skb->len - auth_len)) {
+		if (hb_auth_sign(hn, key, skb->data, skb->len - auth_len,
+				 peer->id)) {
 			hb_auth_tx_failed(hn);
 			dst_release(dst);
 			goto out_free;

@@ -77,6 +77,31 @@ static void hb_detect_arm(struct hb_peer *peer)
 	hrtimer_start(timer, deadline, HRTIMER_MODE_ABS_SOFT);
 }
 
+/*
+ * A detection timer that fires more than half an interval after its
+ * deadline ran late: this host stalled (a busy or paused virtual CPU),
+ * and frames that arrived meanwhile may still wait to be processed (the
+ * receive softirq can run after this one).  Such a deadline is not
+ * evidence against the peer: wait one more interval, once, before
+ * declaring it DOWN.  A frame ends the grace period.
+ */
+static bool hb_detect_grace(struct hb_peer *peer, ktime_t now,
+			    ktime_t deadline)
+{
+	u64 interval_ns = (u64)(peer->rx_valid ? peer->remote_interval_us :
+				peer->interval_us) * NSEC_PER_USEC;
+
+	lockdep_assert_held(&peer->lock);
+
+	if (peer->detect_grace ||
+	    ktime_to_ns(ktime_sub(now, deadline)) <= interval_ns / 2)
+		return false;
+	peer->detect_grace = true;
+	hrtimer_start(&peer->detect_timer, ktime_add_ns(now, interval_ns),
+		      HRTIMER_MODE_ABS_SOFT);
+	return true;
+}
+
 static enum hrtimer_restart hb_expired_send(struct hrtimer *timer)
 {
 	struct hb_peer *peer = container_of(timer, struct hb_peer, tx_timer);
@@ -106,7 +131,7 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 					    detect_timer);
 	struct hb_net *hn = peer->hn;
 	unsigned int nev = 0, i;
-	ktime_t now, start;
+	ktime_t now, start, deadline;
 	struct hb_event ev[2];
 	bool kick = false;
 	s64 elapsed_us;
@@ -120,11 +145,14 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 
 	now = ktime_get();
 	start = hb_detect_start(peer);
-	if (ktime_before(now, ktime_add_ns(start, hb_peer_detect_ns(peer)))) {
+	deadline = ktime_add_ns(start, hb_peer_detect_ns(peer));
+	if (ktime_before(now, deadline)) {
 		/* A frame arrived since the timer was armed. */
 		hb_detect_arm(peer);
 		goto out_unlock;
 	}
+	if (hb_detect_grace(peer, now, deadline))
+		goto out_unlock;
 
 	/* Not re-armed: hb_timers_frame_received() does, on the next frame. */
 	kick = true;
@@ -263,6 +291,7 @@ void hb_timers_interval_changed(struct hb_peer *peer)
  */
 void hb_timers_frame_received(struct hb_peer *peer)
 {
+	peer->detect_grace = false;
 	hb_detect_arm(peer);
 }
 

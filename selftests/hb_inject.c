@@ -34,6 +34,8 @@
  *                     with the key in PATH (64 hex characters), computed
  *                     by the kernel's hmac(sha256) through AF_ALG
  *   --key-id N        key id written in the trailer (default 1)
+ *   --dest-id N       node id of the destination, covered by the MAC
+ *                     (default 0)
  *   --mac-flip        flip one bit of the MAC after signing
  *   --hold S          after binding, keep the port for S seconds before
  *                     sending (with --count 0: just occupy the port)
@@ -373,14 +375,20 @@ static int hmac_open(const char *path)
 
 /* Append the trailer to the @len bytes of @buf and sign them. */
 static size_t sign(int op, unsigned char *buf, size_t len, unsigned int id,
-		   int flip)
+		   uint32_t dest, int flip)
 {
 	struct hb_auth *t = (struct hb_auth *)(buf + len);
 	size_t covered = len + offsetof(struct hb_auth, mac);
+	unsigned char msg[MAX_DGRAM + sizeof(dest)];
 
 	memset(t, 0, sizeof(*t));
 	t->key_id = id;
-	if (write(op, buf, covered) != (ssize_t)covered ||
+	/* The destination's id follows what is sent, in the MAC only. */
+	memcpy(msg, buf, covered);
+	dest = htonl(dest);
+	memcpy(msg + covered, &dest, sizeof(dest));
+	covered += sizeof(dest);
+	if (write(op, msg, covered) != (ssize_t)covered ||
 	    read(op, t->mac, sizeof(t->mac)) != (ssize_t)sizeof(t->mac)) {
 		perror("hb_inject: hmac");
 		exit(1);
@@ -395,7 +403,7 @@ enum {
 	O_MAGIC, O_VERSION, O_FLAGS, O_LENGTH, O_INTERVAL, O_MULT, O_TS,
 	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP, O_MEMBERS,
 	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF, O_KEY_FILE, O_KEY_ID,
-	O_MAC_FLIP,
+	O_MAC_FLIP, O_DEST_ID,
 };
 
 static const struct option opts[] = {
@@ -428,6 +436,7 @@ static const struct option opts[] = {
 	{ "key-file",	 required_argument, NULL, O_KEY_FILE },
 	{ "key-id",	 required_argument, NULL, O_KEY_ID },
 	{ "mac-flip",	 no_argument,	    NULL, O_MAC_FLIP },
+	{ "dest-id",	 required_argument, NULL, O_DEST_ID },
 	{ "help",	 no_argument,	    NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -443,7 +452,7 @@ static void usage(void)
 		"       [--members ID:STATE:FAM:ADDR:PORT,...]\n"
 		"       [--verdicts ID:EPOCH:STATE[:C1/C2...],...] [--tlv TYPE:HEX]\n"
 		"       [--tlv-len N] [--tlv-conf N]\n"
-		"       [--key-file PATH [--key-id N] [--mac-flip]]\n");
+		"       [--key-file PATH [--key-id N] [--dest-id N] [--mac-flip]]\n");
 	exit(2);
 }
 
@@ -462,7 +471,7 @@ int main(int argc, char **argv)
 	struct hb_frame *f = (struct hb_frame *)buf;
 	socklen_t slen, dlen;
 	unsigned long long i;
-	unsigned long long key_id = 1;
+	unsigned long long key_id = 1, dest_id = 0;
 	int c, fd, one = 1, op = -1, flip = 0;
 	size_t len;
 
@@ -497,6 +506,7 @@ int main(int argc, char **argv)
 		case O_KEY_FILE: op = hmac_open(optarg); break;
 		case O_KEY_ID: key_id = num("key-id", optarg); break;
 		case O_MAC_FLIP: flip = 1; break;
+		case O_DEST_ID: dest_id = num("dest-id", optarg); break;
 		default: usage();
 		}
 	}
@@ -557,7 +567,7 @@ int main(int argc, char **argv)
 		f->multiplier = mult;
 		if (op >= 0) {
 			f->flags |= HB_FRAME_F_AUTH;
-			len = sign(op, buf, len, key_id, flip);
+			len = sign(op, buf, len, key_id, dest_id, flip);
 		}
 		if (trunc >= 0 && (size_t)trunc < len)
 			len = trunc;

@@ -186,13 +186,16 @@
  *
  * When HB_FRAME_F_AUTH is set, exactly one struct hb_auth follows
  * hdr.length bytes, and the datagram ends with it.  Its mac is
- * HMAC-SHA256, under the key key_id, of the hdr.length bytes of the frame
- * followed by the first 4 bytes of the trailer (key_id and reserved).
+ * HMAC-SHA256, under the key key_id, of the hdr.length bytes of the frame,
+ * the first 4 bytes of the trailer (key_id and reserved), and the node id
+ * of the destination (4 bytes, network byte order; not sent), so that a
+ * frame sent to one node cannot be replayed to another.
  *
  * Sequence numbers are checked against a window of HB_REPLAY_WINDOW:
  * a frame newer than the last one is accepted, an older one that was not
- * seen yet and is inside the window is accepted (reordering), anything
- * else is dropped (HB_DROP_REPLAY inside the window, HB_DROP_STALE
+ * seen yet and is inside the window is accepted (reordering: it is no
+ * longer counted as lost, but only a frame newer than every other one
+ * counts as a sign of life), anything else is dropped (HB_DROP_REPLAY inside the window, HB_DROP_STALE
  * before it or from an older incarnation).
  *
  * HB_TLV_MEMBERS (leaders only): 1..HB_TLV_MEMBERS_MAX struct hb_member;
@@ -523,7 +526,8 @@ struct hb_tlv {
  * struct hb_auth - the authentication trailer (HB_FRAME_F_AUTH)
  * @key_id: id of the key the frame is signed with, nonzero
  * @reserved: zero on send; covered by @mac
- * @mac: HMAC-SHA256 of the frame and of the 4 bytes above
+ * @mac: HMAC-SHA256 of the frame, of the 4 bytes above and of the
+ *	 destination's node id
  */
 struct hb_auth {
 	__u8	key_id;
