@@ -10,7 +10,7 @@
 # Topology: namespaces A, B, C (ids 1-3) and E (id 5, no key) with one veth
 # each into the bridge of the switch namespace, 10.40.0.0/24; I
 # (10.40.0.9) has no heartbeat instance and plays node 9 with hb_inject.
-# A, B and C run 100 ms x 10.
+# A, B and C run 100 ms x 30.
 #
 # Tests:
 #   1 hbctl genkey: 64 hex characters, a new key every time
@@ -59,7 +59,9 @@ declare -A ADDR ID PORTNAME MON MONPID
 # shellcheck disable=SC2034 # set by setup_ns, read through nsof
 NS_SW="" NS_A="" NS_B="" NS_C="" NS_E="" NS_I=""
 HAVE_MODULE=0
-TIMING=(interval 100ms multiplier 10)
+# 100 ms x 30: a guest stall of a second must not look like a failure
+# (test 6 asserts that no peer goes DOWN during the rollover).
+TIMING=(interval 100ms multiplier 30)
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups
 	--inh-caps=-all --bounding-set=-all)
 
