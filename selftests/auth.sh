@@ -48,6 +48,7 @@ HBCTL=${HBCTL:-$REPO/tools/hbctl/hbctl}
 MODULE=${HB_MODULE:-$REPO/heartbeat.ko}
 BIN=${HB_BIN:-$REPO/.build/bin}
 INJECT=$BIN/hb_inject
+CLOCK=$BIN/hb_clock
 CLUSTER=61
 WORK=${HB_RESULTS:-/tmp}/work-auth
 rm -rf "$WORK"
@@ -136,13 +137,15 @@ counter_grows()
 	[ -n "$b" ] && [ "$b" -gt "$a" ]
 }
 
+# no_down_events T0 NAME...: no DOWN event of a peer since T0 (ns).
 no_down_events()
 {
-	local n total=0
+	local t0=$1 n total=0
 
+	shift
 	for n in "$@"; do
 		total=$((total + $(count_events "${MON[$n]}" \
-			'.event == "state" and .state == "down"')))
+			".event == \"state\" and .state == \"down\" and .time_ns > $t0")))
 	done
 	[ "$total" -eq 0 ]
 }
@@ -324,7 +327,9 @@ test_no_secret_out()
 
 test_rollover()
 {
-	local n
+	local n t0
+
+	t0=$(mono_ns)
 
 	for n in A B C; do
 		hb "$(nsof "$n")" key add 2 file "$WORK/k2" || return 1
@@ -345,8 +350,12 @@ test_rollover()
 		fail "key 1 is still installed on A"
 		return 1
 	fi
-	if ! all_peers_are "$NS_B" up || ! no_down_events A B C; then
+	if ! all_peers_are "$NS_B" up || ! no_down_events "$t0" A B C; then
 		show_nodes A B C
+		for n in A B C; do
+			log "node $n: drops $(hbj "$(nsof "$n")" node show | jq -c '.drops | with_entries(select(.value > 0))'), keys $(hbj "$(nsof "$n")" key show | jq -c .)"
+			jq -c 'select(.state == "down")' "${MON[$n]}" | sed 's/^/#   /'
+		done
 		fail "a peer went DOWN during the rollover"
 		return 1
 	fi
@@ -482,7 +491,7 @@ log "heartbeat auth selftests: kernel $(uname -r), hbctl $HBCTL"
 dmesg_mark auth-start
 
 missing=0
-for t in "$IP" jq "$INJECT" setpriv; do
+for t in "$IP" jq "$INJECT" "$CLOCK" setpriv; do
 	require_cmd "$t" || missing=1
 done
 if [ "$missing" -eq 0 ]; then
