@@ -48,7 +48,7 @@
 # (logs go to $HB_RESULTS/work-cluster), HB_TESTS ("a c": only those, for
 # development), HB_CLUSTER_N (members / leaderless nodes, default 32, at
 # least 16), HB_FALLBACK_MARGIN_MS (default 5000), HB_PAR (parallel hbctl
-# calls, default 2), HB_BULK (1: the leaderless rings' peers are added with
+# calls, default 2), HB_CLUSTER_MULT (the multiplier, default 10), HB_BULK (1: the leaderless rings' peers are added with
 # hb_nlfuzz peer-add-many, one process per node; 0: one hbctl per peer, as
 # an operator would, slower by minutes in the emulated guest).
 
@@ -77,7 +77,7 @@ mkdir -p "$WORK" "$SNAP"
 
 # Timing of every cluster node and of the peers it configures.
 INTERVAL=100ms
-MULT=10
+MULT=${HB_CLUSTER_MULT:-10}
 TIMING=(interval "$INTERVAL" multiplier "$MULT")
 DETECT_MS=$(($(hb_us "$INTERVAL") * MULT / 1000))
 
@@ -278,6 +278,72 @@ ev_select()
 
 	shift
 	ev_jq ".[] | select($f) | tojson" "$@"
+}
+
+# --- guest stalls -----------------------------------------------------------------
+
+# The emulated guest sometimes stops for a second or more when the host is
+# busy: every timer then fires late at once, and a detection deadline can
+# pass before the frames that were due.  hb_clock gaps (SCHED_FIFO) logs
+# each stall of 300 ms or more; a DOWN that no test expected is put down to
+# the emulator only when it follows such a stall of at least half the
+# detection time by less than 2 s (the test then skips: it proved nothing).
+GAPS=$WORK/gaps.txt
+
+start_stall_log()
+{
+	local pid
+
+	: >"$GAPS"
+	if command -v chrt >/dev/null; then
+		chrt -f 50 "$CLOCK" gaps 7200 300 >"$GAPS" 2>&1 &
+	else
+		"$CLOCK" gaps 7200 300 >"$GAPS" 2>&1 &
+	fi
+	pid=$!
+	bg_track "$pid"
+}
+
+# stall_unexplained: the events (JSON lines on stdin) that no stall explains.
+stall_unexplained()
+{
+	jq -c -n --rawfile g "$GAPS" --argjson min $((DETECT_MS * 500)) '
+		[$g | split("\n")[] | split(" ") | select(length == 2) |
+		 map(tonumber) | select(.[1] >= $min)] as $gaps |
+		inputs | .time_ns as $t |
+		select(any($gaps[]; .[0] >= $t - 2000000000 and
+				    .[0] <= $t + 200000000) | not)'
+}
+
+stall_summary()
+{
+	awk -v min=$((DETECT_MS * 500)) '
+		{ n++; if ($2 > mx) mx = $2; if ($2 >= min) big++ }
+		END { printf "%d guest stalls of 300 ms or more, %d of half the detection time or more, the longest %d ms\n", n, big, mx / 1000 }' "$GAPS"
+}
+
+# false_down_result DESC EVENTS: TAP result of a check that no DOWN
+# happened; EVENTS are the DOWN events found (JSON lines, empty: none).
+false_down_result()
+{
+	local desc=$1 ev=$2 un
+
+	if [ -z "$ev" ]; then
+		tap_ok "$desc"
+		return 0
+	fi
+	log "$(wc -l <<<"$ev") DOWN events that no test caused:"
+	printf '%s\n' "$ev" | head -n 12 | sed 's/^/#   /'
+	un=$(stall_unexplained <<<"$ev") || un="(jq failed)"
+	log "$(stall_summary)"
+	if [ -n "$un" ]; then
+		log "not after a guest stall:"
+		printf '%s\n' "$un" | head -n 6 | sed 's/^/#   /'
+		tap_fail "$desc ($(wc -l <<<"$ev") false DOWN, $(wc -l <<<"$un") not explained by a guest stall)"
+		return 1
+	fi
+	tap_skip "$desc" "$(wc -l <<<"$ev") DOWN right after guest stalls of more than half the detection time (emulation): proves nothing"
+	return 0
 }
 
 # --- snapshots of hbctl -j show -----------------------------------------------
@@ -670,8 +736,8 @@ test_leader_kill()
 	fi
 	# A few detection times more: a late or repeated DOWN must show.
 	sleep 3
-	ev=$(ev_select "$f" L)
-	log "leader's DOWN events:"
+	ev=$(ev_select "$f and ([.peer] | inside([$vids]))" L)
+	log "leader's DOWN events of the victims:"
 	printf '%s\n' "$ev" | sed 's/^/#   /'
 	want=$(jq -s -c '[.[].peer] | sort' <<<"$ev")
 	if [ "$want" = "[$vids]" ] &&
@@ -684,7 +750,7 @@ test_leader_kill()
 	# Every surviving member: exactly the 3 DOWN, taken from the leader.
 	# shellcheck disable=SC2086
 	bad=$(ev_jq "(\$names | split(\" \")) as \$all |
-		(map(select($f))) as \$d |
+		(map(select($f and ([.peer] | inside([$vids]))))) as \$d |
 		[\$all[] | . as \$m |
 		 [\$d[] | select(.node == \$m)] as \$mine |
 		 select(([\$mine[].peer] | sort) != [$vids] or
@@ -693,22 +759,16 @@ test_leader_kill()
 		join(\" \")" $surv) || bad="(jq failed)"
 	if [ -z "$bad" ]; then
 		# shellcheck disable=SC2086
-		tap_ok "a: 3 members killed: each of the $(wc -w <<<"$surv") surviving members has exactly their 3 DOWN, source leader ($(ev_jq "[.[] | select($f) | .time_ns] | max" $surv | awk -v t="$t0" '{ printf "%d", ($1 - t) / 1e6 }') ms for the last)"
+		tap_ok "a: 3 members killed: each of the $(wc -w <<<"$surv") surviving members has exactly one DOWN of each, source leader ($(ev_jq "[.[] | select($f) | .time_ns] | max" $surv | awk -v t="$t0" '{ printf "%d", ($1 - t) / 1e6 }') ms for the last)"
 	else
 		log "members with other DOWN events (member:peer/source...): $bad"
-		tap_fail "a: 3 members killed: each surviving member has exactly their 3 DOWN, source leader"
+		tap_fail "a: 3 members killed: each surviving member has exactly one DOWN of each, source leader"
 		rc=1
 	fi
-	# No DOWN at all before the kill, anywhere (set-up included).
+	# No other DOWN anywhere, set-up included.
 	# shellcheck disable=SC2086
-	ev=$(ev_select ".event == \"state\" and .state == \"down\" and .time_ns <= $t0" L $surv)
-	if [ -z "$ev" ]; then
-		tap_ok "a: no false DOWN on the leader or any member before the kill"
-	else
-		printf '%s\n' "$ev" | head -n 10 | sed 's/^/#   /'
-		tap_fail "a: no false DOWN on the leader or any member before the kill ($(wc -l <<<"$ev") events)"
-		rc=1
-	fi
+	ev=$(ev_select ".event == \"state\" and .state == \"down\" and (.time_ns <= $t0 or ([.peer] | inside([$vids]) | not))" L $surv)
+	false_down_result "a: no other DOWN on the leader or any surviving member (set-up included)" "$ev" || rc=1
 	return $rc
 }
 
@@ -859,13 +919,7 @@ test_fallback()
 	# was killed.
 	# shellcheck disable=SC2086
 	ev=$(ev_select ".event == \"state\" and .state == \"down\" and .time_ns > $tc0 and .peer != $vid and .peer != $LEADER_ID" $surv)
-	if [ -z "$ev" ]; then
-		tap_ok "c: no false DOWN of a member in any member's log"
-	else
-		printf '%s\n' "$ev" | head -n 10 | sed 's/^/#   /'
-		tap_fail "c: no false DOWN of a member in any member's log ($(wc -l <<<"$ev") events)"
-		rc=1
-	fi
+	false_down_result "c: no false DOWN of a member in any member's log since the leader was killed" "$ev" || rc=1
 
 	# The leader back: member mode again.
 	t0=$(mono_ns)
@@ -1462,13 +1516,7 @@ test_ring_kills()
 	fi
 	# shellcheck disable=SC2086
 	surv=$(ev_select ".event == \"state\" and .state == \"down\" and ([.peer] | inside([$(tr ' ' ',' <<<"$all_dead")]) | not)" $never)
-	if [ -z "$surv" ]; then
-		tap_ok "b: no false DOWN: the $(wc -w <<<"$never") nodes never killed never saw a live node DOWN"
-	else
-		printf '%s\n' "$surv" | head -n 10 | sed 's/^/#   /'
-		tap_fail "b: no false DOWN: $(wc -l <<<"$surv") DOWN events of nodes never killed"
-		rc=1
-	fi
+	false_down_result "b: no false DOWN: the $(wc -w <<<"$never") nodes never killed never saw a live node DOWN" "$surv" || rc=1
 	return $rc
 }
 
@@ -1572,6 +1620,7 @@ if ! qrun "$IP" netns exec "$NS_PROBE" "$HBCTL" node set id 1 mode leader ||
 	exit $?
 fi
 cleanup_ns "$NS_PROBE"
+start_stall_log
 t0=$(now_ms)
 for t in 1 2 3 4 5; do
 	"$HBCTL" -j node show >/dev/null
@@ -1641,6 +1690,7 @@ if want e; then
 fi
 
 phase "done"
+log "$(stall_summary)"
 if dmesg_clean_since cluster-start; then
 	tap_ok "f: no kernel warning in dmesg during the run"
 else

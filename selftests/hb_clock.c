@@ -8,6 +8,10 @@
  *   hb_clock stall SECONDS    sleep 1 ms at a time for SECONDS and print
  *                             "max_gap_us N over_5ms N": how long the guest
  *                             went without running us (emulation stalls)
+ *   hb_clock gaps SECONDS MS  sleep 10 ms at a time for SECONDS and print,
+ *                             as it happens, "END_NS GAP_US" for every gap
+ *                             longer than MS milliseconds (a log of the
+ *                             guest's stalls, to tell them from a false DOWN)
  *
  * The link change is one ioctl between two clock reads, so a test knows when
  * a link was cut to within microseconds (an "ip link" between two date calls
@@ -97,6 +101,32 @@ static int stall(const char *arg)
 	return 0;
 }
 
+static int gaps(const char *arg, const char *min_ms)
+{
+	struct timespec tick = { 0, 10000000 };
+	uint64_t end, prev, now, min;
+	char *e, *e2;
+	double s = strtod(arg, &e);
+
+	min = strtoull(min_ms, &e2, 10) * 1000000ull;
+	if (*e || s <= 0 || *e2 || !*min_ms) {
+		fprintf(stderr, "hb_clock: bad gaps arguments\n");
+		return 2;
+	}
+	prev = mono_ns();
+	end = prev + (uint64_t)(s * 1e9);
+	while ((now = mono_ns()) < end) {
+		if (now - prev > min) {
+			printf("%" PRIu64 " %" PRIu64 "\n", now,
+			       (now - prev) / 1000);
+			fflush(stdout);
+		}
+		prev = now;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 1) {
@@ -109,6 +139,9 @@ int main(int argc, char **argv)
 		return set_link(argv[2], 1);
 	if (argc == 3 && !strcmp(argv[1], "stall"))
 		return stall(argv[2]);
-	fprintf(stderr, "usage: hb_clock [down|up IFNAME | stall SECONDS]\n");
+	if (argc == 4 && !strcmp(argv[1], "gaps"))
+		return gaps(argv[2], argv[3]);
+	fprintf(stderr,
+		"usage: hb_clock [down|up IFNAME | stall SECONDS | gaps SECONDS MS]\n");
 	return 2;
 }
