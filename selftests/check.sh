@@ -242,6 +242,26 @@ else
 	fi
 fi
 
+# --- hostile input (issue 4) ------------------------------------------------------
+# The frame parser fuzzed on the host (selftests/fuzz/run.sh), then
+# selftests/hostile.sh in a guest of its own.  HB_FUZZ_S: fuzzing seconds.
+
+phase "fuzz: frame parser"
+"$SELFTESTS/fuzz/run.sh" "${HB_FUZZ_S:-60}" >"$LOGS/fuzz.log" 2>&1
+rc=$?
+show_log "$LOGS/fuzz.log" 12
+case $rc in
+0) tap_ok "fuzz: hb_frame_parse() under libFuzzer, ASan and UBSan for ${HB_FUZZ_S:-60} s" ;;
+"$KSFT_SKIP") tap_skip "fuzz: hb_frame_parse() under libFuzzer" "$(tail -n 1 "$LOGS/fuzz.log")" ;;
+*) tap_fail "fuzz: hb_frame_parse() under libFuzzer, ASan and UBSan for ${HB_FUZZ_S:-60} s" ;;
+esac
+if [ -n "${HB_SKIP_VM:-}" ]; then
+	tap_skip "guest: selftests/hostile.sh" "HB_SKIP_VM set"
+else
+	guest_tap hostile selftests/hostile.sh \
+		"z: no kernel splats on the console (hostile run)"
+fi
+
 phase "done"
 tap_plan "$TAP_N"
 echo "$TAP_PASS passed, $TAP_FAIL failed, $TAP_SKIP skipped"

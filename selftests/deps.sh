@@ -22,6 +22,8 @@ PACKAGES=(
 	gcc make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
 	# static checks: sparse, checkpatch from the kernel source tarball
 	sparse linux-source-6.1 xz-utils perl
+	# the frame parser's fuzzer (libFuzzer, ASan, UBSan come with clang)
+	clang
 	# the guest: QEMU, its BIOS, a static busybox for the initramfs
 	qemu-system-x86 seabios busybox-static cpio gzip
 	# tools the tests run inside the guest
