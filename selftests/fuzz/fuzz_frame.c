@@ -7,7 +7,8 @@
  *    enum hb_drop_reason.  An accepted frame must hold what the parser
  *    promises (hdr.length within the datagram, nonzero sender, interval and
  *    multiplier in range, only known flags, and the TLV values inside the
- *    frame), and every entry hb_frame_next_member() and
+ *    frame, an authentication trailer of the exact size with a key id),
+ *    and every entry hb_frame_next_member() and
  *    hb_frame_next_verdict() return must be valid and within bounds.  The
  *    accepted frame is then rebuilt with hb_frame_build() and the hb_tlv_*
  *    builders and parsed again: the same fields and entries must come back.
@@ -271,6 +272,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(fi.interval_us >= HEARTBEAT_MIN_INTERVAL_US &&
 		      fi.interval_us <= HEARTBEAT_MAX_INTERVAL_US);
 		CHECK(fi.multiplier >= HEARTBEAT_MIN_MULTIPLIER);
+		if (fi.flags & HB_FRAME_F_AUTH) {
+			/* exactly one trailer, with a key id */
+			CHECK(size - fi.length == sizeof(struct hb_auth));
+			CHECK(fi.auth_key_id && fi.auth_key_id == data[fi.length]);
+		}
 		decode(data, size, &fi, &d);
 		if (!(fi.flags & HB_FRAME_F_AUTH))
 			roundtrip(&fi, &d);
