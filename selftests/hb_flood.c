@@ -67,9 +67,9 @@
  * tool reads the target's drop counters (HB_CMD_NODE_GET) before and after
  * each class, waits until they account for every datagram of the class
  * (at most 20 s) and compares each reason with what it expects.  With
- * --stall-probe, a SCHED_FIFO thread sleeps 1 ms at a time for the whole
- * run and reports the longest time the guest did not run it (emulation
- * stalls, which delay the target's timers as much).
+ * --stall-probe, a SCHED_FIFO thread per CPU, pinned to it, sleeps 1 ms at
+ * a time for the whole run and the longest time one was not run is
+ * reported (emulation stalls, which delay the timers of that CPU as much).
  *
  * Output (stdout), one item per line:
  *   seed S
@@ -967,25 +967,34 @@ static long long nl_drops(u64 out[__HB_DROP_MAX])
 
 /* --- the stall probe --------------------------------------------------------- */
 
+#define PROBE_MAX_CPUS	64
+
 static volatile bool probe_stop;
-static u64 probe_max_ns;
+static u64 probe_max_ns[PROBE_MAX_CPUS];
 
 static double now_s(void);
 
+/* One per CPU, pinned: a virtual CPU stalls on its own, and the timers
+ * queued on it with it.
+ */
 static void *probe(void *arg)
 {
 	struct sched_param sp = { .sched_priority = 50 };
 	struct timespec ts = { .tv_nsec = 1000000 };
+	long cpu = (long)arg;
 	double prev, now;
+	cpu_set_t set;
 
-	(void)arg;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
 	prev = now_s();
 	while (!probe_stop) {
 		nanosleep(&ts, NULL);
 		now = now_s();
-		if ((now - prev) * 1e9 > probe_max_ns)
-			probe_max_ns = (now - prev) * 1e9;
+		if ((now - prev) * 1e9 > probe_max_ns[cpu])
+			probe_max_ns[cpu] = (now - prev) * 1e9;
 		prev = now;
 	}
 	return NULL;
@@ -1110,7 +1119,8 @@ int main(int argc, char **argv)
 	u64 d0[__HB_DROP_MAX], d1[__HB_DROP_MAX];
 	const char *check_ns = NULL;
 	bool stall_probe = false, failed = false;
-	pthread_t probe_thread;
+	pthread_t probe_thread[PROBE_MAX_CPUS];
+	long ncpus = 0, cpu;
 	unsigned long long expected[__HB_DROP_MAX] = { 0 };
 	unsigned long long pps = 0, total = 0, disagree = 0, accept = 0;
 	const char *dst = NULL, *spoof = NULL, *peer_src = NULL;
@@ -1239,10 +1249,17 @@ int main(int argc, char **argv)
 
 	if (check_ns && nl_open(check_ns))
 		return 1;
-	if (stall_probe &&
-	    pthread_create(&probe_thread, NULL, probe, NULL)) {
-		fprintf(stderr, "hb_flood: cannot start the stall probe\n");
-		return 1;
+	if (stall_probe) {
+		ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+		if (ncpus < 1 || ncpus > PROBE_MAX_CPUS)
+			ncpus = 1;
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			if (pthread_create(&probe_thread[cpu], NULL, probe,
+					   (void *)cpu)) {
+				fprintf(stderr, "hb_flood: cannot start the stall probe\n");
+				return 1;
+			}
+		}
 	}
 
 	for (i = 0; i < batch; i++) {
@@ -1366,9 +1383,15 @@ int main(int argc, char **argv)
 	       t1 > t0 ? total / (t1 - t0) : 0.0);
 	printf("disagree %llu\n", disagree);
 	if (stall_probe) {
+		u64 max = 0;
+
 		probe_stop = true;
-		pthread_join(probe_thread, NULL);
-		printf("stall %llu\n", (unsigned long long)probe_max_ns / 1000);
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			pthread_join(probe_thread[cpu], NULL);
+			if (probe_max_ns[cpu] > max)
+				max = probe_max_ns[cpu];
+		}
+		printf("stall %llu\n", (unsigned long long)max / 1000);
 	}
 	close(fd_spoof);
 	if (fd_x >= 0)

@@ -178,7 +178,8 @@ prime_x()
 {
 	local rx0 rx1 key=()
 
-	[ "$HAVE_AUTH" -eq 1 ] && key=(--key-file "$WORK/key7.hex" --key-id 7)
+	[ "$HAVE_AUTH" -eq 1 ] &&
+		key=(--key-file "$WORK/key7.hex" --key-id 7 --dest-id 1)
 	X_SEQ=$((X_SEQ + 1000))
 	rx0=$(peer_field "$NS_T" 100 rx)
 	qrun "$IP" netns exec "$NS_F" "$INJECT" --src 10.30.0.100 \
