@@ -678,6 +678,12 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 		notify = false;
 		now = ktime_get();
 		spin_lock(&peer->lock);
+		/* Same state, heard directly while falling back: the
+		 * leader's list is where it comes from again.
+		 */
+		if (!peer->dead && !peer->is_leader && !peer->watch &&
+		    peer->state == m.state)
+			peer->source = HB_SOURCE_LEADER;
 		if (!peer->dead && !peer->is_leader && !peer->watch &&
 		    peer->state != m.state) {
 			old = peer->state;
