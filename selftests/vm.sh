@@ -7,7 +7,8 @@
 # its own path (the built heartbeat.ko, hbctl and helpers) and a writable
 # results directory shared back.
 #
-#   selftests/vm.sh [-t SECONDS] [-n NAME] [-q] [-e VAR=VALUE]... [--] SCRIPT [ARGS...]
+#   selftests/vm.sh [-t SECONDS] [-n NAME] [-q] [-e VAR=VALUE]...
+#                   [-k BZIMAGE -m MODDIR] [--] SCRIPT [ARGS...]
 #
 #   SCRIPT   a script inside the repository, run as "bash SCRIPT ARGS..." from
 #            the repository's top directory
@@ -15,6 +16,11 @@
 #   -n       results go to .build/vm-NAME/ (default "run")
 #   -q       do not stream the script's output to stdout
 #   -e       export VAR=VALUE to the script (e.g. HBCTL=/path/to/hbctl)
+#   -k       boot BZIMAGE instead of Debian's packaged kernel (the debug
+#            kernel of selftests/debug-kernel.sh); needs -m
+#   -m       that kernel's modules: MODDIR is .../lib/modules/<release>;
+#            its parent is shared over 9p on the guest's /lib/modules, so
+#            modprobe works unchanged
 #
 # Results directory (emptied at each run; on the host and, at the same path,
 # in the guest, where $HB_RESULTS names it):
@@ -23,18 +29,28 @@
 #   dmesg.log     the guest's kernel log, written just before power off
 #   exitcode      the script's exit status, written by the guest's init
 #   splats.log    console lines matching the splat pattern (empty if none)
+#   kmemleak.log  when the kernel has kmemleak: its report after the run
+#   leaks.log     the leaks of kmemleak.log that involve heartbeat.ko
+#   modules.log   /proc/modules just before that scan
 #   vm.env        BOOT_S (guest uptime when the script started), WALL_S
 #
 # The guest's kernel command line is "console=ttyS0 panic=-1 ..."; its init
 # (built into a tiny busybox initramfs cached in .build/initramfs/) loads the
 # 9p modules, mounts the shares, chroots into the host's root, mounts proc,
 # sys, devtmpfs, devpts and tmpfs on /tmp, /run and /dev/shm, runs the
-# script, stores its exit status and powers off through sysrq.
+# script, stores its exit status and powers off through sysrq (or reboots,
+# which -no-reboot turns into an exit, when the kernel has no ACPI).
+#
+# On a kernel with kmemleak (the debug kernel), init then unloads heartbeat
+# (so that what its exit path forgot becomes unreferenced), scans twice and
+# saves the report; a leak whose allocation backtrace runs through
+# heartbeat.ko fails the run.
 #
 # Exit status: the script's status (0 pass, 1 fail, 4 skip) when the console
-# is clean; 1 when the console shows a kernel splat, the guest timed out or
-# died before the script finished.  The splat check is reported as the TAP
-# test "no kernel splats on the console" on stderr.
+# is clean; 1 when the console shows a kernel splat, kmemleak found a leak
+# of the module, the guest timed out or died before the script finished.
+# The splat check is reported as the TAP test "no kernel splats on the
+# console" on stderr, the leak check as "no kmemleak leaks".
 
 set -u
 
@@ -49,10 +65,12 @@ QUIET=0
 ENVS=()
 MEM=${HB_VM_MEM:-2G}
 SMP=${HB_VM_SMP:-2}
+KERNEL=${HB_VM_KERNEL:-}
+MODDIR=
 
 usage()
 {
-	echo "usage: $0 [-t SECONDS] [-n NAME] [-q] [-e VAR=VALUE]... [--] SCRIPT [ARGS...]" >&2
+	echo "usage: $0 [-t SECONDS] [-n NAME] [-q] [-e VAR=VALUE]... [-k BZIMAGE -m MODDIR] [--] SCRIPT [ARGS...]" >&2
 	exit 2
 }
 
@@ -62,6 +80,8 @@ while [ $# -gt 0 ]; do
 	-n) [ $# -ge 2 ] || usage; NAME=$2; shift 2 ;;
 	-q) QUIET=1; shift ;;
 	-e) [ $# -ge 2 ] || usage; ENVS+=("$2"); shift 2 ;;
+	-k) [ $# -ge 2 ] || usage; KERNEL=$2; shift 2 ;;
+	-m) [ $# -ge 2 ] || usage; MODDIR=${2%/}; shift 2 ;;
 	--) shift; break ;;
 	-*) usage ;;
 	*) break ;;
@@ -88,9 +108,16 @@ case $SCRIPT in
 esac
 [ -f "$SCRIPT" ] || die "no such script: $SCRIPT"
 
-KVER=$(hb_kver) || die "no kernel headers found (apt-get install linux-headers-amd64, or set KDIR=)"
-KERNEL=${HB_VM_KERNEL:-/boot/vmlinuz-$KVER}
-MODDIR=/lib/modules/$KVER
+if [ -n "$MODDIR" ]; then
+	# Another kernel with its own modules (-k BZIMAGE -m MODDIR).
+	[ -n "$KERNEL" ] || die "-m needs -k"
+	KVER=${MODDIR##*/}
+else
+	[ -z "$KERNEL" ] || [ -n "${HB_VM_KERNEL:-}" ] || die "-k needs -m"
+	KVER=$(hb_kver) || die "no kernel headers found (apt-get install linux-headers-amd64, or set KDIR=)"
+	KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
+	MODDIR=/lib/modules/$KVER
+fi
 [ -r "$KERNEL" ] || die "no kernel image $KERNEL (apt-get install linux-image-$KVER)"
 [ -d "$MODDIR/kernel" ] || die "no modules in $MODDIR"
 for t in qemu-system-x86_64 cpio gzip; do
@@ -123,9 +150,16 @@ mount -t devtmpfs devtmpfs /dev
 say() { echo "hb-init: $*" >/dev/console; }
 halt_now() {
 	sync
-	echo o >/proc/sysrq-trigger
+	# Without ACPI (the debug kernel) power off only halts: reboot, which
+	# QEMU's -no-reboot turns into an exit.
+	if [ -d /sys/firmware/acpi ]; then
+		echo o >/proc/sysrq-trigger
+		sleep 5
+		poweroff -f
+	fi
+	echo b >/proc/sysrq-trigger
 	sleep 5
-	poweroff -f
+	reboot -f
 	while :; do sleep 60; done
 }
 for m in $(cat /modules.order); do
@@ -134,10 +168,12 @@ for m in $(cat /modules.order); do
 done
 RES=
 REPO=
+MODS=
 for a in $(cat /proc/cmdline); do
 	case $a in
 	hbres=*) RES=${a#hbres=} ;;
 	hbrepo=*) REPO=${a#hbrepo=} ;;
+	hbmods=*) MODS=${a#hbmods=} ;;
 	esac
 done
 [ -n "$RES" ] && [ -n "$REPO" ] ||
@@ -166,6 +202,11 @@ mount -t 9p -o "$o,ro,cache=loose" hbrepo "/newroot$REPO" ||
 	{ say "cannot mount the repository on $REPO"; halt_now; }
 mount -t 9p -o "$o" hbresults "/newroot$RES" ||
 	{ say "cannot mount the results share on $RES"; halt_now; }
+# Another kernel's modules, where its modprobe looks for them.
+if [ -n "$MODS" ]; then
+	mount -t 9p -o "$o,ro,cache=loose" hbmods /newroot/lib/modules ||
+		{ say "cannot mount the modules of $MODS"; halt_now; }
+fi
 hostname hb-guest
 cat /proc/uptime >"/newroot$RES/boot-uptime"
 say "running $RES/cmd"
@@ -175,13 +216,28 @@ chroot /newroot /usr/bin/env -i \
 	/bin/bash "$RES/cmd" </dev/null >"/newroot$RES/output.log" 2>&1
 rc=$?
 echo "$rc" >"/newroot$RES/exitcode"
+# kmemleak: unload heartbeat so that what it did not free is unreferenced,
+# let the objects age past kmemleak's 5 s minimum, scan twice (the second
+# scan drops transient false positives) and save the report.
+kml=/newroot/sys/kernel/debug/kmemleak
+if [ -w "$kml" ]; then
+	say "kmemleak: unloading heartbeat, then scanning"
+	cat /proc/modules >"/newroot$RES/modules.log"
+	[ -e /sys/module/heartbeat ] && { rmmod heartbeat || say "rmmod heartbeat failed"; }
+	sleep 6
+	echo scan >"$kml"
+	sleep 6
+	echo scan >"$kml"
+	cat "$kml" >"/newroot$RES/kmemleak.log"
+	say "kmemleak: $(grep -c 'unreferenced object' "/newroot$RES/kmemleak.log") unreferenced objects"
+fi
 dmesg >"/newroot$RES/dmesg.log"
 say "script exited with $rc; powering off"
 umount "/newroot$RES"
 halt_now
 EOF
 
-init_hash=$( { printf '%s\n' "$INIT" "$MODULES"; sha256sum "$BUSYBOX"; } |
+init_hash=$( { printf '%s\n' "$INIT" "$MODULES" "$MODDIR"; sha256sum "$BUSYBOX"; } |
 	sha256sum | cut -c1-12)
 IRDIR=$REPO/.build/initramfs
 INITRD=$IRDIR/initramfs-$KVER-$init_hash.cpio.gz
@@ -224,9 +280,10 @@ build_initramfs()
 		gzip -1 >"$INITRD.tmp" || { rm -rf "$dir"; return 1; }
 	mv "$INITRD.tmp" "$INITRD"
 	rm -rf "$dir"
-	# Drop initramfs images of other versions of this script.
-	find "$IRDIR" -name 'initramfs-*.cpio.gz' ! -name "${INITRD##*/}" \
-		-delete
+	# Drop initramfs images of other versions of this script (for this
+	# kernel: another kernel's image may be in use by a concurrent run).
+	find "$IRDIR" -name "initramfs-$KVER-*.cpio.gz" \
+		! -name "${INITRD##*/}" -delete
 }
 
 if [ ! -s "$INITRD" ]; then
@@ -259,6 +316,11 @@ fi
 
 APPEND="console=ttyS0,115200 panic=-1 loglevel=7 mitigations=off"
 APPEND="$APPEND tsc=unstable hbres=$RES hbrepo=$REPO ${HB_VM_APPEND:-}"
+VIRTFS_MODS=()
+if [ "$MODDIR" != "/lib/modules/$KVER" ]; then
+	APPEND="$APPEND hbmods=$KVER"
+	VIRTFS_MODS=(-virtfs "local,path=${MODDIR%/*},mount_tag=hbmods,security_model=none,readonly=on,multidevs=remap")
+fi
 
 QEMU=(qemu-system-x86_64
 	-machine "q35,accel=$ACCEL" -cpu "$CPU" -m "$MEM" -smp "$SMP"
@@ -267,7 +329,8 @@ QEMU=(qemu-system-x86_64
 	-serial "file:$RES/console.log"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$REPO,mount_tag=hbrepo,security_model=none,readonly=on,multidevs=remap"
-	-virtfs "local,path=$RES,mount_tag=hbresults,security_model=none,multidevs=remap")
+	-virtfs "local,path=$RES,mount_tag=hbresults,security_model=none,multidevs=remap"
+	"${VIRTFS_MODS[@]}")
 
 vmlog "kernel $KVER, accel $ACCEL, ${SMP} vCPUs, $MEM, timeout ${TIMEOUT}s"
 vmlog "results in $RES"
@@ -311,14 +374,53 @@ elif [ "$status" -eq 0 ]; then
 	status=$rc
 fi
 
-# A kernel splat anywhere on the console fails the run.
-grep -a -E "$DMESG_BAD" "$RES/console.log" >"$RES/splats.log"
+# A kernel splat anywhere on the console fails the run.  On top of lib.sh's
+# DMESG_BAD, the reports of the debug kernel's checkers that do not always
+# say "BUG:" or "WARNING:" (debug objects, lockdep, kmemleak).
+SPLAT_RE="$DMESG_BAD|ODEBUG:|suspicious RCU usage|possible (circular|recursive) locking|inconsistent lock state|sleeping function called from invalid context|bad unlock balance|held lock freed|non-static key|unreferenced object|suspected memory leak"
+# Not splats: this init's own messages, the boot banners of the debug
+# kernel's checkers, and the summary a kmemleak scan prints (its leaks are
+# judged below, by whose they are).
+SPLAT_OK="^hb-init: |rcu:[[:space:]]+RCU lockdep checking is enabled\\.|kmemleak: Kernel memory leak detector initialized|kmemleak: [0-9]+ new suspected memory leaks \\(see /sys/kernel/debug/kmemleak\\)"
+grep -a -E "$SPLAT_RE" "$RES/console.log" | grep -a -v -E "$SPLAT_OK" \
+	>"$RES/splats.log"
 if [ -s "$RES/splats.log" ]; then
 	vmlog "not ok - no kernel splats on the console"
 	sed 's/^/vm:   /' "$RES/splats.log" >&2
 	status=1
 else
 	vmlog "ok - no kernel splats on the console"
+fi
+
+# kmemleak (when the kernel has it): a leaked object whose allocation
+# backtrace names heartbeat.ko, or holds an address that no longer resolves
+# (a module unloaded since: of the modules the tests load, only heartbeat
+# is ever unloaded), is a leak of ours.
+if [ -f "$RES/kmemleak.log" ]; then
+	awk '
+	function flush() {
+		if (blk != "" && ours)
+			printf "%s", blk
+		blk = ""
+		ours = 0
+	}
+	/^unreferenced object/ { flush(); blk = $0 "\n"; next }
+	blk != "" { blk = blk $0 "\n" }
+	/\[heartbeat\]/ { ours = 1 }
+	/\] 0xffffffff[0-9a-f]+$/ { ours = 1 }
+	END { flush() }' "$RES/kmemleak.log" >"$RES/leaks.log"
+	nall=$(grep -c '^unreferenced object' "$RES/kmemleak.log")
+	nours=$(grep -c '^unreferenced object' "$RES/leaks.log")
+	if [ "$nours" -gt 0 ]; then
+		vmlog "not ok - no kmemleak leaks involving heartbeat.ko ($nours of $nall leaked objects)"
+		head -n 60 "$RES/leaks.log" | sed 's/^/vm:   /' >&2
+		status=1
+	else
+		vmlog "ok - no kmemleak leaks involving heartbeat.ko ($nall leaked objects elsewhere)"
+	fi
+	if [ "$nall" -gt "$nours" ]; then
+		vmlog "kmemleak: $((nall - nours)) leaked objects not involving heartbeat.ko (base kernel), in $RES/kmemleak.log"
+	fi
 fi
 vmlog "exit $status"
 exit "$status"
