@@ -32,20 +32,9 @@ BUILD=$REPO/.build
 LOGS=$BUILD/check
 mkdir -p "$LOGS"
 T0=$(date +%s)
-
-phase()
-{
-	log "== $* ($(($(date +%s) - T0)) s)"
-}
-
-# show_log FILE [N]: the last N lines of FILE as TAP diagnostics.  A
-# summary line of another runner ("3 passed, 0 failed") is reworded so that
-# only this script's closing line counts.
-show_log()
-{
-	tail -n "${2:-40}" "$1" |
-		sed -e 's/^/#   /' -e 's/\([0-9]\) passed, \([0-9]\)/\1 passed; \2/'
-}
+# phase, show_log, guest_tap (shared with check-debug.sh)
+# shellcheck source=selftests/check-lib.sh
+. "$SELFTESTS/check-lib.sh"
 
 tap_header
 
@@ -171,62 +160,6 @@ else
 fi
 
 # --- the guests -----------------------------------------------------------------
-
-# guest_tap NAME SCRIPT SPLAT_DESC: boot a guest with selftests/vm.sh -n NAME
-# (results in .build/vm-NAME/), run SCRIPT in it and renumber its TAP lines
-# into this stream as they arrive; then report a run that did not complete
-# and the console scan for kernel splats as the test SPLAT_DESC.
-guest_tap()
-{
-	local name=$1 script=$2 splat=$3 res=$BUILD/vm-$1 line desc why
-	local total=0 boot wall
-
-	phase "guest: $script"
-	while IFS= read -r line; do
-		case $line in
-		"TAP version"*) ;;
-		"ok "[0-9]*|"not ok "[0-9]*)
-			total=$((total + 1))
-			desc=${line#not ok }
-			desc=${desc#ok }
-			desc=${desc#* }
-			desc=${desc#- }
-			case $line in
-			"not ok "*) tap_fail "$desc" ;;
-			*"# SKIP"*)
-				why=${desc#*# SKIP}
-				tap_skip "${desc%% # SKIP*}" "${why# }" ;;
-			*) tap_ok "$desc" ;;
-			esac
-			;;
-		1..[0-9]*) ;;
-		"#"*) echo "$line" ;;
-		*) echo "# $line" ;;
-		esac
-	done < <("$SELFTESTS/vm.sh" -n "$name" -- "$script" \
-		2>"$LOGS/vm-$name.log")
-	sed 's/^/# /' "$LOGS/vm-$name.log"
-	boot=$(sed -n 's/^BOOT_S=//p' "$res/vm.env" 2>/dev/null)
-	wall=$(sed -n 's/^WALL_S=//p' "$res/vm.env" 2>/dev/null)
-	log "guest ($script): booted to the test script in ${boot:-?} s, whole run ${wall:-?} s"
-
-	if [ ! -s "$res/exitcode" ]; then
-		tail -n 30 "$res/console.log" 2>/dev/null | sed 's/^/#   /'
-		tap_fail "guest: $script ran to completion (no exit code: crash or timeout)"
-	elif [ "$total" -eq 0 ]; then
-		show_log "$res/output.log" 30
-		tap_fail "guest: $script reported tests"
-	fi
-	if [ ! -f "$res/splats.log" ]; then
-		tap_fail "$splat (no console scan)"
-	elif [ -s "$res/splats.log" ]; then
-		head -n 40 "$res/splats.log" | sed 's/^/#   /'
-		log "whole console: $res/console.log"
-		tap_fail "$splat"
-	else
-		tap_ok "$splat ($(wc -l <"$res/console.log") lines scanned)"
-	fi
-}
 
 if [ -n "${HB_SKIP_VM:-}" ]; then
 	tap_skip "guest: selftests/heartbeat.sh" "HB_SKIP_VM set"
