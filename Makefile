@@ -3,6 +3,9 @@
 # make            build heartbeat.ko and hbctl
 # make check      install what is missing, static checks, boot a guest, run
 #                 every selftest; ends with "N passed, N failed"
+# make check-debug  the same guest selftests in a debug kernel (KASAN,
+#                 lockdep, kmemleak, UBSAN...) built once from Debian's
+#                 linux-source-6.1 into .build/debug-kernel/
 # make demo       install what is missing, build, and show a three node
 #                 cluster detecting a failure inside a guest
 #
@@ -13,7 +16,7 @@
 KDIR ?= $(lastword $(sort $(wildcard /lib/modules/*-amd64/build)))
 PWD := $(shell pwd)
 
-.PHONY: all module hbctl check demo deps clean
+.PHONY: all module hbctl check check-debug demo deps clean
 
 all: module hbctl
 
@@ -29,6 +32,9 @@ deps:
 
 check:
 	selftests/check.sh
+
+check-debug:
+	selftests/check-debug.sh
 
 demo:
 	selftests/demo.sh

@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build, once, the debug kernel that "make check-debug" boots: Debian's
+# linux-source-6.1 configured with
+#
+#   make allnoconfig KCONFIG_ALLCONFIG=selftests/debug.config
+#
+# (KASAN, lockdep, kmemleak, debug objects, UBSAN, DEBUG_LIST, and what the
+# guest and the tests need; the fragment documents itself), then its
+# modules installed where the guest's modprobe finds them.
+#
+#   selftests/debug-kernel.sh        build unless the cache is current
+#
+# Everything lives in .build/debug-kernel/ (git-ignored):
+#   src/                 the unpacked linux-source-6.1 tree
+#   obj/                 the build (O=); also the KDIR for external modules
+#   mods/lib/modules/R/  "make modules_install" output, R = kernel release
+#   build.log            the last build's output
+#   env                  DK_KEY DK_KREL DK_KDIR DK_BZIMAGE DK_MODDIR
+#                        DK_BUILD_S (seconds the build took), DK_UNITS
+#                        (compiled units); written last, so a build that
+#                        did not finish is never taken for a cached one
+#
+# Cache key: sha256 of RECIPE (below; bump it when the build steps change),
+# the linux-source-6.1 package version and size of its tarball, and
+# debug.config.  Any change rebuilds from scratch (a new fragment keeps the
+# unpacked source).  The build runs under
+# "nice -n 10" with HB_DK_JOBS (default 2) jobs, and holds a lock so that
+# two concurrent runs build once.
+#
+# Exit status 0 with the env file written, 1 on failure (see build.log).
+
+set -u
+
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=selftests/lib.sh
+. "$SELFTESTS/lib.sh"
+REPO=$(hb_repo)
+
+RECIPE=1
+DK=$REPO/.build/debug-kernel
+FRAGMENT=$SELFTESTS/debug.config
+JOBS=${HB_DK_JOBS:-2}
+TARBALL=${HB_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
+
+dklog()
+{
+	echo "debug-kernel: $*" >&2
+}
+
+die()
+{
+	dklog "error: $*"
+	exit 1
+}
+
+[ -r "$TARBALL" ] || die "no $TARBALL (apt-get install linux-source-6.1)"
+[ -r "$FRAGMENT" ] || die "no $FRAGMENT"
+pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null)
+key=$( { echo "recipe $RECIPE"; echo "linux-source-6.1 ${pkgver:-?}";
+	stat -c 'tarball %s' "$TARBALL"; cat "$FRAGMENT"; } |
+	sha256sum | cut -c1-16)
+srcid="${pkgver:-?} $(stat -c %s "$TARBALL")"
+
+mkdir -p "$DK"
+exec 9>"$DK/.lock"
+if ! flock -n 9; then
+	dklog "another build holds $DK/.lock; waiting"
+	flock 9 || die "cannot lock $DK/.lock"
+fi
+
+# cached: the env file names this key and its files are there.
+cached()
+{
+	local k
+
+	[ -s "$DK/env" ] || return 1
+	k=$(sed -n 's/^DK_KEY=//p' "$DK/env")
+	[ "$k" = "$key" ] || return 1
+	# shellcheck source=/dev/null
+	. "$DK/env"
+	[ -s "$DK_BZIMAGE" ] && [ -s "$DK_MODDIR/modules.dep" ] &&
+		[ -s "$DK_KDIR/Module.symvers" ]
+}
+
+if cached; then
+	dklog "cached: $DK_KREL (key $key) in $DK"
+	exit 0
+fi
+
+# check_config: every line of the fragment is in the final .config.
+check_config()
+{
+	local line sym bad=0
+
+	while IFS= read -r line; do
+		case $line in
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			if grep -q "^$sym=" "$DK/obj/.config"; then
+				dklog "config: $sym is set, the fragment wants it off"
+				bad=1
+			fi
+			;;
+		CONFIG_*)
+			if ! grep -qxF "$line" "$DK/obj/.config"; then
+				sym=${line%%=*}
+				dklog "config: wanted $line, got: $(grep -E "^$sym=|^# $sym is not set" "$DK/obj/.config" || echo "(absent)")"
+				bad=1
+			fi
+			;;
+		esac
+	done <"$FRAGMENT"
+	return "$bad"
+}
+
+build()
+{
+	local krel
+
+	rm -rf "$DK/obj" "$DK/mods" "$DK/env"
+	# The source tree is kept while the package is the same (only the
+	# fragment changed): unpacking and deleting it take minutes here.
+	if [ "$(cat "$DK/src/.hb-source" 2>/dev/null)" != "$srcid" ]; then
+		rm -rf "$DK/src"
+		mkdir -p "$DK/src"
+		dklog "unpacking $TARBALL (linux-source-6.1 ${pkgver:-?})"
+		tar -xf "$TARBALL" -C "$DK/src" --strip-components=1 ||
+			return 1
+		echo "$srcid" >"$DK/src/.hb-source"
+	fi
+	mkdir -p "$DK/obj" "$DK/mods"
+	dklog "configuring: allnoconfig + $FRAGMENT"
+	make -s -C "$DK/src" O="$DK/obj" allnoconfig \
+		KCONFIG_ALLCONFIG="$FRAGMENT" || return 1
+	check_config || { dklog "the fragment did not survive Kconfig"; return 1; }
+	dklog "building bzImage and modules: nice -n 10 make -j$JOBS (about 11 min on 2 cores)"
+	nice -n 10 make -C "$DK/obj" -j"$JOBS" bzImage modules || return 1
+	make -s -C "$DK/obj" INSTALL_MOD_PATH="$DK/mods" modules_install ||
+		return 1
+	krel=$(cat "$DK/obj/include/config/kernel.release") || return 1
+	[ -s "$DK/mods/lib/modules/$krel/modules.dep" ] ||
+		{ dklog "modules_install did not run depmod"; return 1; }
+}
+
+dklog "building (key $key; log in $DK/build.log)"
+start=$(date +%s)
+build >"$DK/build.log.new" 2>&1
+rc=$?
+mv "$DK/build.log.new" "$DK/build.log"
+if [ "$rc" -ne 0 ]; then
+	grep -E 'error|Error|debug-kernel:' "$DK/build.log" | tail -n 20 >&2
+	die "build failed (exit $rc), see $DK/build.log"
+fi
+secs=$(($(date +%s) - start))
+krel=$(cat "$DK/obj/include/config/kernel.release")
+units=$(grep -cE '^  CC ' "$DK/build.log")
+cat >"$DK/env.new" <<EOF
+DK_KEY=$key
+DK_KREL=$krel
+DK_KDIR=$DK/obj
+DK_BZIMAGE=$DK/obj/arch/x86/boot/bzImage
+DK_MODDIR=$DK/mods/lib/modules/$krel
+DK_BUILD_S=$secs
+DK_UNITS=$units
+EOF
+mv "$DK/env.new" "$DK/env"
+dklog "built $krel in ${secs}s ($units units compiled)"
