@@ -471,9 +471,10 @@ HAVE_KEYS_CMD=0
 
 test_nlstorm()
 {
-	local before after obj0 obj1 out=$WORK/nlstorm.out keyarg=()
+	local before after obj0 obj1 out=$WORK/nlstorm.out keyarg=() objs
 
 	require_cmd "$NLSTORM_BIN" || return "$KSFT_SKIP"
+	objs=$(objects)
 	setup_ns NS_S || return 1
 	qrun "$IP" -n "$NS_S" link add dummy0 type dummy || return 1
 	qrun "$IP" -n "$NS_S" addr add 10.98.0.1/16 dev dummy0 || return 1
@@ -521,7 +522,14 @@ test_nlstorm()
 	else
 		tap_ok "b: module objects unchanged by the storm ($obj1)"
 	fi
+	# A namespace is torn down asynchronously: wait for S to be gone,
+	# so that the next test starts from settled counters.
 	cleanup_ns "$NS_S"
+	if slowwait 30 objects_are "$objs"; then
+		tap_ok "b: S deleted: objects back to $objs"
+	else
+		tap_fail "b: S deleted: objects back to $objs (now $(objects))"
+	fi
 }
 
 # --- c: cycles and churn ------------------------------------------------------------
