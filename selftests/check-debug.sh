@@ -132,6 +132,9 @@ else
 		"f: no kernel splats on the console (debug kernel, cluster run)" \
 		"f: no kmemleak leaks of heartbeat.ko (debug kernel, cluster run)"
 fi
+guest_tap debug-auth selftests/auth.sh \
+	"no kernel splats on the console (debug kernel, auth run)" \
+	"no kmemleak leaks of heartbeat.ko (debug kernel, auth run)"
 # The hostile guest (100 module and netns cycles, fuzzing) takes too long
 # under the checkers for CI's 90 minutes: on request only.
 if [ -n "${HB_DEBUG_HOSTILE:-}" ]; then

@@ -164,6 +164,7 @@ fi
 if [ -n "${HB_SKIP_VM:-}" ]; then
 	tap_skip "guest: selftests/heartbeat.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/cluster.sh" "HB_SKIP_VM set"
+	tap_skip "guest: selftests/auth.sh" "HB_SKIP_VM set"
 else
 	guest_tap check selftests/heartbeat.sh \
 		"9: no kernel splats on the console"
@@ -173,6 +174,8 @@ else
 		guest_tap cluster selftests/cluster.sh \
 			"f: no kernel splats on the console (cluster run)"
 	fi
+	guest_tap auth selftests/auth.sh \
+		"no kernel splats on the console (auth run)"
 fi
 
 # --- hostile input (issue 4) ------------------------------------------------------
