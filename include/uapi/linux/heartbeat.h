@@ -195,8 +195,9 @@
  * a frame newer than the last one is accepted, an older one that was not
  * seen yet and is inside the window is accepted (reordering: it is no
  * longer counted as lost, but only a frame newer than every other one
- * counts as a sign of life), anything else is dropped (HB_DROP_REPLAY inside the window, HB_DROP_STALE
- * before it or from an older incarnation).
+ * counts as a sign of life), anything else is dropped (HB_DROP_REPLAY
+ * inside the window, HB_DROP_STALE before it or from an older
+ * incarnation).
  *
  * HB_TLV_MEMBERS (leaders only): 1..HB_TLV_MEMBERS_MAX struct hb_member;
  * HB_TLV_VERDICTS (leaderless nodes): 1..HB_TLV_VERDICTS_MAX struct
