@@ -20,8 +20,9 @@
  * suspicion by moving the epoch on again (as does the node itself, for
  * its own epoch).  The tick declares a suspected peer DOWN once every live
  * monitor of it (its k successors that are not DOWN, minus those that are
- * suspected themselves) confirmed, or after HB_SUSPECT_TIMEOUTS detection
- * times with at least one confirmation from one of its monitors.
+ * suspected themselves by two monitors or more) confirmed, or after
+ * HB_SUSPECT_TIMEOUTS detection times with at least one confirmation from
+ * one of its monitors.
  *
  * The tick
  * --------
@@ -68,6 +69,8 @@
  * @peer: the peer, or NULL for this node
  * @alive: not DOWN (this node always is)
  * @suspected: it has a DOWN verdict not declared yet
+ * @doubtful: suspected, and confirmed by at least two monitors (or by
+ *	      its only one): no longer counted as a live monitor
  * @tx: this node beats to it
  * @watch: this node watches it
  */
@@ -76,6 +79,7 @@ struct hb_ring_ent {
 	struct hb_peer *peer;
 	bool alive;
 	bool suspected;
+	bool doubtful;
 	bool tx;
 	bool watch;
 };
@@ -215,6 +219,8 @@ static struct hb_ring *hb_ring_build(struct hb_net *hn)
 		spin_lock_bh(&peer->lock);
 		e->alive = peer->state != HB_STATE_DOWN;
 		e->suspected = e->alive && peer->v_state == HB_STATE_DOWN;
+		e->doubtful = e->suspected &&
+			      peer->nconf >= min_t(u8, 2, hn->monitors);
 		spin_unlock_bh(&peer->lock);
 	}
 	e = &ring->ent[n++];
@@ -232,7 +238,9 @@ static struct hb_ring *hb_ring_build(struct hb_net *hn)
 
 /*
  * The monitors of the node at @pos: the first k alive nodes after it.
- * Returns how many there are; *@live counts those not suspected.
+ * Returns how many there are; *@live counts those not doubtful (a
+ * suspicion by a single monitor of several does not make a monitor dead:
+ * it is often a stall, soon refuted).
  */
 static unsigned int hb_ring_monitors(const struct hb_ring *ring,
 				     unsigned int pos, unsigned int k,
@@ -247,7 +255,7 @@ static unsigned int hb_ring_monitors(const struct hb_ring *ring,
 		if (!e->alive)
 			continue;
 		ids[nm++] = e->id;
-		if (!e->suspected)
+		if (!e->doubtful)
 			(*live)++;
 	}
 	return nm;

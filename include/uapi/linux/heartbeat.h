@@ -168,7 +168,8 @@
  *   suspects the peer, the suspicion and the monitors that confirmed it
  *   spread with the beats, and a peer is declared DOWN (reason
  *   HB_REASON_PEERS, or HB_REASON_TIMEOUT on a node that confirmed it
- *   itself) once every live monitor of it confirmed, or after three
+ *   itself) once every live monitor of it (one that is not itself
+ *   suspected by two monitors or more) confirmed, or after three
  *   detection times with at least one.  Verdicts are ordered by a per-peer
  *   epoch; a valid frame from a peer, or a suspicion of a node that its
  *   watchers still hear, moves the epoch on and makes it UP again.
