@@ -514,7 +514,8 @@ static void hb_cluster_queue(struct hb_net *hn, const struct hb_learn_req *req)
 		if (hn->learn_q[i].id == req->id)
 			goto out_unlock;
 	if (hn->nlearn_q < HB_LEARN_QUEUE) {
-		hn->learn_q[hn->nlearn_q++] = *req;
+		hn->learn_q[hn->nlearn_q] = *req;
+		WRITE_ONCE(hn->nlearn_q, hn->nlearn_q + 1);
 		queued = true;
 	}
 out_unlock:
@@ -569,13 +570,16 @@ static void hb_cluster_learn(struct hb_net *hn)
 
 	lockdep_assert_held(&hn->lock);
 
+	/* Most ticks have nothing to learn: do not allocate for them. */
+	if (!READ_ONCE(hn->nlearn_q))
+		return;
 	req = kmalloc_array(HB_LEARN_QUEUE, sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return;
 	spin_lock_bh(&hn->cl_lock);
 	n = hn->nlearn_q;
 	memcpy(req, hn->learn_q, n * sizeof(*req));
-	hn->nlearn_q = 0;
+	WRITE_ONCE(hn->nlearn_q, 0);
 	spin_unlock_bh(&hn->cl_lock);
 
 	for (i = 0; i < n; i++) {
@@ -779,9 +783,8 @@ static void hb_cluster_update_mode(struct hb_net *hn, ktime_t now)
  * the verdict is confirmed.
  *
  * Context: softirq, peer->lock held.
- * Return: true (the peer is suspected, not DOWN yet).
  */
-bool hb_cluster_suspect(struct hb_peer *peer, ktime_t now)
+void hb_cluster_suspect(struct hb_peer *peer, ktime_t now)
 {
 	lockdep_assert_held(&peer->lock);
 
@@ -793,7 +796,6 @@ bool hb_cluster_suspect(struct hb_peer *peer, ktime_t now)
 	}
 	hb_conf_add(peer, READ_ONCE(peer->hn->node_id));
 	peer->watch_heard = false;
-	return true;
 }
 
 /**

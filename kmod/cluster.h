@@ -36,10 +36,9 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 			    const struct hb_frame_info *fi);
 
 /* Softirq, peer->lock held: the detection time of a watched peer ran out
- * while the node is leaderless.  Returns true when the peer is now
- * suspected (the tick decides), false when it must go DOWN at once.
+ * while the node is leaderless; the peer is suspected (the tick decides).
  */
-bool hb_cluster_suspect(struct hb_peer *peer, ktime_t now);
+void hb_cluster_suspect(struct hb_peer *peer, ktime_t now);
 
 /* peer->lock held: a valid frame arrived; undo a suspicion. */
 void hb_cluster_heard(struct hb_peer *peer, ktime_t now);

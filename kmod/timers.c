@@ -156,9 +156,10 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 
 	/* Not re-armed: hb_timers_frame_received() does, on the next frame. */
 	kick = true;
-	if (READ_ONCE(hn->eff_mode) == HB_MODE_LEADERLESS && !peer->is_leader &&
-	    hb_cluster_suspect(peer, now))
+	if (READ_ONCE(hn->eff_mode) == HB_MODE_LEADERLESS && !peer->is_leader) {
+		hb_cluster_suspect(peer, now);
 		goto out_unlock;
+	}
 
 	elapsed_us = ktime_us_delta(now, start);
 	old = peer->state;
