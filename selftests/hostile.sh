@@ -467,6 +467,12 @@ storm_snapshot()
 	} 2>&1
 }
 
+storm_peers_down()
+{
+	hbj "$NS_S" show | jq -e '[.peers[] | select(.state == "down")] |
+		length == 2' >/dev/null
+}
+
 HAVE_KEYS_CMD=0
 
 test_nlstorm()
@@ -494,6 +500,11 @@ test_nlstorm()
 	else
 		log "hbctl has no key command: the storm leaves key requests out"
 	fi
+	# Nothing answers at 10.98.0.2 and .3: both peers go DOWN after their
+	# detection time (300 ms and 3 s).  Snapshot S once they have, so that
+	# only the storm could change what is compared.
+	slowwait 15 storm_peers_down ||
+		{ fail "the peers of S did not go DOWN"; return 1; }
 	before=$(storm_snapshot)
 	obj0=$(objects)
 	log "S before: $before"
@@ -778,16 +789,19 @@ netem_drops()
 	echo "$s"
 }
 
-# soak_netem LOSS MULT SECONDS: sets SOAK_DOWN (DOWN events), SOAK_STALL_US,
-# SOAK_LOSS (frames lost / sent, percent) and SOAK_FRAMES (frames sent on
-# the six links while the loss was on).
+# soak_netem LOSS MULT SECONDS: sets SOAK_DOWN (DOWN events), SOAK_STALL_US
+# (the longest stall of any guest CPU), SOAK_EXPLAINED (DOWN events that
+# follow a stall, see stall_explained), SOAK_LOSS (frames lost / sent,
+# percent) and SOAK_FRAMES (frames sent on the six links while the loss was
+# on).
 SOAK_DOWN=0
+SOAK_EXPLAINED=0
 SOAK_STALL_US=0
 SOAK_FRAMES=0
 soak_netem()
 {
 	local loss=$1 mult=$2 secs=$3 t0 t1 rx0 lost0 rx1 lost1 drops0 drops1
-	local n probe=$WORK/stall-$2.txt
+	local n gaps=$WORK/gaps-$2.txt downs=$WORK/downs-$2.json
 
 	mesh_timing 100ms "$mult" || { fail "cannot set 100ms x $mult"; return 1; }
 	slowwait 10 mesh_up || return 1
@@ -796,25 +810,63 @@ soak_netem()
 	lost0=$(mesh_sum lost)
 	drops0=$(netem_drops)
 	t0=$(mono_ns)
-	"$CLOCK" stall "$secs" >"$probe" 2>&1
+	# Every stall of a guest CPU of 100 ms or more, as it happens (a
+	# SCHED_FIFO probe pinned to each CPU).
+	if command -v chrt >/dev/null; then
+		chrt -f 50 "$CLOCK" gaps "$secs" 100 >"$gaps" 2>&1
+	else
+		"$CLOCK" gaps "$secs" 100 >"$gaps" 2>&1
+	fi
 	t1=$(mono_ns)
 	rx1=$(mesh_sum rx)
 	lost1=$(mesh_sum lost)
 	drops1=$(netem_drops)
 	netem_off
-	SOAK_STALL_US=$(awk '{ print $2 }' "$probe")
-	SOAK_DOWN=0
+	SOAK_STALL_US=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$gaps")
+	: >"$downs"
 	for n in T B C; do
-		SOAK_DOWN=$((SOAK_DOWN + $(count_events "${MON[$n]}" \
-			".event == \"state\" and .state == \"down\" and .peer <= 3 and .time_ns > $t0 and .time_ns < $t1")))
+		jq -cR --arg node "$n" "fromjson? | select(.event == \"state\" and
+			.state == \"down\" and .peer <= 3 and .time_ns > $t0 and
+			.time_ns < $t1) | {node: \$node, peer, time_ns, detect_us}" \
+			"${MON[$n]}" >>"$downs" 2>/dev/null
 	done
-	# Frames of a run: rx + lost (the sequence gaps); netem counts the
-	# frames it dropped on the three nodes' egress.
-	log "$loss% x $mult for $secs s: frames received $((rx1 - rx0)), lost (sequence gaps) $((lost1 - lost0)), netem dropped $((drops1 - drops0)) (all six links); DOWN events $SOAK_DOWN; longest guest stall ${SOAK_STALL_US:-?} us"
+	SOAK_DOWN=$(wc -l <"$downs")
+	SOAK_EXPLAINED=$(stall_explained "$gaps" <"$downs" | wc -l)
+	if [ "$SOAK_DOWN" -gt 0 ]; then
+		log "DOWN events (node, peer, time, detection time) and the guest CPU stalls of 100 ms or more (end, length, CPU):"
+		sed 's/^/#   /' "$downs" "$gaps"
+	fi
+	log "$loss% x $mult for $secs s: frames received $((rx1 - rx0)), lost (sequence gaps) $((lost1 - lost0)), netem dropped $((drops1 - drops0)) (all six links); DOWN events $SOAK_DOWN, $SOAK_EXPLAINED of them after a guest stall; $(stall_text)"
 	SOAK_FRAMES=$((rx1 - rx0 + lost1 - lost0))
 	SOAK_LOSS=$(awk -v r=$((rx1 - rx0)) -v l=$((lost1 - lost0)) \
 		'BEGIN { if (r + l) printf "%.1f", 100 * l / (r + l); else print 0 }')
 	slowwait 10 mesh_up
+}
+
+stall_text()
+{
+	if [ "$SOAK_STALL_US" -gt 0 ]; then
+		echo "longest stall of a guest CPU $SOAK_STALL_US us"
+	else
+		echo "no guest CPU stalled for 100 ms or more"
+	fi
+}
+
+# stall_explained GAPS: the DOWN events (JSON lines on stdin) that follow a
+# stall of a guest CPU (GAPS: "END_NS GAP_US CPU" lines) of at least half
+# their detection time, ending at most 2 s before the event (or 200 ms
+# after it: the event's time is read when its timer runs).  The emulator,
+# not the loss, may have caused those: a check that sees only such DOWNs
+# beyond what it allows proves nothing and skips.
+stall_explained()
+{
+	jq -c -n --rawfile g "$1" '
+		[$g | split("\n")[] | split(" ") | select(length >= 2) |
+		 map(tonumber)] as $gaps |
+		inputs | . as $e |
+		select(any($gaps[]; .[1] * 2 >= ($e.detect_us // 1e18) and
+				    .[0] >= $e.time_ns - 2000000000 and
+				    .[0] <= $e.time_ns + 200000000))'
 }
 
 # expected_downs P MULT FRAMES: the mean number of false DOWNs among
@@ -864,8 +916,8 @@ test_netem()
 		rc=1
 	elif [ "$SOAK_DOWN" -le "$bound" ]; then
 		tap_ok "$desc"
-	elif [ "${SOAK_STALL_US:-0}" -ge 250000 ]; then
-		tap_skip "$desc" "the guest stalled ${SOAK_STALL_US} us (half a detection time)"
+	elif [ $((SOAK_DOWN - SOAK_EXPLAINED)) -le "$bound" ]; then
+		tap_skip "$desc" "$SOAK_EXPLAINED of them follow a stall of a guest CPU of half a detection time"
 	else
 		tap_fail "$desc"
 		rc=1
@@ -877,8 +929,8 @@ test_netem()
 	desc="d: 20% loss both ways, 100 ms x 10, 30s: $SOAK_DOWN false DOWNs (expected $hi at most), measured loss $SOAK_LOSS%"
 	if [ "$SOAK_DOWN" -eq 0 ]; then
 		tap_ok "$desc"
-	elif [ "${SOAK_STALL_US:-0}" -ge 500000 ]; then
-		tap_skip "$desc" "the guest stalled ${SOAK_STALL_US} us"
+	elif [ "$SOAK_EXPLAINED" -eq "$SOAK_DOWN" ]; then
+		tap_skip "$desc" "each follows a stall of a guest CPU of half a detection time"
 	else
 		tap_fail "$desc"
 		rc=1
