@@ -39,7 +39,11 @@
 
 static_assert(sizeof_field(struct hb_auth, mac) == HB_MAC_LEN);
 
-/* Any context; under rcu_read_lock() or hn->lock. */
+/*
+ * Any context; under rcu_read_lock(), rcu_read_lock_bh() (the send path)
+ * or hn->lock.  Keys are freed after synchronize_net(), which waits for
+ * readers of either kind.
+ */
 static struct hb_key *hb_key_find(struct hb_net *hn, u8 id)
 {
 	struct hb_key *key;
@@ -49,7 +53,8 @@ static struct hb_key *hb_key_find(struct hb_net *hn, u8 id)
 		return NULL;
 	for (i = 0; i < HEARTBEAT_MAX_KEYS; i++) {
 		key = rcu_dereference_check(hn->keys[i],
-					    lockdep_is_held(&hn->lock));
+					    lockdep_is_held(&hn->lock) ||
+					    rcu_read_lock_bh_held());
 		if (key && key->id == id)
 			return key;
 	}
@@ -318,8 +323,8 @@ int hb_auth_verify(struct hb_net *hn, const u8 *buf,
  * @hn: the instance
  * @key: set to the primary key, or NULL to send unsigned
  *
- * Context: softirq, rcu_read_lock() held (the key is valid until it is
- * released).
+ * Context: softirq, rcu_read_lock_bh() held (the key is valid until it
+ * is released).
  * Return: 0, or -ENOKEY when authentication is required and there is no
  * primary key (nothing must be sent).
  */
@@ -341,7 +346,7 @@ int hb_auth_sign_key(struct hb_net *hn, struct hb_key **key)
  *
  * Writes the struct hb_auth at @frame + @len (the caller made room).
  *
- * Context: softirq, rcu_read_lock() held.
+ * Context: softirq, rcu_read_lock_bh() held.
  * Return: 0, or a negative errno when the MAC could not be computed (the
  * frame must then not be sent).
  */

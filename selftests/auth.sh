@@ -408,10 +408,16 @@ test_forgery()
 
 	# 9 goes DOWN again a detection time after the last frame: look at
 	# what it received and at the UP event, not at its state now.
-	if ! inj "${k[@]}" --seq 1 --count 5 --gap-us 20000; then
+	inj "${k[@]}" --seq 1 --count 5 --gap-us 20000
+	case $? in
+	0) ;;
+	"$KSFT_SKIP")
+		tap_skip "7: forged and replayed frames" "this kernel has no AF_ALG sockets (CONFIG_CRYPTO_USER_API_HASH): hb_inject cannot sign"
+		return ;;
+	*)
 		tap_fail "7: frames signed by hb_inject are accepted"
-		return
-	fi
+		return ;;
+	esac
 	sleep 0.3
 	rx=$(peer_field "$NS_A" 9 rx)
 	if [ "$rx" != 5 ] || ! has_event "${MON[A]}" \

@@ -33,6 +33,7 @@
  *   --key-file PATH   sign the frames (HB_FRAME_F_AUTH + struct hb_auth)
  *                     with the key in PATH (64 hex characters), computed
  *                     by the kernel's hmac(sha256) through AF_ALG
+ *                     (exit status 4 when the kernel has no AF_ALG)
  *   --key-id N        key id written in the trailer (default 1)
  *   --dest-id N       node id of the destination, covered by the MAC
  *                     (default 0)
@@ -359,6 +360,11 @@ static int hmac_open(const char *path)
 		key[i] = hi << 4 | lo;
 	}
 	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (tfm < 0 && errno == EAFNOSUPPORT) {
+		fprintf(stderr,
+			"hb_inject: this kernel has no AF_ALG sockets (CONFIG_CRYPTO_USER_API_HASH): cannot sign\n");
+		exit(4);
+	}
 	if (tfm < 0 || bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, sizeof(key)) < 0) {
 		perror("hb_inject: AF_ALG hmac(sha256)");
