@@ -286,9 +286,10 @@ ev_select()
 # busy: every timer then fires late at once, and a detection deadline can
 # pass before the frames that were due.  One CPU can stop alone (its host
 # thread is not scheduled) with the timers queued on it.  hb_clock gaps
-# (SCHED_FIFO, a probe on every CPU) logs each stall of 300 ms or more; a DOWN that no test expected is put down to
-# the emulator only when it follows such a stall of at least half the
-# detection time by less than 2 s (the test then skips: it proved nothing).
+# (SCHED_FIFO, a probe on every CPU) logs each stall of 300 ms or more; a
+# DOWN that no test expected is put down to the emulator only when it
+# follows such a stall of at least half the detection time by less than
+# 2 s (the test then skips: it proved nothing).
 GAPS=$WORK/gaps.txt
 
 start_stall_log()
@@ -1451,7 +1452,7 @@ ring_kill()
 	# Confirmations: at least 2 everywhere, and the live monitors' count.
 	for v in $expect; do
 		w=${v#*:}
-		conf_bad=$(jq -r --argjson id "${v%%:*}" --argjson want "[${v#*:}]" '
+		conf_bad=$(jq -r --argjson id "${v%%:*}" --argjson want "[$w]" '
 			[.[] | select(.peer == $id) |
 			 select((.confirmations // 0) < 2 or
 				(.confirmations | IN($want[]) | not) or
