@@ -1022,9 +1022,8 @@ static void hb_cluster_decide(struct hb_net *hn, ktime_t now)
 		ev.confirmations = c;
 		ev.monitors = nm;
 		if (mine && peer->rx_valid)
-			ev.detect_us = clamp_t(s64,
-					       ktime_us_delta(now, peer->rx_time),
-					       0, U32_MAX);
+			ev.detect_us = max_t(s64, 0,
+					     ktime_us_delta(now, peer->rx_time));
 		spin_unlock_bh(&peer->lock);
 
 		hb_genl_notify_event(hn, &ev);

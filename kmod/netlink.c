@@ -738,7 +738,7 @@ static size_t hb_nl_peer_size(void)
 	       nla_total_size(sizeof(u32)) +		/* REMOTE_INTERVAL_US */
 	       nla_total_size(sizeof(u8)) +		/* REMOTE_MULTIPLIER */
 	       nla_total_size_64bit(sizeof(u64)) +	/* REMOTE_INCARNATION */
-	       nla_total_size(sizeof(u32)) +		/* DETECT_US */
+	       nla_total_size_64bit(sizeof(u64)) +	/* DETECT_US */
 	       nla_total_size_64bit(sizeof(u64)) +	/* TX_ERRORS */
 	       nla_total_size(sizeof(u8)) +		/* ORIGIN */
 	       nla_total_size(sizeof(u32)) +		/* ROLES */
@@ -793,7 +793,8 @@ static int hb_nl_put_peer(struct sk_buff *skb, const struct hb_peer_info *pi)
 		       pi->remote_multiplier) ||
 	    nla_put_u64_64bit(skb, HB_PEER_A_REMOTE_INCARNATION,
 			      pi->remote_incarnation, HB_PEER_A_PAD) ||
-	    nla_put_u32(skb, HB_PEER_A_DETECT_US, pi->detect_us) ||
+	    nla_put_u64_64bit(skb, HB_PEER_A_DETECT_US, pi->detect_us,
+			      HB_PEER_A_PAD) ||
 	    nla_put_u64_64bit(skb, HB_PEER_A_TX_ERRORS, pi->tx_errors,
 			      HB_PEER_A_PAD) ||
 	    nla_put_u8(skb, HB_PEER_A_ORIGIN, pi->origin) ||
@@ -1244,7 +1245,7 @@ static size_t hb_nl_event_size(void)
 	       nla_total_size(sizeof(u8)) +		/* STATE */
 	       nla_total_size_64bit(sizeof(u64)) +	/* TIME_NS */
 	       nla_total_size(sizeof(u8)) +		/* REASON */
-	       nla_total_size(sizeof(u32)) +		/* DETECT_US */
+	       nla_total_size_64bit(sizeof(u64)) +	/* DETECT_US */
 	       nla_total_size_64bit(sizeof(u64)) +	/* INCARNATION */
 	       6 * nla_total_size(sizeof(u8));		/* SOURCE ... MODE */
 }
@@ -1288,7 +1289,8 @@ static struct sk_buff *hb_nl_event_build(const struct hb_event *ev,
 	    nla_put_u8(msg, HB_EVENT_A_REASON, ev->reason))
 		goto err_free;
 	if (ev->detect_us &&
-	    nla_put_u32(msg, HB_EVENT_A_DETECT_US, ev->detect_us))
+	    nla_put_u64_64bit(msg, HB_EVENT_A_DETECT_US, ev->detect_us,
+			      HB_EVENT_A_PAD))
 		goto err_free;
 	if (ev->incarnation &&
 	    nla_put_u64_64bit(msg, HB_EVENT_A_INCARNATION, ev->incarnation,

@@ -492,8 +492,7 @@ void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info)
 	info->remote_interval_us = peer->remote_interval_us;
 	info->remote_multiplier = peer->remote_multiplier;
 	info->remote_incarnation = peer->remote_incarnation;
-	info->detect_us = min_t(u64, div_u64(hb_peer_detect_ns(peer),
-					     NSEC_PER_USEC), U32_MAX);
+	info->detect_us = div_u64(hb_peer_detect_ns(peer), NSEC_PER_USEC);
 	info->origin = peer->origin;
 	info->roles = (peer->is_leader ? HB_ROLE_LEADER : 0) |
 		      (peer->tx_on ? HB_ROLE_TX : 0) |

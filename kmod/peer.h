@@ -179,7 +179,7 @@ struct hb_peer_info {
 	u32 remote_interval_us;
 	u8 remote_multiplier;
 	u64 remote_incarnation;
-	u32 detect_us;
+	u64 detect_us;
 	u8 origin;
 	u32 roles;
 	u8 source;
@@ -212,7 +212,7 @@ struct hb_event {
 	u8 state;
 	u64 time_ns;
 	u8 reason;
-	u32 detect_us;
+	u64 detect_us;
 	u64 incarnation;
 	u8 source;
 	u8 confirmations;

@@ -168,7 +168,7 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 	peer->state_changes++;
 	hb_event_init(&ev[nev], peer, HB_EVENT_STATE_CHANGE, old,
 		      HB_REASON_TIMEOUT, now);
-	ev[nev++].detect_us = clamp_t(s64, elapsed_us, 0, U32_MAX);
+	ev[nev++].detect_us = max_t(s64, elapsed_us, 0);
 	if (peer->is_leader)
 		hb_event_init(&ev[nev++], peer, HB_EVENT_LEADER_LOST, old,
 			      HB_REASON_TIMEOUT, now);

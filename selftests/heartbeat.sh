@@ -412,6 +412,23 @@ expect_reject()
 	tap_ok "5: $desc: rejected (exit $rc, \"$(head -n 1 "$WORK/reject.err")\"), state unchanged"
 }
 
+# The largest setting, 60 s x 255, is a detection time of 15,300 s: more
+# microseconds than 32 bits hold.  show must report it whole.
+test_longest_detection()
+{
+	local d
+
+	run "$IP" netns exec "$NS_A" "$HBCTL" peer add 98 10.10.0.98 \
+		interval 60s multiplier 255 || {
+		tap_fail "5: peer add with 60 s x 255 (the largest setting)"
+		return 1
+	}
+	d=$(peer_field "$NS_A" 98 detect_us)
+	qrun "$IP" netns exec "$NS_A" "$HBCTL" peer del 98
+	[ "$d" = 15300000000 ]
+	tap_result $? "5: 60 s x 255 accepted, show gives detect_us 15300000000 (got '$d')"
+}
+
 test_bad_netlink()
 {
 	local u nobody
@@ -434,6 +451,7 @@ test_bad_netlink()
 		"$HBCTL" peer add 9 10.10.0.9 interval 61s
 	expect_reject "peer set with interval 60001ms" "$NS_A" \
 		"$HBCTL" peer set 2 interval 60001ms
+	test_longest_detection
 	expect_reject "peer add with multiplier 1" "$NS_A" \
 		"$HBCTL" peer add 9 10.10.0.9 multiplier 1
 	expect_reject "duplicate peer" "$NS_A" \

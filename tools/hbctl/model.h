@@ -142,7 +142,7 @@ struct hb_peer {
 	uint32_t remote_interval_us;
 	uint8_t remote_multiplier;
 	uint64_t remote_incarnation;
-	uint32_t detect_us;
+	uint64_t detect_us;
 	uint64_t tx_errors;
 	uint8_t origin;
 	uint32_t roles;
@@ -173,7 +173,7 @@ struct hb_event {
 	uint64_t time_ns;
 	uint8_t reason;
 	bool has_detect;
-	uint32_t detect_us;
+	uint64_t detect_us;
 	bool has_incarnation;
 	uint64_t incarnation;
 	bool has_source;

@@ -191,7 +191,7 @@ static void put_peer(struct nl_msg *msg, uint32_t id)
 	nla_put_u64(msg, HB_PEER_A_TX, id * 10ULL);
 	nla_put_u64(msg, HB_PEER_A_RX, id * 10ULL - 1);
 	nla_put_u32(msg, HB_PEER_A_RTT_US, 120);
-	nla_put_u32(msg, HB_PEER_A_DETECT_US, 300000);
+	nla_put_u64(msg, HB_PEER_A_DETECT_US, 300000);
 	nla_nest_end(msg, nest);
 }
 
@@ -413,7 +413,7 @@ static void send_cluster_events(void)
 			nla_put_u8(msg, HB_EVENT_A_OLD_STATE, HB_STATE_UP);
 			nla_put_u8(msg, HB_EVENT_A_STATE, HB_STATE_DOWN);
 			nla_put_u8(msg, HB_EVENT_A_REASON, HB_REASON_TIMEOUT);
-			nla_put_u32(msg, HB_EVENT_A_DETECT_US, 300000);
+			nla_put_u64(msg, HB_EVENT_A_DETECT_US, 300000);
 		} else {
 			nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_MODE);
 			nla_put_u32(msg, HB_EVENT_A_PEER_ID, 0);

@@ -1193,7 +1193,7 @@ static void put_full_peer(struct nl_msg *msg)
 	nla_put_u32(msg, HB_PEER_A_REMOTE_INTERVAL_US, 100000);
 	nla_put_u8(msg, HB_PEER_A_REMOTE_MULTIPLIER, 3);
 	nla_put_u64(msg, HB_PEER_A_REMOTE_INCARNATION, 1764000000000000000ULL);
-	nla_put_u32(msg, HB_PEER_A_DETECT_US, 300000);
+	nla_put_u64(msg, HB_PEER_A_DETECT_US, 300000);
 	nla_put_u64(msg, HB_PEER_A_TX_ERRORS, 0);
 	nla_put_u8(msg, HB_PEER_A_ORIGIN, HB_ORIGIN_LEARNED);
 	nla_put_u32(msg, HB_PEER_A_ROLES, HB_ROLE_TX | HB_ROLE_WATCH | 0x100);
@@ -1545,7 +1545,7 @@ static struct nl_msg *event_msg(uint64_t seq, uint8_t type, uint8_t from,
 	nla_put_u64(msg, HB_EVENT_A_TIME_NS, 5000000000ULL);
 	nla_put_u8(msg, HB_EVENT_A_REASON, reason);
 	if (reason == HB_REASON_TIMEOUT)
-		nla_put_u32(msg, HB_EVENT_A_DETECT_US, 300000);
+		nla_put_u64(msg, HB_EVENT_A_DETECT_US, 300000);
 	if (type == HB_EVENT_RESTARTED)
 		nla_put_u64(msg, HB_EVENT_A_INCARNATION, 1764000000000000001ULL);
 	nla_nest_end(msg, nest);
@@ -1610,7 +1610,7 @@ static struct nl_msg *event_from(const struct hb_event *e)
 	nla_put_u64(msg, HB_EVENT_A_TIME_NS, e->time_ns);
 	nla_put_u8(msg, HB_EVENT_A_REASON, e->reason);
 	if (e->has_detect)
-		nla_put_u32(msg, HB_EVENT_A_DETECT_US, e->detect_us);
+		nla_put_u64(msg, HB_EVENT_A_DETECT_US, e->detect_us);
 	if (e->has_source)
 		nla_put_u8(msg, HB_EVENT_A_SOURCE, e->source);
 	if (e->has_confirmations)
@@ -1657,6 +1657,16 @@ static void test_decode_cluster_events(void)
 		   "\"time_ns\":6000000000,\"reason\":\"timeout\","
 		   "\"detect_us\":300000,\"source\":\"self\","
 		   "\"confirmations\":1,\"monitors\":3}");
+	/* 60 s x 255: more microseconds than 32 bits hold. */
+	e.has_monitors = false;
+	e.has_confirmations = false;
+	e.detect_us = 15300000000ULL;
+	event_case(event_from(&e),
+		   "[seq 20] peer 7: up -> down (timeout after 15300s)",
+		   "{\"seq\":20,\"event\":\"state\",\"peer\":7,"
+		   "\"old_state\":\"up\",\"state\":\"down\","
+		   "\"time_ns\":6000000000,\"reason\":\"timeout\","
+		   "\"detect_us\":15300000000,\"source\":\"self\"}");
 	e = (struct hb_event){
 		.seq = 21, .type = HB_EVENT_STATE_CHANGE, .peer = 9,
 		.old_state = HB_STATE_UNKNOWN, .state = HB_STATE_UP,

@@ -334,7 +334,7 @@ enum hb_peer_attr {
 	HB_PEER_A_REMOTE_INTERVAL_US,	/* u32, interval the peer announces */
 	HB_PEER_A_REMOTE_MULTIPLIER,	/* u8, multiplier the peer announces */
 	HB_PEER_A_REMOTE_INCARNATION,	/* u64, last incarnation seen */
-	HB_PEER_A_DETECT_US,		/* u32, detection time in force */
+	HB_PEER_A_DETECT_US,		/* u64, detection time in force */
 	HB_PEER_A_TX_ERRORS,		/* u64, frames that could not be sent */
 	HB_PEER_A_ORIGIN,		/* u8, enum hb_origin, read only */
 	HB_PEER_A_ROLES,		/* u32, HB_ROLE_* bits, read only */
@@ -357,7 +357,7 @@ enum hb_event_attr {
 	HB_EVENT_A_STATE,		/* u8, enum hb_peer_state */
 	HB_EVENT_A_TIME_NS,		/* u64, CLOCK_MONOTONIC */
 	HB_EVENT_A_REASON,		/* u8, enum hb_event_reason */
-	HB_EVENT_A_DETECT_US,		/* u32, for DOWN: detection time */
+	HB_EVENT_A_DETECT_US,		/* u64, for DOWN: detection time */
 	HB_EVENT_A_INCARNATION,		/* u64, for RESTARTED: the new one */
 	HB_EVENT_A_SOURCE,		/* u8, enum hb_source */
 	HB_EVENT_A_CONFIRMATIONS,	/* u8, for a DOWN in leaderless mode */
