@@ -20,6 +20,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/err.h>
+#include <linux/error-injection.h>
 #include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -346,6 +347,11 @@ int hb_auth_sign_key(struct hb_net *hn, struct hb_key **key)
  *
  * Writes the struct hb_auth at @frame + @len (the caller made room).
  *
+ * The failure cannot be caused from outside (the transform was set up when
+ * the key was added), so it is open to function error injection: with
+ * CONFIG_FAIL_FUNCTION, selftests/auth.sh makes it fail to test that a
+ * node that cannot sign sends nothing.
+ *
  * Context: softirq, rcu_read_lock_bh() held.
  * Return: 0, or a negative errno when the MAC could not be computed (the
  * frame must then not be sent).
@@ -365,6 +371,8 @@ int hb_auth_sign(struct hb_net *hn, struct hb_key *key, u8 *frame, size_t len,
 	atomic64_inc(&key->tx);
 	return 0;
 }
+
+ALLOW_ERROR_INJECTION(hb_auth_sign, ERRNO);
 
 /**
  * hb_auth_tx_failed() - a frame could not be signed and was not sent

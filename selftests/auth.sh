@@ -34,6 +34,12 @@
 #     unsigned frame with a huge sequence number cannot pin 9 DOWN
 #   8 an unprivileged caller (no CAP_NET_ADMIN) cannot add, delete or
 #     select keys, list them, or change auth; it can read hbctl show
+#   9 fail closed: with hb_auth_sign() made to fail (fail_function, only
+#     in a kernel with CONFIG_FAIL_FUNCTION, else SKIP), A counts the
+#     frames it could not sign, raises one auth event, and sends nothing:
+#     B (auth on) receives nothing from it, unsigned or not, and sees it
+#     DOWN; once signing works again, A is UP at B
+#  10 no kernel warning in dmesg
 #
 # Environment: HBCTL, HB_MODULE, HB_BIN (hb_inject), HB_RESULTS.
 
@@ -66,8 +72,12 @@ TIMING=(interval 100ms multiplier 30)
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups
 	--inh-caps=-all --bounding-set=-all)
 
+FF=/sys/kernel/debug/fail_function
+FF_ARMED=0
+
 cleanup()
 {
+	[ "$FF_ARMED" -eq 1 ] && echo >"$FF/inject" 2>/dev/null
 	cleanup_bg
 	cleanup_all_ns
 }
@@ -490,6 +500,81 @@ test_unprivileged()
 	fi
 }
 
+# --- 9: a node that cannot sign sends nothing -------------------------------------------
+
+node_field()
+{
+	hbj "$1" node show 2>/dev/null | jq -r ".$2 // empty"
+}
+
+# ff_set FILE VALUE: one fail_function attribute.
+ff_set()
+{
+	echo "$2" >"$FF/$1"
+}
+
+test_fail_closed()
+{
+	local t0 n0 n1 r0 r1 u0 u1 ev down=1 up=1 k0 k1 what
+
+	what="9: a node that cannot sign sends nothing"
+	if [ ! -w "$FF/inject" ]; then
+		tap_skip "$what" "no $FF (CONFIG_FAIL_FUNCTION): signing cannot be made to fail"
+		return
+	fi
+	if ! grep -qw hb_auth_sign "$FF/injectable"; then
+		tap_fail "9: hb_auth_sign is listed in $FF/injectable"
+		return
+	fi
+	if ! slowwait 20 peer_is "$NS_B" 1 up; then
+		tap_fail "9: B sees A UP before signing fails"
+		return
+	fi
+	t0=$(mono_ns)
+	# Every call fails, silently: verbose 2 would print a stack trace per
+	# frame, which the console scan would rightly report.
+	if ! ff_set verbose 0 || ! ff_set probability 100 ||
+	   ! ff_set interval 1 || ! ff_set times -1 ||
+	   ! ff_set task-filter N || ! ff_set inject hb_auth_sign; then
+		echo >"$FF/inject" 2>/dev/null
+		tap_fail "9: hb_auth_sign made to fail through $FF"
+		return
+	fi
+	FF_ARMED=1
+	log "hb_auth_sign fails from now on (every node of the guest)"
+	# Frames signed before may still be in flight for a moment.
+	sleep 1
+	n0=$(node_field "$NS_A" tx_no_key)
+	r0=$(peer_field "$NS_B" 1 rx)
+	u0=$(drop_count "$NS_B" unauth)
+	sleep 2
+	n1=$(node_field "$NS_A" tx_no_key)
+	r1=$(peer_field "$NS_B" 1 rx)
+	u1=$(drop_count "$NS_B" unauth)
+	slowwait 20 peer_is "$NS_B" 1 down || down=0
+	ev=$(count_events "${MON[A]}" \
+		".event == \"auth\" and .reason == \"no_key\" and .time_ns > $t0")
+	log "A: $("$IP" netns exec "$NS_A" "$HBCTL" node show | grep -i auth)"
+
+	echo '!hb_auth_sign' >"$FF/inject" || echo >"$FF/inject"
+	FF_ARMED=0
+	log "hb_auth_sign works again"
+	k0=$(key_field "$NS_A" 2 tx)
+	slowwait 20 peer_is "$NS_B" 1 up || up=0
+	k1=$(key_field "$NS_A" 2 tx)
+
+	[ "${n1:-0}" -gt "${n0:-0}" ] && [ "${n0:-0}" -gt 0 ]
+	tap_result $? "9: A counts the frames it cannot sign (tx_no_key $n0 -> $n1 in 2 s)"
+	[ "$ev" -eq 1 ]
+	tap_result $? "9: A raises one auth event (no_key) while it cannot sign (got $ev)"
+	[ -n "$r0" ] && [ "$r0" = "$r1" ] && [ -n "$u0" ] && [ "$u0" = "$u1" ]
+	tap_result $? "9: nothing from A reaches B meanwhile (rx $r0 -> $r1, drops.unauth $u0 -> $u1)"
+	[ "$down" -eq 1 ]
+	tap_result $? "9: B sees A DOWN (A is silent)"
+	[ "$up" -eq 1 ] && [ "${k1:-0}" -gt "${k0:-0}" ]
+	tap_result $? "9: signing works again: A UP at B, key 2 signs (tx $k0 -> $k1)"
+}
+
 # --- main ---------------------------------------------------------------------------------
 
 tap_header
@@ -551,10 +636,12 @@ test_rollover
 tap_result $? "6: rollover to key 2 on A, B, C without a DOWN"
 test_forgery
 test_unprivileged
+# Last: it takes every node of the guest down for a while.
+test_fail_closed
 
 if dmesg_clean_since auth-start; then
-	tap_ok "9: no kernel warning in dmesg"
+	tap_ok "10: no kernel warning in dmesg"
 else
-	tap_fail "9: no kernel warning in dmesg"
+	tap_fail "10: no kernel warning in dmesg"
 fi
 tap_finish
