@@ -349,8 +349,8 @@ int hb_auth_sign_key(struct hb_net *hn, struct hb_key **key)
  *
  * The failure cannot be caused from outside (the transform was set up when
  * the key was added), so it is open to function error injection: with
- * CONFIG_FAIL_FUNCTION, selftests/auth.sh makes it fail to test that a
- * node that cannot sign sends nothing.
+ * CONFIG_FAIL_FUNCTION, selftests/auth.sh (HB_AUTH_FAIL_INJECT=1) makes it
+ * fail to test that a node that cannot sign sends nothing.
  *
  * Context: softirq, rcu_read_lock_bh() held.
  * Return: 0, or a negative errno when the MAC could not be computed (the

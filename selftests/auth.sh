@@ -504,11 +504,6 @@ test_unprivileged()
 
 # --- 9: a node that cannot sign sends nothing -------------------------------------------
 
-node_field()
-{
-	hbj "$1" node show 2>/dev/null | jq -r ".$2 // empty"
-}
-
 # ff_set FILE VALUE: one fail_function attribute.
 ff_set()
 {

@@ -465,6 +465,12 @@ mono_ns()
 	"$CLOCK"
 }
 
+# node_field NS FIELD: one field of hbctl -j node show.
+node_field()
+{
+	hbj "$1" node show 2>/dev/null | jq -r ".$2 // empty"
+}
+
 drop_count()
 {
 	hbj "$1" node show 2>/dev/null | jq -r ".drops.$2 // empty"
