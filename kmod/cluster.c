@@ -504,6 +504,7 @@ void hb_cluster_apply(struct hb_net *hn, const struct hb_node_cfg *cfg)
 
 /* ---- learning ------------------------------------------------------------- */
 
+/* Queue @req for the tick; one request per id at a time. */
 static void hb_cluster_queue(struct hb_net *hn, const struct hb_learn_req *req)
 {
 	bool queued = false;
@@ -558,7 +559,99 @@ void hb_cluster_rx_unknown(struct hb_net *hn, const struct hb_frame_info *fi,
 	hb_cluster_queue(hn, &req);
 }
 
-/* Create the peers the receive path queued. */
+/**
+ * hb_cluster_move() - ask the tick to move a peer to another endpoint
+ * @hn: the instance
+ * @id: the peer
+ * @addr: the endpoint; ignored for HB_ORIGIN_LEARNED, where the tick
+ *	  takes the one in peer->move_to (the latest)
+ * @origin: HB_ORIGIN_LEARNED (the peer's own frame, peer->move_pending
+ *	    set) or HB_ORIGIN_LEADER (the list of @leader)
+ * @leader: for HB_ORIGIN_LEADER, the leader
+ *
+ * A request that cannot be queued is made again by the next frame.
+ *
+ * Context: softirq, rcu_read_lock() held, no peer lock held.
+ */
+void hb_cluster_move(struct hb_net *hn, u32 id, const struct hb_addr *addr,
+		     u8 origin, u32 leader)
+{
+	struct hb_learn_req req = {
+		.id	= id,
+		.origin	= origin,
+		.move	= true,
+		.leader	= leader,
+		.addr	= *addr,
+	};
+
+	hb_cluster_queue(hn, &req);
+}
+
+/* Move a peer that was not configured to where a request says it is. */
+static void hb_cluster_move_peer(struct hb_net *hn,
+				 const struct hb_learn_req *req)
+{
+	struct hb_peer_cfg cfg = {
+		.id		= req->id,
+		.has_addr	= true,
+		.has_port	= true,
+	};
+	struct hb_peer *peer;
+	struct hb_event ev;
+	bool move;
+	int err;
+
+	lockdep_assert_held(&hn->lock);
+
+	peer = hb_peer_lookup(hn, req->id);
+	if (!peer || peer->origin == HB_ORIGIN_CONFIGURED)
+		return;
+	/* The peer's own frames win over a list that may not know yet. */
+	spin_lock_bh(&peer->lock);
+	if (req->origin == HB_ORIGIN_LEARNED) {
+		move = peer->move_pending;
+		cfg.addr = peer->move_to;
+	} else {
+		move = !peer->move_pending;
+		cfg.addr = req->addr;
+	}
+	/* peer->addr only changes under hn->lock, which is held. */
+	if (move && !memcmp(&cfg.addr, &peer->addr, sizeof(cfg.addr))) {
+		peer->move_pending = false;
+		move = false;
+	}
+	spin_unlock_bh(&peer->lock);
+	if (!move)
+		return;
+
+	cfg.port = ntohs(cfg.addr.port);
+	err = hb_peer_update(hn, &cfg, NULL);
+	/* Out of memory: the next frame from there asks again. */
+	if (err == -ENOMEM)
+		return;
+
+	spin_lock_bh(&peer->lock);
+	if (!memcmp(&cfg.addr, &peer->move_to, sizeof(cfg.addr)))
+		peer->move_pending = false;
+	if (!err) {
+		hb_event_init(&ev, peer, HB_EVENT_MOVED, peer->state,
+			      req->origin == HB_ORIGIN_LEARNED ?
+			      HB_REASON_INCARNATION : HB_REASON_LEADER,
+			      ktime_get());
+		ev.addr = peer->addr;
+	}
+	spin_unlock_bh(&peer->lock);
+
+	if (err) {
+		/* An endpoint no frame can be sent to. */
+		hb_cluster_drop(hn, req->origin == HB_ORIGIN_LEARNED ?
+				HB_DROP_BAD_SOURCE : HB_DROP_BAD_MEMBERS);
+		return;
+	}
+	hb_genl_notify_event(hn, &ev);
+}
+
+/* Create (or move) the peers the receive path queued. */
 static void hb_cluster_learn(struct hb_net *hn)
 {
 	struct hb_learn_req *req;
@@ -583,6 +676,10 @@ static void hb_cluster_learn(struct hb_net *hn)
 	spin_unlock_bh(&hn->cl_lock);
 
 	for (i = 0; i < n; i++) {
+		if (req[i].move) {
+			hb_cluster_move_peer(hn, &req[i]);
+			continue;
+		}
 		if (req[i].id == hn->node_id || hb_peer_lookup(hn, req[i].id))
 			continue;
 		if (hn->nlearned >= hn->learn_limit) {
@@ -635,6 +732,19 @@ static void hb_cluster_learn(struct hb_net *hn)
 
 /* ---- leader mode ------------------------------------------------------------ */
 
+/* The endpoint of a list entry, zeroed as an address table key must be. */
+static void hb_member_addr(const struct hb_member_info *m,
+			   struct hb_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	addr->family = m->family;
+	addr->port = htons(m->port);
+	if (m->family == AF_INET)
+		memcpy(&addr->v4, m->addr, sizeof(addr->v4));
+	else
+		memcpy(&addr->v6, m->addr, sizeof(addr->v6));
+}
+
 /**
  * hb_cluster_rx_members() - a membership list from a leader
  * @hn: the instance, in member mode
@@ -644,7 +754,8 @@ static void hb_cluster_learn(struct hb_net *hn)
  * Unknown members are queued to be learned.  The states of the others are
  * taken from the list when @leader is the leader being followed and the
  * node is not falling back; a member this node watches itself, and
- * UNKNOWN entries, are left alone.
+ * UNKNOWN entries, are left alone.  So are, then, the endpoints of the
+ * members learned from a list: one that changed is queued to be moved.
  *
  * Context: softirq, rcu_read_lock() held, no peer lock held.
  */
@@ -655,10 +766,11 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 	struct hb_learn_req req;
 	struct hb_member_info m;
 	struct hb_peer *peer;
+	struct hb_addr addr;
 	struct hb_event ev;
 	size_t off = 0;
+	bool notify, move;
 	bool follow;
-	bool notify;
 	ktime_t now;
 	u8 old;
 
@@ -668,6 +780,7 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 	while (hb_frame_next_member(fi, &off, &m)) {
 		if (m.id == self || m.id == leader->id)
 			continue;
+		hb_member_addr(&m, &addr);
 		peer = hb_peer_lookup(hn, m.id);
 		if (!peer) {
 			memset(&req, 0, sizeof(req));
@@ -675,21 +788,20 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 			req.origin = HB_ORIGIN_LEADER;
 			req.state = m.state;
 			req.leader = leader->id;
-			req.addr.family = m.family;
-			req.addr.port = htons(m.port);
-			if (m.family == AF_INET)
-				memcpy(&req.addr.v4, m.addr, sizeof(req.addr.v4));
-			else
-				memcpy(&req.addr.v6, m.addr, sizeof(req.addr.v6));
+			req.addr = addr;
 			hb_cluster_queue(hn, &req);
 			continue;
 		}
-		if (!follow || m.state == HB_STATE_UNKNOWN)
+		if (!follow)
 			continue;
 
 		notify = false;
 		now = ktime_get();
 		spin_lock(&peer->lock);
+		move = peer->origin == HB_ORIGIN_LEADER && !peer->dead &&
+		       memcmp(&addr, &peer->addr, sizeof(addr));
+		if (m.state == HB_STATE_UNKNOWN)
+			goto next_unlock;
 		/* Same state, heard directly while falling back: the
 		 * leader's list is where it comes from again.
 		 */
@@ -713,9 +825,13 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 				      HB_REASON_LEADER, now);
 			notify = true;
 		}
+next_unlock:
 		spin_unlock(&peer->lock);
 		if (notify)
 			hb_genl_notify_event(hn, &ev);
+		if (move)
+			hb_cluster_move(hn, m.id, &addr, HB_ORIGIN_LEADER,
+					leader->id);
 	}
 }
 

@@ -34,6 +34,8 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 			   const struct hb_frame_info *fi);
 void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 			    const struct hb_frame_info *fi);
+void hb_cluster_move(struct hb_net *hn, u32 id, const struct hb_addr *addr,
+		     u8 origin, u32 leader);
 
 /* Softirq, peer->lock held: the detection time of a watched peer ran out
  * while the node is leaderless; the peer is suspected (the tick decides).

@@ -92,17 +92,21 @@ struct hb_drop_stats {
 };
 
 /**
- * struct hb_learn_req - a peer the tick should create
+ * struct hb_learn_req - a peer the tick should create, or move
  * @id: its node id
  * @origin: HB_ORIGIN_LEARNED or HB_ORIGIN_LEADER
  * @state: the state it starts in (from the leader's list; else UNKNOWN)
  * @leader: the leader whose list named it, or 0
  * @addr: its UDP endpoint
+ * @move: @id is a known peer to move to @addr, not one to create; @origin
+ *	  is then HB_ORIGIN_LEARNED (its own frame of a newer incarnation)
+ *	  or HB_ORIGIN_LEADER (the list of @leader)
  */
 struct hb_learn_req {
 	u32 id;
 	u8 origin;
 	u8 state;
+	bool move;
 	u32 leader;
 	struct hb_addr addr;
 };

@@ -1247,7 +1247,21 @@ static size_t hb_nl_event_size(void)
 	       nla_total_size(sizeof(u8)) +		/* REASON */
 	       nla_total_size_64bit(sizeof(u64)) +	/* DETECT_US */
 	       nla_total_size_64bit(sizeof(u64)) +	/* INCARNATION */
-	       6 * nla_total_size(sizeof(u8));		/* SOURCE ... MODE */
+	       6 * nla_total_size(sizeof(u8)) +	/* SOURCE ... MODE */
+	       nla_total_size(sizeof(struct in6_addr)) + /* ADDR4 or ADDR6 */
+	       nla_total_size(sizeof(u16));		/* PORT */
+}
+
+static int hb_nl_put_event_addr(struct sk_buff *msg,
+				const struct hb_addr *addr)
+{
+	int err;
+
+	if (addr->family == AF_INET)
+		err = nla_put_in_addr(msg, HB_EVENT_A_ADDR4, addr->v4.s_addr);
+	else
+		err = nla_put_in6_addr(msg, HB_EVENT_A_ADDR6, &addr->v6);
+	return err ?: nla_put_u16(msg, HB_EVENT_A_PORT, ntohs(addr->port));
 }
 
 /**
@@ -1309,6 +1323,8 @@ static struct sk_buff *hb_nl_event_build(const struct hb_event *ev,
 	if (ev->type == HB_EVENT_MODE &&
 	    (nla_put_u8(msg, HB_EVENT_A_OLD_MODE, ev->old_mode) ||
 	     nla_put_u8(msg, HB_EVENT_A_MODE, ev->mode)))
+		goto err_free;
+	if (ev->type == HB_EVENT_MOVED && hb_nl_put_event_addr(msg, &ev->addr))
 		goto err_free;
 
 	nla_nest_end(msg, nest);

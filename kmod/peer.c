@@ -599,6 +599,27 @@ static int hb_peer_replay_check(struct hb_peer *peer, u64 seq, bool *newest)
 	return HB_FRAME_OK;
 }
 
+/*
+ * A frame from another endpoint than @peer's may come from where the peer
+ * moved to: only for a peer that was not configured, outside static mode
+ * (the cluster tick applies the move), and only from the endpoint a move
+ * is pending to or with an incarnation newer than the last one received
+ * (the node restarted elsewhere: a replayed frame never has one).
+ */
+static bool hb_peer_may_move(struct hb_net *hn, const struct hb_peer *peer,
+			     const struct hb_frame_info *fi,
+			     const struct hb_addr *src)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (peer->origin == HB_ORIGIN_CONFIGURED ||
+	    READ_ONCE(hn->mode) == HB_MODE_STATIC)
+		return false;
+	if (peer->move_pending && !memcmp(src, &peer->move_to, sizeof(*src)))
+		return true;
+	return peer->rx_valid && fi->incarnation > peer->remote_incarnation;
+}
+
 /**
  * hb_peer_rx() - account a valid frame and run the state machine
  * @hn: the instance that received it
@@ -608,15 +629,15 @@ static int hb_peer_replay_check(struct hb_peer *peer, u64 seq, bool *newest)
  *
  * A frame from an unknown sender may be learned (leader mode; see
  * cluster.c) and is dropped otherwise.  Drops frames from the wrong
- * endpoint, membership lists from a peer that is not a leader of this
- * member, frames from an older incarnation, and sequence numbers already
- * received or older than the replay window (hb_peer_replay_check()).
- * A newer incarnation means the peer restarted: a HB_EVENT_RESTARTED
- * event is sent and its sequence numbers start over.  A peer not UP
- * becomes UP (HB_EVENT_STATE_CHANGE, reason HB_REASON_FRAME; when it also
- * restarted, this event comes first).  Events are built under peer->lock
- * and sent after it is released; the
- * frame's extensions are used after that too.
+ * endpoint (but for a peer that moves: hb_peer_may_move()), membership
+ * lists from a peer that is not a leader of this member, frames from an
+ * older incarnation, and sequence numbers already received or older than
+ * the replay window (hb_peer_replay_check()).  A newer incarnation means
+ * the peer restarted: a HB_EVENT_RESTARTED event is sent and its sequence
+ * numbers start over.  A peer not UP becomes UP (HB_EVENT_STATE_CHANGE,
+ * reason HB_REASON_FRAME; when it also restarted, this event comes
+ * first).  Events are built under peer->lock and sent after it is
+ * released; the frame's extensions are used after that too.
  *
  * Context: softirq, rcu_read_lock() held.
  */
@@ -624,7 +645,7 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		const struct hb_addr *src)
 {
 	bool restarted = false, accepted = false, back = false;
-	bool newest = true;
+	bool newest = true, move = false;
 	int drop = HB_FRAME_OK;
 	struct hb_event ev[2];
 	struct hb_peer *peer;
@@ -645,8 +666,11 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 	if (peer->dead)
 		goto out_unlock;
 	if (memcmp(src, &peer->addr, sizeof(*src))) {
-		drop = HB_DROP_BAD_SOURCE;
-		goto out_dropped;
+		if (!hb_peer_may_move(hn, peer, fi, src)) {
+			drop = HB_DROP_BAD_SOURCE;
+			goto out_dropped;
+		}
+		move = true;
 	}
 	if (fi->members && !peer->is_leader &&
 	    READ_ONCE(hn->mode) == HB_MODE_MEMBER) {
@@ -675,6 +699,10 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		goto out_unlock;
 	}
 	accepted = true;
+	if (move) {
+		peer->move_pending = true;
+		peer->move_to = *src;
+	}
 	if (!peer->rx_valid || restarted)
 		peer->rx_window = 1;
 	peer->rx_seq = fi->seq;
@@ -720,6 +748,8 @@ out_unlock:
 		hb_genl_notify_event(hn, &ev[i]);
 	if (!accepted)
 		return;
+	if (move)
+		hb_cluster_move(hn, fi->sender_id, src, HB_ORIGIN_LEARNED, 0);
 	if (fi->members && leader)
 		hb_cluster_rx_members(hn, peer, fi);
 	if (fi->verdicts)

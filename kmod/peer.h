@@ -71,6 +71,10 @@ struct hb_frame_info;
  * @nconf: entries of @conf in use
  * @conf: monitors that confirmed a DOWN verdict
  * @v_since: when the verdict last changed
+ * @move_pending: a valid frame of a newer incarnation came from @move_to;
+ *		  the tick moves @addr there (hb_cluster_learn()), and frames
+ *		  from @move_to are accepted until it did
+ * @move_to: the endpoint the peer is moving to
  */
 struct hb_peer {
 	struct hb_net *hn;
@@ -126,6 +130,8 @@ struct hb_peer {
 	u8 nconf;
 	u32 conf[HEARTBEAT_MAX_MONITORS];
 	ktime_t v_since;
+	bool move_pending;
+	struct hb_addr move_to;
 };
 
 /**
@@ -204,6 +210,7 @@ struct hb_peer_info {
  * @origin: for LEARNED, enum hb_origin
  * @old_mode: for MODE, enum hb_mode
  * @mode: for MODE, enum hb_mode
+ * @addr: for MOVED, the new endpoint
  */
 struct hb_event {
 	u8 type;
@@ -220,6 +227,7 @@ struct hb_event {
 	u8 origin;
 	u8 old_mode;
 	u8 mode;
+	struct hb_addr addr;
 };
 
 /* Process context, hn->lock held. */

@@ -59,6 +59,9 @@ static struct nla_policy hb_event_policy[HB_EVENT_A_MAX + 1] = {
 	[HB_EVENT_A_ORIGIN]		= HB_NLA_U8,
 	[HB_EVENT_A_OLD_MODE]		= HB_NLA_U8,
 	[HB_EVENT_A_MODE]		= HB_NLA_U8,
+	[HB_EVENT_A_ADDR4]		= HB_NLA_EXACT(NLA_UNSPEC, 4),
+	[HB_EVENT_A_ADDR6]		= HB_NLA_EXACT(NLA_UNSPEC, 16),
+	[HB_EVENT_A_PORT]		= HB_NLA_U16,
 };
 
 static struct nla_policy hb_key_policy[HB_KEY_A_MAX + 1] = {
@@ -85,6 +88,7 @@ static const char *const event_names[__HB_EVENT_MAX] = {
 	[HB_EVENT_LEADER_LOST]	= "leader_lost",
 	[HB_EVENT_MODE]		= "mode",
 	[HB_EVENT_AUTH]		= "auth",
+	[HB_EVENT_MOVED]	= "moved",
 };
 
 static const char *const reason_names[__HB_REASON_MAX] = {
@@ -181,7 +185,7 @@ const char *hb_state_name(unsigned int state)
  * @type: the value
  *
  * Return: "state", "restarted", "learned", "leader_lost", "mode", "auth",
- * or "invalid".
+ * "moved", or "invalid".
  */
 const char *hb_event_name(unsigned int type)
 {
@@ -460,15 +464,21 @@ int hb_node_decode(struct nlattr **tb, struct hb_node *node)
 	return decode_modes(tb, node);
 }
 
-static void decode_addr(struct nlattr **tb, struct hb_ip *ip)
+/*
+ * Store the address of @addr4 (4 bytes) or, failing that, of @addr6 (16
+ * bytes), both validated by the policy.  Return: whether there was one.
+ */
+static bool decode_addr(struct nlattr *addr4, struct nlattr *addr6,
+			struct hb_ip *ip)
 {
-	if (tb[HB_PEER_A_ADDR4]) {
+	if (addr4) {
 		ip->family = AF_INET;
-		memcpy(&ip->v4, nla_data(tb[HB_PEER_A_ADDR4]), sizeof(ip->v4));
-	} else if (tb[HB_PEER_A_ADDR6]) {
+		memcpy(&ip->v4, nla_data(addr4), sizeof(ip->v4));
+	} else if (addr6) {
 		ip->family = AF_INET6;
-		memcpy(&ip->v6, nla_data(tb[HB_PEER_A_ADDR6]), sizeof(ip->v6));
+		memcpy(&ip->v6, nla_data(addr6), sizeof(ip->v6));
 	}
+	return addr4 || addr6;
 }
 
 /**
@@ -487,7 +497,7 @@ int hb_peer_decode(struct nlattr *nest, struct hb_peer *peer)
 	    !tb[HB_PEER_A_ID])
 		return -EBADMSG;
 	peer->id = nla_get_u32(tb[HB_PEER_A_ID]);
-	decode_addr(tb, &peer->addr);
+	decode_addr(tb[HB_PEER_A_ADDR4], tb[HB_PEER_A_ADDR6], &peer->addr);
 	peer->port = get_u16(tb[HB_PEER_A_PORT]);
 	peer->interval_us = get_u32(tb[HB_PEER_A_INTERVAL_US]);
 	peer->multiplier = get_u8(tb[HB_PEER_A_MULTIPLIER]);
@@ -554,6 +564,10 @@ int hb_event_decode(struct nlattr *nest, struct hb_event *ev)
 	ev->has_mode = tb[HB_EVENT_A_OLD_MODE] && tb[HB_EVENT_A_MODE];
 	ev->old_mode = get_u8(tb[HB_EVENT_A_OLD_MODE]);
 	ev->mode = get_u8(tb[HB_EVENT_A_MODE]);
+	ev->has_endpoint = decode_addr(tb[HB_EVENT_A_ADDR4],
+				       tb[HB_EVENT_A_ADDR6], &ev->addr) &&
+			   tb[HB_EVENT_A_PORT];
+	ev->port = get_u16(tb[HB_EVENT_A_PORT]);
 	return 0;
 }
 
@@ -711,6 +725,8 @@ void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p)
  */
 void hb_event_json(struct json *j, const char *key, const struct hb_event *e)
 {
+	char addr[IP_STRLEN];
+
 	json_object_begin(j, key);
 	json_u64(j, "seq", e->seq);
 	json_string(j, "event", hb_event_name(e->type));
@@ -734,6 +750,11 @@ void hb_event_json(struct json *j, const char *key, const struct hb_event *e)
 	if (e->has_mode) {
 		json_string(j, "old_mode", hb_mode_name(e->old_mode));
 		json_string(j, "mode", hb_mode_name(e->mode));
+	}
+	if (e->has_endpoint) {
+		json_string(j, "address",
+			    format_ip(&e->addr, addr, sizeof(addr)));
+		json_u64(j, "port", e->port);
 	}
 	json_object_end(j);
 }
@@ -811,13 +832,14 @@ static const char *learned_how(const struct hb_event *e)
  * "[seq 15] peer 9: learned from its frames, state up",
  * "[seq 16] peer 2: leader lost (timeout after 300ms)",
  * "[seq 17] node: mode member -> leaderless (leaders_down)",
- * "[seq 18] node: cannot sign frames (no_key)".
+ * "[seq 18] node: cannot sign frames (no_key)",
+ * "[seq 19] peer 9: moved to 10.0.0.9 port 7410 (incarnation)".
  *
  * Return: @buf.
  */
 char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
 {
-	char why[128];
+	char why[128], addr[IP_STRLEN];
 
 	if (e->type == HB_EVENT_STATE_CHANGE) {
 		state_reason(e, why, sizeof(why));
@@ -844,6 +866,14 @@ char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
 	} else if (e->type == HB_EVENT_AUTH) {
 		snprintf(buf, len, "[seq %" PRIu64 "] node: cannot sign frames%s%s%s",
 			 e->seq, e->reason ? " (" : "",
+			 e->reason ? hb_reason_name(e->reason) : "",
+			 e->reason ? ")" : "");
+	} else if (e->type == HB_EVENT_MOVED && e->has_endpoint) {
+		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32
+			 ": moved to %s port %" PRIu16 "%s%s%s",
+			 e->seq, e->peer,
+			 format_ip(&e->addr, addr, sizeof(addr)), e->port,
+			 e->reason ? " (" : "",
 			 e->reason ? hb_reason_name(e->reason) : "",
 			 e->reason ? ")" : "");
 	} else {

@@ -163,6 +163,8 @@ struct hb_peer {
  * @has_monitors: @monitors was present (DOWN decided by monitors)
  * @has_origin: @origin was present (LEARNED)
  * @has_mode: @old_mode and @mode were present (MODE)
+ * @has_endpoint: @addr (HB_EVENT_A_ADDR4 or HB_EVENT_A_ADDR6) and @port
+ *		  were present (MOVED: the peer's new endpoint)
  */
 struct hb_event {
 	uint64_t seq;
@@ -187,6 +189,9 @@ struct hb_event {
 	bool has_mode;
 	uint8_t old_mode;
 	uint8_t mode;
+	bool has_endpoint;
+	struct hb_ip addr;
+	uint16_t port;
 };
 
 int hb_node_decode(struct nlattr **tb, struct hb_node *node);

@@ -58,6 +58,7 @@ enum scenario {
 	S_KEYS_NONE,
 	S_REJECT_KEY,
 	S_AUTH_EVENT,
+	S_MOVED_EVENTS,
 	S_QUIT,
 };
 
@@ -484,6 +485,45 @@ static void send_auth_event(void)
 	send_one(msg);
 }
 
+/* HB_EVENT_MOVED of peer 9 to the @len bytes of @addr (@type), port 7410. */
+static void send_moved_event(uint64_t seq, uint8_t reason, int type, int len,
+			     const void *addr)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	struct nlattr *nest;
+
+	genlmsg_put(msg, 0, 0, FAKE_FAMILY, 0, 0, HB_CMD_EVENT, 1);
+	nest = nla_nest_start(msg, HB_A_EVENT);
+	nla_put_u64(msg, HB_EVENT_A_SEQ, seq);
+	nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_MOVED);
+	nla_put_u32(msg, HB_EVENT_A_PEER_ID, 9);
+	nla_put_u8(msg, HB_EVENT_A_OLD_STATE, HB_STATE_UP);
+	nla_put_u8(msg, HB_EVENT_A_STATE, HB_STATE_UP);
+	nla_put_u64(msg, HB_EVENT_A_TIME_NS, 1000 * seq);
+	nla_put_u8(msg, HB_EVENT_A_REASON, reason);
+	nla_put(msg, type, len, addr);
+	nla_put_u16(msg, HB_EVENT_A_PORT, 7410);
+	nla_nest_end(msg, nest);
+	send_one(msg);
+}
+
+/*
+ * Peer 9 moves to 10.0.0.9 (its own frames, sequence number 7), then to
+ * fd00::9 (the leader's list, 8); between them comes a move whose IPv6
+ * address is 4 bytes long, which hbctl must not decode.
+ */
+static void send_moved_events(void)
+{
+	struct in6_addr a6 = { .s6_addr = { 0xfd, [15] = 9 } };
+	struct in_addr a4 = { .s_addr = htonl(0x0a000009) };
+
+	send_moved_event(7, HB_REASON_INCARNATION, HB_EVENT_A_ADDR4,
+			 sizeof(a4), &a4);
+	send_moved_event(99, HB_REASON_LEADER, HB_EVENT_A_ADDR6, 4, &a6);
+	send_moved_event(8, HB_REASON_LEADER, HB_EVENT_A_ADDR6, sizeof(a6),
+			 &a6);
+}
+
 /* Answer one request; false once told to quit. */
 static bool serve(const struct nlmsghdr *req)
 {
@@ -512,6 +552,10 @@ static bool serve(const struct nlmsghdr *req)
 	case S_AUTH_EVENT:
 		send_one(ack(req, 0, true, NULL, 0));
 		send_auth_event();
+		break;
+	case S_MOVED_EVENTS:
+		send_one(ack(req, 0, true, NULL, 0));
+		send_moved_events();
 		break;
 	case S_CAPTURE:
 	case S_REJECT:
@@ -1629,6 +1673,71 @@ static void test_auth_event(struct hb_nl *nl)
 	   "monitor json %s", lines[1]);
 }
 
+/**
+ * struct moved_seen - what on_moved_event() made of the MOVED events
+ * @lines: text and JSON of sequence number 7, then of 8
+ * @malformed: events that did not decode (skipped, as "monitor" does)
+ */
+struct moved_seen {
+	char lines[4][160];
+	int malformed;
+};
+
+static int on_moved_event(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct moved_seen *seen = arg;
+	struct hb_event ev;
+	struct json j;
+	FILE *f;
+
+	if (cmd != HB_CMD_EVENT || !tb[HB_A_EVENT])
+		return -EBADMSG;
+	if (hb_event_decode(tb[HB_A_EVENT], &ev)) {
+		seen->malformed++;
+		return 0;
+	}
+	if (ev.seq < 7 || ev.seq > 8)
+		return -EBADMSG;
+	hb_event_format(&ev, seen->lines[2 * (ev.seq - 7)], 160);
+	f = fmemopen(seen->lines[2 * (ev.seq - 7) + 1], 160, "w");
+	json_init(&j, f);
+	hb_event_json(&j, NULL, &ev);
+	fclose(f);
+	return ev.seq == 8 ? -ECANCELED : 0;
+}
+
+static void test_moved_events(struct hb_nl *nl)
+{
+	static const char *const want[4] = {
+		"[seq 7] peer 9: moved to 10.0.0.9 port 7410 (incarnation)",
+		"{\"seq\":7,\"event\":\"moved\",\"peer\":9,"
+		"\"old_state\":\"up\",\"state\":\"up\",\"time_ns\":7000,"
+		"\"reason\":\"incarnation\",\"address\":\"10.0.0.9\","
+		"\"port\":7410}",
+		"[seq 8] peer 9: moved to fd00::9 port 7410 (leader)",
+		"{\"seq\":8,\"event\":\"moved\",\"peer\":9,"
+		"\"old_state\":\"up\",\"state\":\"up\",\"time_ns\":8000,"
+		"\"reason\":\"leader\",\"address\":\"fd00::9\","
+		"\"port\":7410}",
+	};
+	static struct moved_seen seen;
+	int err, i;
+
+	err = simple(nl, S_MOVED_EVENTS, HB_CMD_PEER_GET);
+	ok(!err, "moved event trigger acknowledged");
+	err = hb_nl_listen(nl, on_moved_event, &seen);
+	ok(err == -ECANCELED, "moved events received");
+	ok(seen.malformed == 1,
+	   "moved event with a 4 byte IPv6 address not decoded (%d)",
+	   seen.malformed);
+	for (i = 0; i < 4; i++) {
+		ok(!strcmp(seen.lines[i], want[i]), "monitor %s",
+		   seen.lines[i]);
+		if (strcmp(seen.lines[i], want[i]))
+			printf("#   expected %s\n", want[i]);
+	}
+}
+
 int main(void)
 {
 	struct hb_nl nl;
@@ -1658,6 +1767,7 @@ int main(void)
 	test_key_show(&nl);
 	test_show_auth(&nl);
 	test_auth_event(&nl);
+	test_moved_events(&nl);
 	ok(!simple(&nl, S_QUIT, HB_CMD_NODE_GET), "fake kernel stopped");
 	pthread_join(thread, NULL);
 	hb_nl_close(&nl);

@@ -490,6 +490,9 @@ static void test_names(void)
 	   !strcmp(hb_reason_name(HB_REASON_NO_KEY), "no_key") &&
 	   !strcmp(hb_obj_name(HB_OBJ_KEYS), "keys"),
 	   "authentication event, reason and object names");
+	ok(!strcmp(hb_event_name(HB_EVENT_MOVED), "moved") &&
+	   !strcmp(hb_event_name(__HB_EVENT_MAX), "invalid"),
+	   "moved event name");
 }
 
 /*
@@ -1623,6 +1626,12 @@ static struct nl_msg *event_from(const struct hb_event *e)
 		nla_put_u8(msg, HB_EVENT_A_OLD_MODE, e->old_mode);
 		nla_put_u8(msg, HB_EVENT_A_MODE, e->mode);
 	}
+	if (e->has_endpoint && e->addr.family == AF_INET)
+		nla_put(msg, HB_EVENT_A_ADDR4, sizeof(e->addr.v4), &e->addr.v4);
+	else if (e->has_endpoint)
+		nla_put(msg, HB_EVENT_A_ADDR6, sizeof(e->addr.v6), &e->addr.v6);
+	if (e->has_endpoint)
+		nla_put_u16(msg, HB_EVENT_A_PORT, e->port);
 	nla_put_u8(msg, HB_EVENT_A_MAX + 2, 1);	/* from a newer kernel */
 	nla_nest_end(msg, nest);
 	return msg;
@@ -1847,6 +1856,86 @@ static void test_decode_auth_event(void)
 		   "\"time_ns\":7,\"reason\":\"none\"}");
 }
 
+/*
+ * A MOVED event whose attribute @type holds the @len bytes of @data (an
+ * IPv4 address and a port besides, unless @type is one of them): hbctl
+ * must refuse to decode it.
+ */
+static void moved_rejected(int type, int len, const void *data,
+			   const char *what)
+{
+	struct in_addr a4 = { .s_addr = htonl(0x0a000009) };
+	struct nl_msg *msg = new_msg(HB_CMD_EVENT);
+	struct nlattr *nest = nla_nest_start(msg, HB_A_EVENT);
+	struct nlattr *tb[HB_A_MAX + 1];
+	struct hb_event e;
+
+	nla_put_u64(msg, HB_EVENT_A_SEQ, 26);
+	nla_put_u8(msg, HB_EVENT_A_TYPE, HB_EVENT_MOVED);
+	nla_put_u32(msg, HB_EVENT_A_PEER_ID, 9);
+	nla_put_u8(msg, HB_EVENT_A_REASON, HB_REASON_INCARNATION);
+	if (type != HB_EVENT_A_ADDR4 && type != HB_EVENT_A_ADDR6)
+		nla_put(msg, HB_EVENT_A_ADDR4, sizeof(a4), &a4);
+	if (type != HB_EVENT_A_PORT)
+		nla_put_u16(msg, HB_EVENT_A_PORT, 7410);
+	nla_put(msg, type, len, data);
+	nla_nest_end(msg, nest);
+	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) && tb[HB_A_EVENT] &&
+	   hb_event_decode(tb[HB_A_EVENT], &e) == -EBADMSG,
+	   "moved event: %s rejected", what);
+	nlmsg_free(msg);
+}
+
+static void test_decode_moved_event(void)
+{
+	static const char bytes[20] = "0123456789abcdefghij";
+	struct hb_event e = {
+		.seq = 25, .type = HB_EVENT_MOVED, .peer = 9,
+		.old_state = HB_STATE_UP, .state = HB_STATE_UP,
+		.time_ns = 8, .reason = HB_REASON_INCARNATION,
+		.has_endpoint = true, .port = 7410,
+	};
+
+	parse_ip("10.0.0.9", &e.addr, NULL);
+	event_case(event_from(&e),
+		   "[seq 25] peer 9: moved to 10.0.0.9 port 7410 (incarnation)",
+		   "{\"seq\":25,\"event\":\"moved\",\"peer\":9,"
+		   "\"old_state\":\"up\",\"state\":\"up\","
+		   "\"time_ns\":8,\"reason\":\"incarnation\","
+		   "\"address\":\"10.0.0.9\",\"port\":7410}");
+	parse_ip("fd00::9", &e.addr, NULL);
+	e.reason = HB_REASON_LEADER;
+	e.state = HB_STATE_DOWN;
+	e.old_state = HB_STATE_DOWN;
+	e.port = 65535;
+	event_case(event_from(&e),
+		   "[seq 25] peer 9: moved to fd00::9 port 65535 (leader)",
+		   "{\"seq\":25,\"event\":\"moved\",\"peer\":9,"
+		   "\"old_state\":\"down\",\"state\":\"down\","
+		   "\"time_ns\":8,\"reason\":\"leader\","
+		   "\"address\":\"fd00::9\",\"port\":65535}");
+	e.reason = HB_REASON_NONE;
+	event_case(event_from(&e),
+		   "[seq 25] peer 9: moved to fd00::9 port 65535",
+		   "{\"seq\":25,\"event\":\"moved\",\"peer\":9,"
+		   "\"old_state\":\"down\",\"state\":\"down\","
+		   "\"time_ns\":8,\"reason\":\"none\","
+		   "\"address\":\"fd00::9\",\"port\":65535}");
+	e.has_endpoint = false;
+	e.reason = HB_REASON_LEADER;
+	event_case(event_from(&e), "[seq 25] peer 9: moved",
+		   "{\"seq\":25,\"event\":\"moved\",\"peer\":9,"
+		   "\"old_state\":\"down\",\"state\":\"down\","
+		   "\"time_ns\":8,\"reason\":\"leader\"}");
+
+	moved_rejected(HB_EVENT_A_ADDR4, 3, bytes, "3 byte IPv4 address");
+	moved_rejected(HB_EVENT_A_ADDR4, 16, bytes, "16 byte IPv4 address");
+	moved_rejected(HB_EVENT_A_ADDR4, 0, NULL, "empty IPv4 address");
+	moved_rejected(HB_EVENT_A_ADDR6, 4, bytes, "4 byte IPv6 address");
+	moved_rejected(HB_EVENT_A_ADDR6, 20, bytes, "20 byte IPv6 address");
+	moved_rejected(HB_EVENT_A_PORT, 4, bytes, "u32 port");
+}
+
 int main(void)
 {
 	test_durations();
@@ -1872,6 +1961,7 @@ int main(void)
 	test_decode_cluster_events();
 	test_decode_key();
 	test_decode_auth_event();
+	test_decode_moved_event();
 	printf("1..%d\n", tests);
 	printf("# %d passed, %d failed\n", tests - failures, failures);
 	return failures ? 1 : 0;

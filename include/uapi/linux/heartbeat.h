@@ -121,7 +121,10 @@
  *   HB_EVENT_A_MONITORS (k-of-n).  LEARNED carries HB_EVENT_A_ORIGIN and
  *   the state the peer starts in; LEADER_LOST the leader's id; MODE (peer
  *   id 0) HB_EVENT_A_OLD_MODE and HB_EVENT_A_MODE with reason
- *   HB_REASON_LEADERS_DOWN, HB_REASON_LEADER_UP or HB_REASON_CONFIG.
+ *   HB_REASON_LEADERS_DOWN, HB_REASON_LEADER_UP or HB_REASON_CONFIG;
+ *   MOVED the peer's new endpoint (HB_EVENT_A_ADDR4 or HB_EVENT_A_ADDR6,
+ *   and HB_EVENT_A_PORT) with reason HB_REASON_INCARNATION (its own
+ *   frames) or HB_REASON_LEADER (the leader's list).
  *   Every event takes a sequence number whether or not anyone listens
  *   (HB_A_NODE_EVENT_SEQ is the last one taken), and listeners receive the
  *   events of a namespace in sequence order; a gap means notifications
@@ -142,6 +145,15 @@
  * node beats to (HB_ROLE_TX) and which it runs failure detection on
  * (HB_ROLE_WATCH); a frame from any known peer still counts as a sign of
  * life.
+ *
+ * The endpoint of a peer that was not configured follows the peer (outside
+ * static mode): it moves to the source of a valid frame that announces a
+ * newer incarnation than the last one received (the node restarted
+ * elsewhere; frames from that source are accepted until the move is
+ * applied), and, on a member, to the endpoint in the list of the leader it
+ * follows.  Each move raises HB_EVENT_MOVED.  Any other frame from another
+ * source is dropped (HB_DROP_BAD_SOURCE), and a configured peer never
+ * moves.
  *
  * HB_MODE_STATIC: beat to and watch every peer (the default).
  * HB_MODE_LEADER: as static, and learn a peer for every valid frame of the
@@ -365,6 +377,9 @@ enum hb_event_attr {
 	HB_EVENT_A_ORIGIN,		/* u8, for LEARNED: enum hb_origin */
 	HB_EVENT_A_OLD_MODE,		/* u8, for MODE: enum hb_mode */
 	HB_EVENT_A_MODE,		/* u8, for MODE: enum hb_mode */
+	HB_EVENT_A_ADDR4,		/* binary, 4 bytes, for MOVED */
+	HB_EVENT_A_ADDR6,		/* binary, 16 bytes, for MOVED */
+	HB_EVENT_A_PORT,		/* u16, host byte order, for MOVED */
 	__HB_EVENT_A_MAX
 };
 
@@ -385,6 +400,7 @@ enum hb_event_type {
 	HB_EVENT_LEADER_LOST,	/* a leader went DOWN */
 	HB_EVENT_MODE,		/* the effective mode changed (peer id 0) */
 	HB_EVENT_AUTH,		/* frames cannot be signed (peer id 0) */
+	HB_EVENT_MOVED,		/* a learned peer's endpoint changed */
 	__HB_EVENT_MAX
 };
 
