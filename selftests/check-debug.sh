@@ -13,7 +13,7 @@
 #  3. boot it (selftests/vm.sh -k/-m) and run, each in its own guest,
 #     selftests/heartbeat.sh, auth.sh, hostile.sh (malformed frames and
 #     teardown cycles, smaller counts) and cluster.sh (its leaderless
-#     ring, 16 nodes).  Any
+#     ring, 16 nodes, and the endpoint moves).  Any
 #     report of the kernel's checkers on the console fails the run, and so
 #     does a leak of heartbeat.ko in the kmemleak scan that ends each guest.
 #
@@ -24,7 +24,7 @@
 # Exit 0 only when nothing failed and at least one test passed.
 #
 # Environment: HB_SKIP_DEPS=1 skips selftests/deps.sh; HB_SKIP_CLUSTER=1
-# the cluster guest; HB_DEBUG_CLUSTER (its tests, default "b") and
+# the cluster guest; HB_DEBUG_CLUSTER (its tests, default "b g") and
 # HB_DEBUG_CLUSTER_N (its nodes, default 16); HB_DEBUG_HOSTILE=full the
 # whole hostile.sh at full size (long); HB_DEBUG_BIG_PEERS (default 200);
 # HB_DEBUG_DEADLINE (seconds since the epoch: a guest that does not fit
@@ -189,14 +189,15 @@ elif guest_fits "selftests/hostile.sh (a c, small)" 500; then
 		-e "HB_FLOOD_PPS=5000" -e "HB_CYCLES=5" -e "HB_CHURN=50"
 fi
 # cluster.sh's leaderless ring (b) with 16 nodes, the same code paths as
-# make check's 32 in Debian's kernel; HB_DEBUG_CLUSTER="a b c d e" runs
-# more of it (the leader and fallback tests alone take 10 minutes here).
+# make check's 32 in Debian's kernel, and its endpoint moves (g, 4 nodes);
+# HB_DEBUG_CLUSTER="a b c d e g" runs more of it (the leader and fallback
+# tests alone take 10 minutes here).
 if [ -n "${HB_SKIP_CLUSTER:-}" ]; then
 	tap_skip "guest: selftests/cluster.sh (debug kernel)" "HB_SKIP_CLUSTER set"
-elif guest_fits "selftests/cluster.sh (${HB_DEBUG_CLUSTER:-b})" 1000; then
+elif guest_fits "selftests/cluster.sh (${HB_DEBUG_CLUSTER:-b g})" 1050; then
 	debug_guest debug-cluster selftests/cluster.sh cluster \
 		-e "HB_CLUSTER_N=${HB_DEBUG_CLUSTER_N:-16}" \
-		-e "HB_TESTS=${HB_DEBUG_CLUSTER:-b}"
+		-e "HB_TESTS=${HB_DEBUG_CLUSTER:-b g}"
 fi
 
 summary

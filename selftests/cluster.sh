@@ -18,6 +18,7 @@
 #   injection cluster 54:   V (id 301) 10.20.5.1; I (no heartbeat instance)
 #                           10.20.5.100 (plays leader 300), .101 (peer 310)
 #   scale cluster 55:       S1..S16 10.20.3.1-16
+#   move cluster 56:        LM (id 400) 10.20.6.100, G1..G3 10.20.6.1-3
 #
 # Every cluster node runs 100 ms x 10 (detection 1 s): the TCG guest stalls
 # for up to ~600 ms at times.  Deadlines are tens of seconds: the tests prove
@@ -42,6 +43,10 @@
 #     confirmations, the ring heals; back: UP everywhere; no false DOWN
 #   e scale: leaderless frames/s per node at 16 and 32 nodes (grows with k,
 #     not N), and a static mesh of 16 for contrast
+#   g endpoints that move: a member's frames from a new address are
+#     bad_source until it restarts; then the leader moves it (MOVED, reason
+#     incarnation) and the other members follow the leader's list (reason
+#     leader); an older incarnation from a third endpoint moves nothing
 #   f no kernel warning in dmesg (and selftests/vm.sh scans the console)
 #
 # Environment: HBCTL, HB_MODULE, HB_BIN (hb_inject, hb_clock), HB_RESULTS
@@ -1582,6 +1587,136 @@ test_scale()
 	return $rc
 }
 
+# --- g: endpoints that move ---------------------------------------------------------
+
+# A small leader cluster 56: leader LM (id 400) 10.20.6.100, members G1..G3
+# (ids 1-3) 10.20.6.1-3 configured with only the leader.  G3 changes its
+# address to 10.20.6.33: with the same incarnation its frames are
+# bad_source and nothing moves; once it restarts (node set: a new
+# incarnation) the leader moves it (MOVED, reason incarnation) and so do
+# G1 and G2 from the leader's list (reason leader).  A frame of an older
+# incarnation from a third endpoint moves nothing.
+C_MOVE=56
+MOVE_LEADER=400
+
+move_peer_is()
+{
+	hbj "$(nsof "$1")" show 2>/dev/null |
+		jq -e --argjson id "$2" --arg a "$3" \
+		'[.peers[] | select(.id == $id and .address == $a and .state == "up")] | length == 1' \
+		>/dev/null
+}
+
+# move_setup: the cluster, with every member's view complete.
+move_setup()
+{
+	local n
+
+	ID[LM]=$MOVE_LEADER
+	add_node LM 10.20.6.100/16 "" >/dev/null || return 1
+	start_monitor LM "$(nsof LM)" >/dev/null
+	add_nodes G 1 3 10.20.6 || return 1
+	hbl LM node set id "$MOVE_LEADER" cluster "$C_MOVE" mode leader \
+		learn on "${TIMING[@]}" || return 1
+	for n in G1 G2 G3; do
+		hbl "$n" node set id "${ID[$n]}" cluster "$C_MOVE" mode member \
+			leader "$MOVE_LEADER" "${TIMING[@]}" || return 1
+		hbl "$n" peer add "$MOVE_LEADER" "${ADDR[LM]}" "${TIMING[@]}" ||
+			return 1
+	done
+	for n in G1 G2; do
+		if ! slowwait 30 move_peer_is "$n" 3 10.20.6.3; then
+			run hbj "$(nsof "$n")" show
+			log "$n does not list member 3 at 10.20.6.3, UP, within 30 s"
+			return 1
+		fi
+	done
+	slowwait 30 move_peer_is LM 3 10.20.6.3
+}
+
+test_move()
+{
+	local ns3 d0 d1 tb ev n rc=0 want inc
+
+	if ! move_setup; then
+		tap_fail "g: leader 400 learns members 1-3, each member lists the others"
+		teardown_nodes LM G1 G2 G3
+		return 1
+	fi
+	ns3=$(nsof G3)
+
+	# The same incarnation from a new address: refused.
+	d0=$(drops_of LM | jq .bad_source)
+	tb=$(mono_ns)
+	qrun "$IP" -n "$ns3" addr del 10.20.6.3/16 dev eth0 &&
+	qrun "$IP" -n "$ns3" addr add 10.20.6.33/16 dev eth0 || rc=1
+	log "G3 moved from 10.20.6.3 to 10.20.6.33 (same incarnation)"
+	sleep 3
+	d1=$(drops_of LM | jq .bad_source)
+	ev=$(ev_select ".event == \"moved\" and .time_ns > $tb" LM G1 G2)
+	log "leader bad_source $d0 -> $d1; moved events: ${ev:-none}"
+	if [ "$rc" -eq 0 ] && [ "$d1" -gt "$d0" ] && [ -z "$ev" ] &&
+	   [ "$(hbj "$(nsof LM)" show | jq -r '.peers[] | select(.id == 3) | .address')" = 10.20.6.3 ]; then
+		tap_ok "g: frames of the same incarnation from a new address are bad_source, nothing moves ($d0 -> $d1 in 3 s)"
+	else
+		tap_fail "g: frames of the same incarnation from a new address are bad_source, nothing moves"
+		rc=1
+	fi
+
+	# A restart there: the leader moves it, the members follow its list.
+	tb=$(mono_ns)
+	hbl G3 node set id 3 cluster "$C_MOVE" || rc=1
+	inc=$(hbj "$ns3" node show | big_quote | jq -r .incarnation)
+	want=".event == \"moved\" and .peer == 3 and .address == \"10.20.6.33\" and .port == 7410 and .time_ns > $tb"
+	if ev_wait 30 "$want and .reason == \"incarnation\"" 1 LM &&
+	   slowwait 30 move_peer_is LM 3 10.20.6.33; then
+		tap_ok "g: after its restart (incarnation $inc) the leader moves member 3 to 10.20.6.33 (MOVED, reason incarnation), UP"
+	else
+		log "leader events: $(ev_select "$want" LM)"
+		run hbj "$(nsof LM)" show
+		tap_fail "g: after its restart the leader moves member 3 to 10.20.6.33 (MOVED, reason incarnation), UP"
+		rc=1
+	fi
+	if ev_wait 30 "$want and .reason == \"leader\"" 1 G1 G2 &&
+	   slowwait 30 move_peer_is G1 3 10.20.6.33 &&
+	   slowwait 30 move_peer_is G2 3 10.20.6.33; then
+		tap_ok "g: members 1 and 2 follow the leader's list (MOVED, reason leader)"
+	else
+		log "members without the event: $EV_SHORT"
+		for n in G1 G2; do
+			run hbj "$(nsof "$n")" show
+		done
+		tap_fail "g: members 1 and 2 follow the leader's list (MOVED, reason leader)"
+		rc=1
+	fi
+
+	# A frame of an older incarnation from a third endpoint moves nothing.
+	if [ -x "$INJECT" ]; then
+		qrun "$IP" -n "$ns3" addr add 10.20.6.44/16 dev eth0
+		d0=$(drops_of LM | jq .bad_source)
+		tb=$(mono_ns)
+		qrun "$IP" netns exec "$ns3" "$INJECT" --src 10.20.6.44 \
+			--sport 7411 --dst 10.20.6.100 --id 3 \
+			--cluster "$C_MOVE" --incarnation 1 --seq 1000000 \
+			--count 5 --gap-us 10000
+		sleep 1
+		d1=$(drops_of LM | jq .bad_source)
+		ev=$(ev_select ".event == \"moved\" and .time_ns > $tb" LM)
+		if [ "$d1" -ge $((d0 + 5)) ] && [ -z "$ev" ] &&
+		   move_peer_is LM 3 10.20.6.33; then
+			tap_ok "g: 5 frames of an older incarnation from 10.20.6.44:7411 are bad_source, member 3 stays at 10.20.6.33"
+		else
+			log "bad_source $d0 -> $d1, events ${ev:-none}"
+			tap_fail "g: 5 frames of an older incarnation from 10.20.6.44:7411 are bad_source, member 3 stays at 10.20.6.33"
+			rc=1
+		fi
+	else
+		tap_skip "g: an older incarnation from a third endpoint" "no hb_inject"
+	fi
+	teardown_nodes LM G1 G2 G3
+	return $rc
+}
+
 # --- main ---------------------------------------------------------------------------
 
 tap_header
@@ -1611,7 +1746,7 @@ fi
 tap_result "$rc" "0: load heartbeat.ko"
 if [ "$HAVE_MODULE" -ne 1 ] || ! setup_switch; then
 	for t in "a: leader mode" "c: fallback" "d: bad input" \
-		"b: leaderless" "e: scale"; do
+		"b: leaderless" "e: scale" "g: endpoints that move"; do
 		tap_skip "$t" "module, tools or switch missing"
 	done
 	tap_finish
@@ -1623,7 +1758,7 @@ if ! qrun "$IP" netns exec "$NS_PROBE" "$HBCTL" node set id 1 mode leader ||
    [ "$(hbj "$NS_PROBE" node show | jq -r '.mode // empty')" != leader ]; then
 	log "hbctl node set mode leader is not supported (or node show has no mode)"
 	for t in "a: leader mode" "c: fallback" "d: bad input" \
-		"b: leaderless" "e: scale"; do
+		"b: leaderless" "e: scale" "g: endpoints that move"; do
 		tap_fail "$t: cluster modes supported by the kernel and hbctl"
 	done
 	tap_finish
@@ -1697,6 +1832,11 @@ if want e; then
 	test_scale
 	rc=$?
 	[ "$rc" -eq "$KSFT_SKIP" ] && tap_skip "e: scale" "join missing"
+fi
+
+if want g; then
+	phase "g: endpoints that move"
+	test_move
 fi
 
 phase "done"
