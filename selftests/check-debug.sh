@@ -194,7 +194,7 @@ fi
 # tests alone take 10 minutes here).
 if [ -n "${HB_SKIP_CLUSTER:-}" ]; then
 	tap_skip "guest: selftests/cluster.sh (debug kernel)" "HB_SKIP_CLUSTER set"
-elif guest_fits "selftests/cluster.sh (${HB_DEBUG_CLUSTER:-b g})" 1050; then
+elif guest_fits "selftests/cluster.sh (${HB_DEBUG_CLUSTER:-b g})" 1100; then
 	debug_guest debug-cluster selftests/cluster.sh cluster \
 		-e "HB_CLUSTER_N=${HB_DEBUG_CLUSTER_N:-16}" \
 		-e "HB_TESTS=${HB_DEBUG_CLUSTER:-b g}"
