@@ -1070,7 +1070,29 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 		hb_cluster_kick(hn);
 }
 
-/* Declare DOWN the suspected peers whose verdict is confirmed. */
+/* Is a peer suspected (a DOWN verdict this node has not declared)? */
+static bool hb_cluster_any_suspect(struct hb_net *hn)
+{
+	struct hb_peer *peer;
+	bool suspect;
+
+	lockdep_assert_held(&hn->lock);
+
+	list_for_each_entry(peer, &hn->peers, list) {
+		spin_lock_bh(&peer->lock);
+		suspect = peer->state != HB_STATE_DOWN &&
+			  peer->v_state == HB_STATE_DOWN;
+		spin_unlock_bh(&peer->lock);
+		if (suspect)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Declare DOWN the suspected peers whose verdict is confirmed.  Most ticks
+ * have none: the ring is only built (allocated and sorted) when one is.
+ */
 static void hb_cluster_decide(struct hb_net *hn, ktime_t now)
 {
 	u32 mons[HEARTBEAT_MAX_MONITORS], conf[HEARTBEAT_MAX_MONITORS];
@@ -1085,6 +1107,8 @@ static void hb_cluster_decide(struct hb_net *hn, ktime_t now)
 
 	lockdep_assert_held(&hn->lock);
 
+	if (!hb_cluster_any_suspect(hn))
+		return;
 	ring = hb_ring_build(hn);
 	if (!ring)
 		return;
