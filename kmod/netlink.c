@@ -748,13 +748,20 @@ static size_t hb_nl_peer_size(void)
 	       nla_total_size(sizeof(u32));		/* EPOCH */
 }
 
-static int hb_nl_put_peer_addr(struct sk_buff *skb, const struct hb_addr *addr)
+/*
+ * An endpoint as three attributes of a nest: the address as @attr4 or
+ * @attr6 (by family), and the port (host byte order) as @attr_port.
+ */
+static int hb_nl_put_endpoint(struct sk_buff *skb, const struct hb_addr *addr,
+			      int attr4, int attr6, int attr_port)
 {
+	int err = 0;
+
 	if (addr->family == AF_INET)
-		return nla_put_in_addr(skb, HB_PEER_A_ADDR4, addr->v4.s_addr);
-	if (addr->family == AF_INET6)
-		return nla_put_in6_addr(skb, HB_PEER_A_ADDR6, &addr->v6);
-	return 0;
+		err = nla_put_in_addr(skb, attr4, addr->v4.s_addr);
+	else if (addr->family == AF_INET6)
+		err = nla_put_in6_addr(skb, attr6, &addr->v6);
+	return err ?: nla_put_u16(skb, attr_port, ntohs(addr->port));
 }
 
 /**
@@ -776,8 +783,8 @@ static int hb_nl_put_peer(struct sk_buff *skb, const struct hb_peer_info *pi)
 		return -EMSGSIZE;
 
 	if (nla_put_u32(skb, HB_PEER_A_ID, pi->id) ||
-	    hb_nl_put_peer_addr(skb, &pi->addr) ||
-	    nla_put_u16(skb, HB_PEER_A_PORT, ntohs(pi->addr.port)) ||
+	    hb_nl_put_endpoint(skb, &pi->addr, HB_PEER_A_ADDR4,
+			       HB_PEER_A_ADDR6, HB_PEER_A_PORT) ||
 	    nla_put_u32(skb, HB_PEER_A_INTERVAL_US, pi->interval_us) ||
 	    nla_put_u8(skb, HB_PEER_A_MULTIPLIER, pi->multiplier) ||
 	    nla_put_u8(skb, HB_PEER_A_STATE, pi->state) ||
@@ -1252,18 +1259,6 @@ static size_t hb_nl_event_size(void)
 	       nla_total_size(sizeof(u16));		/* PORT */
 }
 
-static int hb_nl_put_event_addr(struct sk_buff *msg,
-				const struct hb_addr *addr)
-{
-	int err;
-
-	if (addr->family == AF_INET)
-		err = nla_put_in_addr(msg, HB_EVENT_A_ADDR4, addr->v4.s_addr);
-	else
-		err = nla_put_in6_addr(msg, HB_EVENT_A_ADDR6, &addr->v6);
-	return err ?: nla_put_u16(msg, HB_EVENT_A_PORT, ntohs(addr->port));
-}
-
 /**
  * hb_nl_event_build() - build an event notification without its sequence
  * @ev: the event
@@ -1324,7 +1319,9 @@ static struct sk_buff *hb_nl_event_build(const struct hb_event *ev,
 	    (nla_put_u8(msg, HB_EVENT_A_OLD_MODE, ev->old_mode) ||
 	     nla_put_u8(msg, HB_EVENT_A_MODE, ev->mode)))
 		goto err_free;
-	if (ev->type == HB_EVENT_MOVED && hb_nl_put_event_addr(msg, &ev->addr))
+	if (ev->type == HB_EVENT_MOVED &&
+	    hb_nl_put_endpoint(msg, &ev->addr, HB_EVENT_A_ADDR4,
+			       HB_EVENT_A_ADDR6, HB_EVENT_A_PORT))
 		goto err_free;
 
 	nla_nest_end(msg, nest);
