@@ -1599,12 +1599,11 @@ test_scale()
 C_MOVE=56
 MOVE_LEADER=400
 
+# move_peer_is NAME ID ADDRESS: node NAME has peer ID at ADDRESS, UP.
 move_peer_is()
 {
-	hbj "$(nsof "$1")" show 2>/dev/null |
-		jq -e --argjson id "$2" --arg a "$3" \
-		'[.peers[] | select(.id == $id and .address == $a and .state == "up")] | length == 1' \
-		>/dev/null
+	[ "$(peer_field "$(nsof "$1")" "$2" address)" = "$3" ] &&
+		peer_is "$(nsof "$1")" "$2" up
 }
 
 # move_setup: the cluster, with every member's view complete.
@@ -1646,17 +1645,17 @@ test_move()
 	ns3=$(nsof G3)
 
 	# The same incarnation from a new address: refused.
-	d0=$(drops_of LM | jq .bad_source)
+	d0=$(drop_count "$(nsof LM)" bad_source)
 	tb=$(mono_ns)
 	qrun "$IP" -n "$ns3" addr del 10.20.6.3/16 dev eth0 &&
 	qrun "$IP" -n "$ns3" addr add 10.20.6.33/16 dev eth0 || rc=1
 	log "G3 moved from 10.20.6.3 to 10.20.6.33 (same incarnation)"
 	sleep 3
-	d1=$(drops_of LM | jq .bad_source)
+	d1=$(drop_count "$(nsof LM)" bad_source)
 	ev=$(ev_select ".event == \"moved\" and .time_ns > $tb" LM G1 G2)
 	log "leader bad_source $d0 -> $d1; moved events: ${ev:-none}"
 	if [ "$rc" -eq 0 ] && [ "$d1" -gt "$d0" ] && [ -z "$ev" ] &&
-	   [ "$(hbj "$(nsof LM)" show | jq -r '.peers[] | select(.id == 3) | .address')" = 10.20.6.3 ]; then
+	   [ "$(peer_field "$(nsof LM)" 3 address)" = 10.20.6.3 ]; then
 		tap_ok "g: frames of the same incarnation from a new address are bad_source, nothing moves ($d0 -> $d1 in 3 s)"
 	else
 		tap_fail "g: frames of the same incarnation from a new address are bad_source, nothing moves"
@@ -1693,14 +1692,14 @@ test_move()
 	# A frame of an older incarnation from a third endpoint moves nothing.
 	if [ -x "$INJECT" ]; then
 		qrun "$IP" -n "$ns3" addr add 10.20.6.44/16 dev eth0
-		d0=$(drops_of LM | jq .bad_source)
+		d0=$(drop_count "$(nsof LM)" bad_source)
 		tb=$(mono_ns)
 		qrun "$IP" netns exec "$ns3" "$INJECT" --src 10.20.6.44 \
 			--sport 7411 --dst 10.20.6.100 --id 3 \
 			--cluster "$C_MOVE" --incarnation 1 --seq 1000000 \
 			--count 5 --gap-us 10000
 		sleep 1
-		d1=$(drops_of LM | jq .bad_source)
+		d1=$(drop_count "$(nsof LM)" bad_source)
 		ev=$(ev_select ".event == \"moved\" and .time_ns > $tb" LM)
 		if [ "$d1" -ge $((d0 + 5)) ] && [ -z "$ev" ] &&
 		   move_peer_is LM 3 10.20.6.33; then
