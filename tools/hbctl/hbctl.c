@@ -57,7 +57,8 @@ static void usage(FILE *f)
 {
 	const struct hbctl_cmd *c;
 
-	fprintf(f, "Usage: hbctl [-j|--json] <command> [arguments]\n"
+	fprintf(f, "Usage: hbctl [-j|--json] [-n|--netns <netns>] <command> [arguments]\n"
+		   "       hbctl [-j] [-n <netns>] -b|--batch <file>|-\n"
 		   "       hbctl --help | --version\n\nCommands:\n");
 	for (c = commands; c->name; c++)
 		print_synopsis(f, c->help);
@@ -70,9 +71,15 @@ static void usage(FILE *f)
 		   "a new one. 'node set auth on' needs a primary key. Reading keys ('key\n"
 		   "show') needs CAP_NET_ADMIN, like every change.\n"
 		   "Options:\n"
-		   "  -j, --json     print JSON (monitor: one object per line)\n"
-		   "  -h, --help     print this help\n"
-		   "  -V, --version  print the version\n");
+		   "  -j, --json           print JSON (monitor: one object per line)\n"
+		   "  -n, --netns <netns>  run in the network namespace <netns>\n"
+		   "                       (a name of 'ip netns', or a path)\n"
+		   "  -b, --batch <file>   run the commands of <file> ('-': standard\n"
+		   "                       input), one per line; '#' starts a comment;\n"
+		   "                       a line may begin with -j and -n <netns> of\n"
+		   "                       its own; the first failure stops the batch\n"
+		   "  -h, --help           print this help\n"
+		   "  -V, --version        print the version\n");
 }
 
 static int cmd_help(int argc, char **argv, const struct hbctl_opts *opts)
@@ -88,18 +95,27 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json",	no_argument, NULL, 'j' },
+		{ "netns",	required_argument, NULL, 'n' },
+		{ "batch",	required_argument, NULL, 'b' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ "version",	no_argument, NULL, 'V' },
 		{ NULL,		0,	     NULL, 0 }
 	};
 	struct hbctl_opts opts = { .json = false };
-	int c;
+	const char *netns = NULL, *batch = NULL;
+	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jn:b:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			opts.json = true;
+			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'b':
+			batch = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -107,6 +123,9 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("hbctl %s\n", HBCTL_VERSION);
 			return HBCTL_OK;
+		case ':':
+			return hbctl_usage("'%s' needs a value",
+					   argv[optind - 1]);
 		default:
 			return hbctl_usage("unknown option '%s'",
 					   argv[optind - 1]);
@@ -114,6 +133,18 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (netns) {
+		ret = hbctl_netns_enter(netns);
+		if (ret)
+			return ret;
+	}
+	if (batch) {
+		if (argc)
+			return hbctl_usage("'-b' takes no command ('%s')",
+					   argv[0]);
+		opts.stdin_batch = !strcmp(batch, "-");
+		return hbctl_batch(commands, batch, &opts);
+	}
 	if (!argc)
 		return cmd_show(0, argv, &opts);
 	return hbctl_dispatch(commands, NULL, argc, argv, &opts);

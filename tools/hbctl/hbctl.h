@@ -27,9 +27,12 @@
 /**
  * struct hbctl_opts - global options
  * @json: print JSON instead of text
+ * @stdin_batch: standard input holds the batch being read ("-b -"), so
+ *		 no command may read from it
  */
 struct hbctl_opts {
 	bool json;
+	bool stdin_batch;
 };
 
 /**
@@ -52,6 +55,11 @@ int hbctl_bad_value(const char *what, const char *val, const char *why);
 
 int hbctl_option(const char *cmd, const char *key, const char *val,
 		 bool *seen);
+
+/* batch.c */
+int hbctl_netns_enter(const char *name);
+int hbctl_batch(const struct hbctl_cmd *cmds, const char *path,
+		const struct hbctl_opts *opts);
 
 struct hb_key;
 struct hb_nl;

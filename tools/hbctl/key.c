@@ -365,8 +365,9 @@ static int key_add(int argc, char **argv, const struct hbctl_opts *opts)
 	struct hb_nl nl;
 	int ret;
 
-	(void)opts;
 	ret = key_add_parse(argc, argv, &cfg);
+	if (!ret && opts->stdin_batch && !strcmp(cfg.path, "-"))
+		ret = hbctl_usage("key add: 'file -' cannot read a key from standard input that holds the batch");
 	if (!ret)
 		ret = key_add_load(&cfg, &secret);
 	if (ret)

@@ -677,3 +677,61 @@ char *format_id_list(const uint32_t *ids, size_t n, char *buf, size_t len)
 		append(buf, len, ",... (%zu more)", n - i);
 	return buf;
 }
+
+/**
+ * parse_words() - split one line of a batch file into words, in place
+ * @line: the line, without its newline; modified (words are NUL-ended)
+ * @words: where the words go
+ * @max: room in @words, which also gets a NULL after the last word
+ * @why: reason on failure
+ *
+ * Words are separated by blanks (space, tab, CR).  A word may be quoted
+ * with '...' or "..." to hold blanks; there are no escapes.  A '#' where a
+ * word would begin starts a comment that runs to the end of the line.
+ *
+ * Return: the number of words (0 for a blank line or a comment), or
+ * -EINVAL (a quote not closed, or text glued to a closing quote) or -E2BIG
+ * (more than @max - 1 words).
+ */
+int parse_words(char *line, char **words, int max, const char **why)
+{
+	char *in = line, *out;
+	int n = 0;
+
+	for (;;) {
+		char quote = 0;
+
+		while (*in == ' ' || *in == '\t' || *in == '\r')
+			in++;
+		if (!*in || *in == '#')
+			break;
+		if (n >= max - 1)
+			return fail(-E2BIG, why, "too many words on one line");
+		out = in;
+		words[n++] = out;
+		if (*in == '\'' || *in == '"') {
+			quote = *in++;
+			while (*in && *in != quote)
+				*out++ = *in++;
+			if (!*in)
+				return fail(-EINVAL, why, "quote not closed");
+			in++;
+			if (*in && *in != ' ' && *in != '\t' && *in != '\r')
+				return fail(-EINVAL, why,
+					    "text right after a closing quote");
+		} else {
+			while (*in && *in != ' ' && *in != '\t' &&
+			       *in != '\r') {
+				if (*in == '\'' || *in == '"')
+					return fail(-EINVAL, why,
+						    "a quote inside a word");
+				*out++ = *in++;
+			}
+		}
+		if (*in)
+			in++;
+		*out = '\0';
+	}
+	words[n] = NULL;
+	return n;
+}

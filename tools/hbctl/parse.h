@@ -45,6 +45,7 @@ int parse_learn_limit(const char *s, uint32_t *limit, const char **why);
 int parse_leaders(const char *s, uint32_t *ids, unsigned int *n,
 		  const char **why);
 int parse_key_id(const char *s, uint8_t *id, const char **why);
+int parse_words(char *line, char **words, int max, const char **why);
 
 /* A key is written as KEY_HEX_LEN hex characters. */
 #define KEY_HEX_LEN	(2 * HEARTBEAT_KEY_LEN)

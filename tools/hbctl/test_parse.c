@@ -1936,6 +1936,48 @@ static void test_decode_moved_event(void)
 	moved_rejected(HB_EVENT_A_PORT, 4, bytes, "u32 port");
 }
 
+/* words(): split @line with parse_words(); @want is "a|b|c", or NULL for an
+ * error @err. */
+static void words(const char *line, int max, int err, const char *want)
+{
+	char buf[256], got[256] = "", *w[16];
+	const char *why = NULL;
+	int n, i;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = parse_words(buf, w, max, &why);
+	if (err) {
+		ok(n == err && why, "words '%s' rejected (%s)", line,
+		   why ? why : "no reason");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+			 i ? "|" : "", w[i]);
+	ok(n >= 0 && !strcmp(got, want) && !w[n < 0 ? 0 : n],
+	   "words '%s' = '%s' (got '%s', %d)", line, want, got, n);
+}
+
+static void test_batch_words(void)
+{
+	words("", 16, 0, "");
+	words("   \t ", 16, 0, "");
+	words("# a comment", 16, 0, "");
+	words("peer add 2 10.0.0.2", 16, 0, "peer|add|2|10.0.0.2");
+	words("  node\tset  id 1 \r", 16, 0, "node|set|id|1");
+	words("-n ns1 -j show # the rest", 16, 0, "-n|ns1|-j|show");
+	words("key add 1 file '/etc/my keys/k'", 16, 0,
+	      "key|add|1|file|/etc/my keys/k");
+	words("a \"b#c\" d", 16, 0, "a|b#c|d");
+	words("a b#c", 16, 0, "a|b#c");
+	words("''", 16, 0, "");
+	words("a 'b", 16, -EINVAL, NULL);
+	words("a 'b'c", 16, -EINVAL, NULL);
+	words("a b'c'", 16, -EINVAL, NULL);
+	words("a b c", 4, 0, "a|b|c");
+	words("a b c d", 4, -E2BIG, NULL);
+}
+
 int main(void)
 {
 	test_durations();
@@ -1962,6 +2004,7 @@ int main(void)
 	test_decode_key();
 	test_decode_auth_event();
 	test_decode_moved_event();
+	test_batch_words();
 	printf("1..%d\n", tests);
 	printf("# %d passed, %d failed\n", tests - failures, failures);
 	return failures ? 1 : 0;
