@@ -7,7 +7,17 @@
 # Idempotent: when everything is present it only runs dpkg-query.
 #
 #   selftests/deps.sh            install what is missing (needs root)
+#   selftests/deps.sh --list     print the packages, one a line; install
+#                                nothing (selftests/deps-selftest.sh reads
+#                                it)
 #   HB_DEPS_EXTRA="pkg ..."      more packages to install
+#
+# Every package is listed by name, even those that this machine's image
+# happens to have: a new machine of another image has only Debian's
+# Essential packages, and apt-get runs with --no-install-recommends.
+# selftests/deps-selftest.sh (part of make check) fails when a script
+# runs a tool that no listed package, no dependency of one and no
+# Essential package provides.
 
 set -u
 
@@ -18,17 +28,42 @@ SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PACKAGES=(
 	# kernel to boot in the guest, and its headers to build against
 	linux-image-amd64 linux-headers-amd64
-	# build: module, hbctl, selftest helpers
+	# build: module, hbctl (its unit tests with gcc's ASan and UBSan, in
+	# gcc's dependencies), selftest helpers
 	gcc make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
-	# static checks: sparse, checkpatch from the kernel source tarball
-	sparse linux-source-6.1 xz-utils perl
-	# the frame parser's fuzzer (libFuzzer, ASan, UBSan come with clang)
-	clang
-	# the guest: QEMU, its BIOS, a static busybox for the initramfs
-	qemu-system-x86 seabios busybox-static cpio gzip
-	# tools the tests run inside the guest
-	kmod iproute2 jq util-linux procps coreutils grep sed
+	# static checks: sparse (make C=2), checkpatch.pl from the kernel
+	# source tarball (tar unpacks it with xz), shellcheck of the scripts
+	sparse linux-source-6.1 xz-utils tar perl shellcheck
+	# the debug kernel (make check-debug) from that tarball: Recommends
+	# of linux-source-6.1 that --no-install-recommends leaves out (flex
+	# and bison: Kconfig's parser; bc: timeconst.h; libelf-dev: objtool),
+	# depmod (kmod, below) for modules_install; rsync copies the module's
+	# sources for its build
+	flex bison bc libelf-dev rsync
+	# the frame parser's fuzzer: clang, and its runtime (libFuzzer, ASan,
+	# UBSan for -fsanitize=fuzzer,address,undefined), which clang's
+	# libclang-common-14-dev only Recommends
+	clang libclang-rt-14-dev
+	# the guest: QEMU, its BIOS, a static busybox and cpio, gzip for the
+	# initramfs (xz or zstd unpack compressed kernel modules)
+	qemu-system-x86 seabios busybox-static cpio gzip zstd
+	# tools the scripts run, on the host and in the guest (which runs the
+	# host's root file system): modprobe, insmod (kmod); ip, tc for
+	# netem, ss, bridge (iproute2); jq; setpriv, chrt, flock, dmesg
+	# (util-linux); awk (mawk: Priority required, yet not Essential)
+	kmod iproute2 jq util-linux procps coreutils grep sed findutils mawk
+	# gojq: the language of jq, which lib.sh prefers (it starts three
+	# times faster in the guest)
+	gojq
 )
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${PACKAGES[@]}"
+	exit 0
+fi
+if [ $# -gt 0 ]; then
+	echo "usage: $0 [--list]" >&2
+	exit 2
+fi
 # shellcheck disable=SC2206 # word splitting wanted
 PACKAGES+=(${HB_DEPS_EXTRA:-})
 
