@@ -6,7 +6,7 @@
 #  1. build, once, a 6.1 kernel with KASAN, lockdep, kmemleak, debug
 #     objects, UBSAN and DEBUG_LIST from Debian's linux-source-6.1
 #     (selftests/debug-kernel.sh, configured by selftests/debug.config,
-#     cached in .build/debug-kernel/);
+#     cached outside the checkout, in lib.sh's hb_cache);
 #  2. build heartbeat.ko against it, from a copy of the sources in
 #     .build/debug-module/ (so the heartbeat.ko of "make" stays the one for
 #     Debian's kernel);
@@ -49,7 +49,6 @@ T0=$(date +%s)
 # shellcheck source=selftests/check-lib.sh
 . "$SELFTESTS/check-lib.sh"
 
-DK=$BUILD/debug-kernel
 MODSRC=$BUILD/debug-module
 
 summary()
@@ -77,16 +76,15 @@ fi
 
 # --- the kernel ---------------------------------------------------------------
 
-phase "debug kernel (built once, then cached in $DK)"
+phase "debug kernel (built once, then cached in $(hb_cache)/debug-kernel)"
 start=$(date +%s)
 if "$SELFTESTS/debug-kernel.sh" >"$LOGS/debug-kernel.log" 2>&1; then
 	show_log "$LOGS/debug-kernel.log" 5
 	# shellcheck source=/dev/null
-	. "$DK/env"
+	. "$BUILD/debug-kernel.env"
 	tap_ok "debug: kernel $DK_KREL built (config key $DK_KEY, build ${DK_BUILD_S} s, this run $(($(date +%s) - start)) s)"
 else
 	show_log "$LOGS/debug-kernel.log"
-	show_log "$DK/build.log" 20
 	tap_fail "debug: kernel built from linux-source-6.1 with selftests/debug.config"
 	summary
 fi

@@ -12,22 +12,31 @@
 #
 #   selftests/debug-kernel.sh        build unless the cache is current
 #
-# Everything lives in .build/debug-kernel/ (git-ignored):
-#   src/                 the unpacked linux-source-6.1 tree
-#   obj/                 the build (O=); also the KDIR for external modules
-#   mods/lib/modules/R/  "make modules_install" output, R = kernel release
-#   build.log            the last build's output
-#   env                  DK_KEY DK_KREL DK_KDIR DK_BZIMAGE DK_MODDIR
-#                        DK_BUILD_S (seconds the build took), DK_UNITS
-#                        (compiled units); written last, so a build that
-#                        did not finish is never taken for a cached one
+# It is built outside the checkout, in the machine's cache (lib.sh's
+# hb_cache: /var/cache/heartbeat, or HB_CACHE), so that every fresh clone
+# on the machine (CI's among them) boots the same kernel without building
+# it again:
+#   linux-source/V/           the unpacked linux-source-6.1 (hb_linux_source;
+#                             checkpatch comes from there too)
+#   debug-kernel/KEY/obj/     the build (O=); also the KDIR for external
+#                             modules
+#   debug-kernel/KEY/mods/lib/modules/R/   "make modules_install" output,
+#                             R = kernel release
+#   debug-kernel/KEY/build.log  the build's output
+#   debug-kernel/KEY/env      DK_KEY DK_KREL DK_KDIR DK_BZIMAGE DK_MODDIR
+#                             DK_BUILD_S (seconds the build took), DK_UNITS
+#                             (compiled units); written last, so a build
+#                             that did not finish is never taken for a
+#                             cached one
+# and the env file is copied to the checkout's .build/debug-kernel.env,
+# which check-debug.sh reads.
 #
-# Cache key: sha256 of RECIPE (below; bump it when the build steps change),
-# the linux-source-6.1 package version and size of its tarball, and
-# debug.config.  Any change rebuilds from scratch (a new fragment keeps the
-# unpacked source).  The build runs under
-# "nice -n 10" with HB_DK_JOBS (default 2) jobs, and holds a lock so that
-# two concurrent runs build once.
+# KEY: sha256 of RECIPE (below; bump it when the build steps change), the
+# linux-source-6.1 package version and size of its tarball, and
+# debug.config.  A new key builds in a directory of its own; the builds of
+# other keys are deleted once it succeeds (each is about 3 GB).  The build
+# runs under "nice -n 10" with HB_DK_JOBS (default 2) jobs, and holds a
+# lock so that two concurrent runs build once.
 #
 # Exit status 0 with the env file written, 1 on failure (see build.log).
 
@@ -38,8 +47,7 @@ SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SELFTESTS/lib.sh"
 REPO=$(hb_repo)
 
-RECIPE=1
-DK=$REPO/.build/debug-kernel
+RECIPE=2
 FRAGMENT=$SELFTESTS/debug.config
 JOBS=${HB_DK_JOBS:-2}
 TARBALL=${HB_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
@@ -61,13 +69,15 @@ pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null)
 key=$( { echo "recipe $RECIPE"; echo "linux-source-6.1 ${pkgver:-?}";
 	stat -c 'tarball %s' "$TARBALL"; cat "$FRAGMENT"; } |
 	sha256sum | cut -c1-16)
-srcid="${pkgver:-?} $(stat -c %s "$TARBALL")"
 
-mkdir -p "$DK"
-exec 9>"$DK/.lock"
+cache=$(hb_cache) || die "no cache directory"
+DK=$cache/debug-kernel/$key
+ENV_COPY=$REPO/.build/debug-kernel.env
+mkdir -p "$DK" "$REPO/.build"
+exec 9>"$cache/debug-kernel/.lock"
 if ! flock -n 9; then
-	dklog "another build holds $DK/.lock; waiting"
-	flock 9 || die "cannot lock $DK/.lock"
+	dklog "another build holds $cache/debug-kernel/.lock; waiting"
+	flock 9 || die "cannot lock $cache/debug-kernel/.lock"
 fi
 
 # cached: the env file names this key and its files are there.
@@ -85,6 +95,7 @@ cached()
 }
 
 if cached; then
+	cp "$DK/env" "$ENV_COPY" || die "cannot write $ENV_COPY"
 	dklog "cached: $DK_KREL (key $key) in $DK"
 	exit 0
 fi
@@ -121,19 +132,10 @@ build()
 	local krel
 
 	rm -rf "$DK/obj" "$DK/mods" "$DK/env"
-	# The source tree is kept while the package is the same (only the
-	# fragment changed): unpacking and deleting it take minutes here.
-	if [ "$(cat "$DK/src/.hb-source" 2>/dev/null)" != "$srcid" ]; then
-		rm -rf "$DK/src"
-		mkdir -p "$DK/src"
-		dklog "unpacking $TARBALL (linux-source-6.1 ${pkgver:-?})"
-		tar -xf "$TARBALL" -C "$DK/src" --strip-components=1 ||
-			return 1
-		echo "$srcid" >"$DK/src/.hb-source"
-	fi
+	src=$(hb_linux_source) || return 1
 	mkdir -p "$DK/obj" "$DK/mods"
 	dklog "configuring: allnoconfig + $FRAGMENT"
-	make -s -C "$DK/src" O="$DK/obj" allnoconfig \
+	make -s -C "$src" O="$DK/obj" allnoconfig \
 		KCONFIG_ALLCONFIG="$FRAGMENT" || return 1
 	check_config || { dklog "the fragment did not survive Kconfig"; return 1; }
 	dklog "building bzImage and modules: nice -n 10 make -j$JOBS (about 11 min on 2 cores)"
@@ -167,4 +169,8 @@ DK_BUILD_S=$secs
 DK_UNITS=$units
 EOF
 mv "$DK/env.new" "$DK/env"
+cp "$DK/env" "$ENV_COPY" || die "cannot write $ENV_COPY"
+# Builds of other keys are not used again by this recipe.
+find "$cache/debug-kernel" -mindepth 1 -maxdepth 1 -type d ! -name "$key" \
+	-exec rm -rf {} +
 dklog "built $krel in ${secs}s ($units units compiled)"
