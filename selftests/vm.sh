@@ -12,7 +12,8 @@
 #
 #   SCRIPT   a script inside the repository, run as "bash SCRIPT ARGS..." from
 #            the repository's top directory
-#   -t       kill the guest after SECONDS (default $HB_VM_TIMEOUT or 1200)
+#   -t       kill the guest after SECONDS from QEMU's start (default
+#            $HB_VM_TIMEOUT or 1200)
 #   -n       results go to .build/vm-NAME/ (default "run")
 #   -q       do not stream the script's output to stdout
 #   -e       export VAR=VALUE to the script (e.g. HBCTL=/path/to/hbctl)
@@ -22,24 +23,68 @@
 #            its parent is shared over 9p on the guest's /lib/modules, so
 #            modprobe works unchanged
 #
+# Environment: HB_VM_MEM (2G), HB_VM_SMP (2), HB_VM_APPEND (more kernel
+# parameters), HB_VM_KERNEL (a kernel image with Debian's modules), and:
+#   HB_VM_ACCEL          kvm or tcg: no probe, use that (default: probe)
+#   HB_VM_PROBE_TIMEOUT  seconds a guest under KVM, the probe included, may
+#                        take from QEMU's start to init's first line (30)
+#   HB_VM_BOOT_TIMEOUT   the boot watchdog: seconds from QEMU's start to
+#                        init's first line (120; 300 with -k; under KVM at
+#                        most HB_VM_PROBE_TIMEOUT)
+#   HB_VM_ACCEL_CACHE    where verdicts of the probe go (.build/accel)
+#   HB_VM_KVM_DEV        the KVM device to look at (/dev/kvm; for tests)
+#   HB_VM_QEMU           the QEMU binary (qemu-system-x86_64; for tests)
+#
+# Accelerator: TCG (-machine q35,accel=tcg -cpu max) unless KVM proved it
+# works.  A /dev/kvm that can be opened is not enough (nested KVM may abort
+# QEMU at once, "failed to set MSR 0x10a", or hang the guest before its first
+# console line): when there is one and HB_VM_ACCEL is not set, a probe boots
+# the kernel under KVM (-cpu host) with "hbprobe=1", on which init prints its
+# first line and powers off; KVM is used only when that line arrives within
+# HB_VM_PROBE_TIMEOUT.  The verdict, failures included, is cached in
+# .build/accel/ per host boot id, QEMU version and kernel image, so the
+# probe runs once per boot.  One line on stderr says which accelerator and
+# why ("vm: accel tcg: KVM probe refused (qemu aborted: ...)").
+#
+# Boot watchdog: init's first line is "hb-init: started".  When it is not on
+# the console within HB_VM_BOOT_TIMEOUT seconds (HB_VM_PROBE_TIMEOUT under
+# KVM, when shorter: a KVM that works reaches init in a second or two),
+# QEMU is killed.  A guest under KVM that never reached init (the watchdog
+# fired, or a signal killed QEMU) marks KVM refused in the cache for the
+# rest of the boot, and the guest runs once more under TCG, saying so in
+# one line (its first console and QEMU output are kept as console-kvm.log
+# and qemu-kvm.log).
+#
 # Results directory (emptied at each run; on the host and, at the same path,
 # in the guest, where $HB_RESULTS names it):
 #   output.log    the script's stdout and stderr
 #   console.log   the whole serial console (kernel messages)
+#   qemu.log      QEMU's own stdout and stderr
 #   dmesg.log     the guest's kernel log, written just before power off
 #   exitcode      the script's exit status, written by the guest's init
-#   splats.log    console lines matching the splat pattern (empty if none)
+#   splats.log    console lines matching the splat pattern (empty if none;
+#                 absent when there are none but init never started: a
+#                 console that stops before init proves nothing)
 #   kmemleak.log  when the kernel has kmemleak: its report after the run
 #   leaks.log     the leaks of kmemleak.log that involve heartbeat.ko
 #   modules.log   /proc/modules just before that scan
-#   vm.env        BOOT_S (guest uptime when the script started), WALL_S
+#   probe-*.log   the console and QEMU output of a KVM probe, if one ran
+#   *-kvm.log     console and QEMU output of a guest under KVM that never
+#                 reached init, before its rerun under TCG
+#   vm.env        BOOT_S (guest uptime when the script started), INIT_S
+#                 (wall seconds from QEMU's start to init's first line), WALL_S,
+#                 ACCEL (kvm or tcg), VM_ERROR (below), ACCEL_WHY (the
+#                 "vm: accel" line's reason, shell-quoted)
 #
-# The guest's kernel command line is "console=ttyS0 panic=-1 ..."; its init
-# (built into a tiny busybox initramfs cached in .build/initramfs/) loads the
-# 9p modules, mounts the shares, chroots into the host's root, mounts proc,
-# sys, devtmpfs, devpts and tmpfs on /tmp, /run and /dev/shm, runs the
-# script, stores its exit status and powers off through sysrq (or reboots,
-# which -no-reboot turns into an exit, when the kernel has no ACPI).
+# The guest's kernel command line is "console=ttyS0 panic=-1 no_timer_check
+# ..." (no_timer_check: on a busy host, a TCG guest's early timer check can
+# fail and panic); its init (built into a tiny busybox initramfs cached in
+# .build/initramfs/) mounts devtmpfs and prints "hb-init: started" on
+# /dev/console, loads the 9p modules, mounts the shares, chroots into the
+# host's root, mounts proc, sys, devtmpfs, devpts and tmpfs on /tmp, /run
+# and /dev/shm, runs the script, stores its exit status and powers off
+# through sysrq (or reboots, which -no-reboot turns into an exit, when the
+# kernel has no ACPI).
 #
 # On a kernel with kmemleak (the debug kernel), init then unloads heartbeat
 # (so that what its exit path forgot becomes unreferenced), scans twice and
@@ -48,9 +93,15 @@
 #
 # Exit status: the script's status (0 pass, 1 fail, 4 skip) when the console
 # is clean; 1 when the console shows a kernel splat, kmemleak found a leak
-# of the module, the guest timed out or died before the script finished.
-# The splat check is reported as the TAP test "no kernel splats on the
-# console" on stderr, the leak check as "no kmemleak leaks".
+# of the module, or the run failed, which vm.env's VM_ERROR tells apart:
+#   abort           QEMU died (non-zero exit, signal) or the guest stopped
+#                   before the script finished (or QEMU failed after it)
+#   boot-timeout    no "hb-init: started" within the boot watchdog (or -t)
+#   script-timeout  init started, the script did not finish within -t
+# (empty when the run completed).  The splat check is reported as the TAP
+# test "no kernel splats on the console" on stderr (it fails, too, when init
+# never started: that console was never scanned), the leak check as "no
+# kmemleak leaks".
 
 set -u
 
@@ -67,6 +118,12 @@ MEM=${HB_VM_MEM:-2G}
 SMP=${HB_VM_SMP:-2}
 KERNEL=${HB_VM_KERNEL:-}
 MODDIR=
+QEMU_BIN=${HB_VM_QEMU:-qemu-system-x86_64}
+ACCEL_WANT=${HB_VM_ACCEL:-}
+KVM_DEV=${HB_VM_KVM_DEV:-/dev/kvm}
+PROBE_TIMEOUT=${HB_VM_PROBE_TIMEOUT:-30}
+BOOT_TIMEOUT=${HB_VM_BOOT_TIMEOUT:-}
+ACCEL_CACHE=${HB_VM_ACCEL_CACHE:-$REPO/.build/accel}
 
 usage()
 {
@@ -120,8 +177,23 @@ else
 fi
 [ -r "$KERNEL" ] || die "no kernel image $KERNEL (apt-get install linux-image-$KVER)"
 [ -d "$MODDIR/kernel" ] || die "no modules in $MODDIR"
-for t in qemu-system-x86_64 cpio gzip; do
+for t in "$QEMU_BIN" cpio gzip timeout flock; do
 	command -v "$t" >/dev/null || die "missing $t (run selftests/deps.sh)"
+done
+# Debian's kernel reaches init in ~3 s under TCG; another kernel (the debug
+# kernel, with KASAN and lockdep) is slower: a longer boot watchdog.
+if [ -z "$BOOT_TIMEOUT" ]; then
+	BOOT_TIMEOUT=120
+	[ "$KERNEL" = "/boot/vmlinuz-$KVER" ] || BOOT_TIMEOUT=300
+fi
+case $ACCEL_WANT in
+"" | kvm | tcg) ;;
+*) die "HB_VM_ACCEL must be kvm or tcg (or empty: probe), not $ACCEL_WANT" ;;
+esac
+for v in TIMEOUT PROBE_TIMEOUT BOOT_TIMEOUT; do
+	case ${!v} in
+	"" | *[!0-9]* | 0) die "$v must be a positive number of seconds, not '${!v}'" ;;
+	esac
 done
 BUSYBOX=
 for b in /bin/busybox /usr/bin/busybox; do
@@ -141,12 +213,16 @@ virtio_pci_legacy_dev virtio_pci 9pnet_virtio 9p"
 read -r -d '' INIT <<'EOF'
 #!/bin/busybox sh
 # heartbeat selftests guest init: mount the host's root over 9p, chroot, run.
+# First /dev (the kernel does not mount devtmpfs in an initramfs by itself,
+# and this one has no /dev/console: until then init has no output at all),
+# then the marker line the host's boot watchdog waits for.
 /bin/busybox mkdir -p /proc /sys /dev /newroot /usr/bin /usr/sbin /sbin
+/bin/busybox mountpoint -q /dev || /bin/busybox mount -t devtmpfs devtmpfs /dev
+echo "hb-init: started" >/dev/console
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
 say() { echo "hb-init: $*" >/dev/console; }
 halt_now() {
 	sync
@@ -162,6 +238,11 @@ halt_now() {
 	reboot -f
 	while :; do sleep 60; done
 }
+# The host's accelerator probe (hbprobe=1): init was reached, which is all
+# the probe wants to know; power off at once.
+case " $(cat /proc/cmdline) " in
+*" hbprobe=1 "*) say "probe: init reached, powering off"; halt_now ;;
+esac
 for m in $(cat /modules.order); do
 	[ -e "/sys/module/$m" ] && continue
 	insmod "/lib/modules/$m.ko" || say "insmod $m failed"
@@ -276,9 +357,11 @@ build_initramfs()
 		order="$order $m"
 	done
 	printf '%s\n' "$order" >"$dir/modules.order"
+	# Written next to the tree (a name of this run's own: concurrent runs
+	# may build the same image), then renamed into place.
 	(cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
-		gzip -1 >"$INITRD.tmp" || { rm -rf "$dir"; return 1; }
-	mv "$INITRD.tmp" "$INITRD"
+		gzip -1 >"$dir.cpio.gz" || { rm -rf "$dir" "$dir.cpio.gz"; return 1; }
+	mv "$dir.cpio.gz" "$INITRD"
 	rm -rf "$dir"
 	# Drop initramfs images of other versions of this script (for this
 	# kernel: another kernel's image may be in use by a concurrent run).
@@ -307,14 +390,10 @@ mkdir -p "$RES"
 	printf '\n'
 } >"$RES/cmd"
 
-ACCEL=tcg
-CPU=max
-if [ -z "${HB_VM_NO_KVM:-}" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	ACCEL=kvm
-	CPU=host
-fi
-
-APPEND="console=ttyS0,115200 panic=-1 loglevel=7 mitigations=off"
+# no_timer_check: on a busy host, the early IO-APIC timer check of a TCG
+# guest can miss its ticks and panic ("IO-APIC + timer doesn't work!").
+APPEND_BASE="console=ttyS0,115200 panic=-1 no_timer_check"
+APPEND="$APPEND_BASE loglevel=7 mitigations=off"
 APPEND="$APPEND tsc=unstable hbres=$RES hbrepo=$REPO ${HB_VM_APPEND:-}"
 VIRTFS_MODS=()
 if [ "$MODDIR" != "/lib/modules/$KVER" ]; then
@@ -322,56 +401,384 @@ if [ "$MODDIR" != "/lib/modules/$KVER" ]; then
 	VIRTFS_MODS=(-virtfs "local,path=${MODDIR%/*},mount_tag=hbmods,security_model=none,readonly=on,multidevs=remap")
 fi
 
-QEMU=(qemu-system-x86_64
-	-machine "q35,accel=$ACCEL" -cpu "$CPU" -m "$MEM" -smp "$SMP"
-	-nodefaults -no-user-config -display none -no-reboot
-	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
-	-serial "file:$RES/console.log"
-	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-	-virtfs "local,path=$REPO,mount_tag=hbrepo,security_model=none,readonly=on,multidevs=remap"
-	-virtfs "local,path=$RES,mount_tag=hbresults,security_model=none,multidevs=remap"
-	"${VIRTFS_MODS[@]}")
+# The first line of the guest's init, as soon as it has a /dev/console.
+MARKER="hb-init: started"
 
-vmlog "kernel $KVER, accel $ACCEL, ${SMP} vCPUs, $MEM, timeout ${TIMEOUT}s"
-vmlog "results in $RES"
-start=$(date +%s.%N)
-timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$RES/qemu.log" 2>&1 &
-qpid=$!
-trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM
-if [ "$QUIET" -eq 0 ]; then
-	tail -n +1 -F --pid="$qpid" "$RES/output.log" 2>/dev/null &
-	tpid=$!
+# qemu_argv ACCEL CONSOLE APPEND SHARES: the QEMU command line in QEMU[]
+# (TCG: q35 with -cpu max; KVM: -cpu host).  SHARES=1 adds the 9p shares.
+qemu_argv()
+{
+	local accel=$1 console=$2 append=$3 shares=$4 cpu=max
+
+	[ "$accel" = kvm ] && cpu=host
+	QEMU=("$QEMU_BIN"
+		-machine "q35,accel=$accel" -cpu "$cpu" -m "$MEM" -smp "$SMP"
+		-nodefaults -no-user-config -display none -no-reboot
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$append"
+		-serial "file:$console")
+	[ "$shares" -eq 1 ] || return 0
+	QEMU+=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+		-virtfs "local,path=$REPO,mount_tag=hbrepo,security_model=none,readonly=on,multidevs=remap"
+		-virtfs "local,path=$RES,mount_tag=hbresults,security_model=none,multidevs=remap"
+		"${VIRTFS_MODS[@]}")
+}
+
+# QEMU runs under timeout(1), which gives it a process group of its own and
+# passes a signal it receives on to the whole group (a wrapper's children
+# too), then SIGKILLs them after -k seconds.  QPID is that timeout process.
+# Between the two, a sh that exits with QEMU's status (128 + the signal
+# when one killed it): bash then sees a plain exit and prints no job
+# report ("line N: PID Aborted ...") of its own; that sh's own report goes
+# to /dev/null, QEMU's stderr to the log.
+QPID=
+trap '[ -n "$QPID" ] && kill "$QPID" 2>/dev/null; exit 130' INT TERM
+
+# start_qemu LIMIT LOG: QEMU[] in the background, stdout and stderr to LOG,
+# killed in any case after LIMIT seconds.
+start_qemu()
+{
+	# shellcheck disable=SC2016 # for sh -c
+	timeout -k 10 "$1" sh -c 'exec 3>&2 2>/dev/null; ("$@" 2>&3 3>&-); exit $?' \
+		qemu "${QEMU[@]}" </dev/null >"$2" 2>&1 9>&- &
+	QPID=$!
+}
+
+# stop_qemu: stop it now (SIGTERM, SIGKILL 10 s later); QRC its status.
+stop_qemu()
+{
+	kill -TERM "$QPID" 2>/dev/null
+	wait "$QPID"
+	QRC=$?
+	QPID=
+}
+
+# wait_qemu SECONDS: let it exit by itself for at most SECONDS, then stop it.
+wait_qemu()
+{
+	local end=$(($(now_ms) + $1 * 1000))
+
+	while kill -0 "$QPID" 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do
+		sleep 0.2
+	done
+	stop_qemu
+}
+
+# qemu_end RC LOG: how QEMU ended, in a few words, with the first error line
+# of its output ("qemu aborted: failed to set MSR 0x10a ...").
+qemu_end()
+{
+	local rc=$1 log=$2 how line sig
+
+	if [ "$rc" -gt 128 ]; then
+		sig=$(kill -l $((rc - 128)) 2>/dev/null)
+		case $sig in
+		ABRT) how="qemu aborted" ;;
+		"") how="qemu exited with $rc" ;;
+		*) how="qemu killed by SIG$sig" ;;
+		esac
+	elif [ "$rc" -eq 0 ]; then
+		how="the guest stopped by itself (qemu exit 0)"
+	else
+		how="qemu exited with $rc"
+	fi
+	line=$(grep -a -m 1 -i -E 'error|assert|fail|abort' "$log" 2>/dev/null)
+	[ -n "$line" ] || line=$(grep -a -v '^[[:space:]]*$' "$log" 2>/dev/null | tail -n 1)
+	line=$(printf '%s' "$line" | tr -d '\r' |
+		sed -e 's/^[^ ]*qemu[^ :]*: //' -e 's/^error: //' | cut -c 1-100)
+	echo "$how${line:+: $line}"
+}
+
+# console_tail FILE: the last non-empty console line, for one-line reasons.
+console_tail()
+{
+	tr -d '\r' <"$1" 2>/dev/null | grep -a -v '^[[:space:]]*$' | tail -n 1 |
+		cut -c 1-80
+}
+
+# --- the accelerator ----------------------------------------------------------
+#
+# KVM only when a probe boot proved it works: a readable and writable
+# /dev/kvm is not enough (nested KVM may abort QEMU at once, "failed to set
+# MSR 0x10a", or hang the guest before its first console line).  The probe
+# boots the kernel under KVM with "hbprobe=1", on which init prints its
+# marker and powers off; no marker within HB_VM_PROBE_TIMEOUT seconds, or
+# QEMU dying, refuses KVM.  The verdict is cached per host boot, QEMU and
+# kernel image, failures included, so the probe runs once per boot.
+
+# accel_key: the cache file of the verdict for this boot, QEMU and kernel.
+accel_key()
+{
+	local boot qpath qver kid key
+
+	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
+	BOOT_ID=${boot:-unknown}
+	qpath=$(command -v "$QEMU_BIN")
+	qver=$("$QEMU_BIN" --version 2>/dev/null | head -n 1)
+	kid=$(stat -L -c '%s %Y' "$KERNEL")
+	key=$(printf '%s\n' "$BOOT_ID" "$qpath" "$qver" "$KERNEL" "$kid" |
+		sha256sum | cut -c 1-16)
+	ACCEL_FILE=$ACCEL_CACHE/$key
+	ACCEL_DESC="qemu=$qpath ($qver), kernel=$KERNEL ($kid)"
+}
+
+# cache_read: C_VERDICT (kvm or tcg), C_BY (probe or watchdog), C_REASON.
+cache_read()
+{
+	[ -f "$ACCEL_FILE" ] || return 1
+	C_VERDICT=$(sed -n 's/^verdict=//p' "$ACCEL_FILE")
+	C_BY=$(sed -n 's/^by=//p' "$ACCEL_FILE")
+	C_REASON=$(sed -n 's/^reason=//p' "$ACCEL_FILE")
+	case $C_VERDICT in
+	kvm | tcg) return 0 ;;
+	esac
+	return 1
+}
+
+# cache_write VERDICT BY REASON; verdicts of earlier boots are dropped.
+cache_write()
+{
+	local tmp f
+
+	mkdir -p "$ACCEL_CACHE" || return 1
+	tmp=$ACCEL_CACHE/.tmp.$$
+	printf 'verdict=%s\nby=%s\nreason=%s\nboot_id=%s\n%s\ndate=%s\n' \
+		"$1" "$2" "$3" "$BOOT_ID" "$ACCEL_DESC" "$(date -Is)" >"$tmp" &&
+		mv -f "$tmp" "$ACCEL_FILE" || return 1
+	for f in "$ACCEL_CACHE"/*; do
+		[ -f "$f" ] || continue
+		grep -q -x -F "boot_id=$BOOT_ID" "$f" || rm -f "$f"
+	done
+}
+
+# probe_kvm: 0 when the kernel booted to init under KVM (PROBE_S: how long
+# it took), 1 otherwise with the reason in PROBE_WHY.
+probe_kvm()
+{
+	local con=$RES/probe-console.log log=$RES/probe-qemu.log t0 last
+
+	: >"$con"
+	qemu_argv kvm "$con" "$APPEND_BASE loglevel=4 hbprobe=1" 0
+	t0=$(now_ms)
+	start_qemu $((PROBE_TIMEOUT + 30)) "$log"
+	while kill -0 "$QPID" 2>/dev/null &&
+		! grep -a -q -F "$MARKER" "$con" &&
+		[ $(($(now_ms) - t0)) -lt $((PROBE_TIMEOUT * 1000)) ]; do
+		sleep 0.2
+	done
+	if grep -a -q -F "$MARKER" "$con"; then
+		PROBE_S=$(awk -v ms=$(($(now_ms) - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
+		wait_qemu 10
+		return 0
+	fi
+	if kill -0 "$QPID" 2>/dev/null; then
+		stop_qemu
+		last=$(console_tail "$con")
+		if [ -z "$last" ]; then
+			PROBE_WHY="no console line within $PROBE_TIMEOUT s"
+		else
+			PROBE_WHY="no init marker within $PROBE_TIMEOUT s; the console stops at: $last"
+		fi
+		return 1
+	fi
+	wait "$QPID"
+	QRC=$?
+	QPID=
+	PROBE_WHY=$(qemu_end "$QRC" "$log")
+	return 1
+}
+
+# choose_accel: ACCEL (kvm or tcg) and ACCEL_WHY, from HB_VM_ACCEL, the
+# device, the cached verdict or a probe.
+choose_accel()
+{
+	ACCEL=tcg
+	case $ACCEL_WANT in
+	kvm)
+		ACCEL=kvm
+		ACCEL_WHY="HB_VM_ACCEL=kvm (no probe)"
+		return
+		;;
+	tcg)
+		ACCEL_WHY="HB_VM_ACCEL=tcg"
+		return
+		;;
+	esac
+	if [ ! -e "$KVM_DEV" ]; then
+		ACCEL_WHY="no $KVM_DEV"
+		return
+	fi
+	if [ ! -r "$KVM_DEV" ] || [ ! -w "$KVM_DEV" ]; then
+		ACCEL_WHY="$KVM_DEV is not readable and writable by $(id -un)"
+		return
+	fi
+	accel_key
+	mkdir -p "$ACCEL_CACHE" || die "cannot create $ACCEL_CACHE"
+	# One probe at a time: a concurrent run waits for its verdict.
+	exec 9>"$ACCEL_CACHE/.lock"
+	flock -w $((PROBE_TIMEOUT + 120)) 9 ||
+		vmlog "accel: waited too long for $ACCEL_CACHE/.lock; probing anyway"
+	if cache_read; then
+		if [ "$C_VERDICT" = kvm ]; then
+			ACCEL=kvm
+			ACCEL_WHY="KVM passed the probe of this boot (cached)"
+		elif [ "$C_BY" = watchdog ]; then
+			ACCEL_WHY="KVM refused by a guest of this boot (cached): $C_REASON"
+		else
+			ACCEL_WHY="KVM refused by the probe of this boot (cached): $C_REASON"
+		fi
+	elif probe_kvm; then
+		ACCEL=kvm
+		ACCEL_WHY="KVM probe booted to init in $PROBE_S s"
+		cache_write kvm probe "booted to init in $PROBE_S s"
+	else
+		ACCEL_WHY="KVM probe refused ($PROBE_WHY)"
+		cache_write tcg probe "$PROBE_WHY"
+	fi
+	exec 9>&-
+}
+
+choose_accel
+vmlog "accel $ACCEL: $ACCEL_WHY"
+
+# --- the guest ----------------------------------------------------------------
+
+# run_guest ACCEL: boot the guest once and wait for it, under the boot
+# watchdog (no init marker within BOOT_TIMEOUT seconds, or PROBE_TIMEOUT
+# under KVM when shorter) and the script's timeout (-t, counted from
+# QEMU's start).  Sets QRC, MARKED (1: the marker
+# is on the console), KIND ("", abort, boot-timeout, script-timeout),
+# BOUND (the bound that fired), INIT_S (seconds from QEMU's start to the
+# marker, to the poll's half second) and WALL.
+run_guest()
+{
+	local accel=$1 boot_to=$BOOT_TIMEOUT t0 el tpid=
+
+	if [ "$accel" = kvm ] && [ "$PROBE_TIMEOUT" -lt "$boot_to" ]; then
+		boot_to=$PROBE_TIMEOUT
+	fi
+	qemu_argv "$accel" "$RES/console.log" "$APPEND" 1
+	vmlog "kernel $KVER, accel $accel, ${SMP} vCPUs, $MEM, boot timeout ${boot_to}s, timeout ${TIMEOUT}s"
+	vmlog "results in $RES"
+	: >"$RES/console.log"
+	t0=$(now_ms)
+	start_qemu $((TIMEOUT + 30)) "$RES/qemu.log"
+	if [ "$QUIET" -eq 0 ]; then
+		tail -n +1 -F --pid="$QPID" "$RES/output.log" 2>/dev/null &
+		tpid=$!
+	fi
+	MARKED=0
+	KIND=
+	BOUND=
+	INIT_S=
+	while kill -0 "$QPID" 2>/dev/null; do
+		el=$(($(now_ms) - t0))
+		if [ "$MARKED" -eq 0 ] && grep -a -q -F "$MARKER" "$RES/console.log"; then
+			MARKED=1
+			INIT_S=$(awk -v ms="$el" 'BEGIN { printf "%.1f", ms / 1000 }')
+		fi
+		if [ "$MARKED" -eq 0 ] && [ "$el" -ge $((boot_to * 1000)) ]; then
+			KIND="boot-timeout"
+			BOUND=$boot_to
+		elif [ "$el" -ge $((TIMEOUT * 1000)) ]; then
+			KIND="script-timeout"
+			[ "$MARKED" -eq 1 ] || KIND="boot-timeout"
+			BOUND=$TIMEOUT
+		fi
+		[ -z "$KIND" ] || break
+		sleep 0.5
+	done
+	if [ -n "$KIND" ]; then
+		stop_qemu
+	else
+		wait "$QPID"
+		QRC=$?
+		QPID=
+	fi
+	[ -z "$tpid" ] || wait "$tpid"
+	WALL=$(awk -v ms=$(($(now_ms) - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
+	if [ "$MARKED" -eq 0 ] && grep -a -q -F "$MARKER" "$RES/console.log"; then
+		MARKED=1
+		INIT_S=$WALL
+	fi
+	if [ -z "$KIND" ] && { [ ! -s "$RES/exitcode" ] || [ "$QRC" -ne 0 ]; }; then
+		KIND=abort
+	fi
+}
+
+run_guest "$ACCEL"
+
+# KVM that never reached init (the boot watchdog fired, or QEMU died by a
+# signal, as in the MSR assertion) is refused for the rest of this boot,
+# and the guest runs once more under TCG.
+if [ "$ACCEL" = kvm ] && [ "$MARKED" -eq 0 ] &&
+	{ [ "$KIND" = boot-timeout ] || { [ "$KIND" = abort ] && [ "$QRC" -gt 128 ]; }; }; then
+	if [ "$KIND" = boot-timeout ]; then
+		why="no init marker within $BOUND s under KVM"
+	else
+		why="$(qemu_end "$QRC" "$RES/qemu.log") under KVM, before init"
+	fi
+	[ -n "${ACCEL_FILE:-}" ] || accel_key
+	cache_write tcg watchdog "$why" ||
+		vmlog "cannot record the KVM failure in $ACCEL_CACHE"
+	mv -f "$RES/console.log" "$RES/console-kvm.log"
+	mv -f "$RES/qemu.log" "$RES/qemu-kvm.log"
+	rm -f "$RES/exitcode" "$RES/boot-uptime" "$RES/dmesg.log"
+	: >"$RES/output.log"
+	ACCEL=tcg
+	ACCEL_WHY="KVM refused by the boot watchdog: $why"
+	vmlog "accel tcg: $why (console in $RES/console-kvm.log); rerunning the guest under TCG"
+	run_guest tcg
 fi
-wait "$qpid"
-qrc=$?
-[ "$QUIET" -eq 0 ] && wait "$tpid"
-end=$(date +%s.%N)
-wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 
 boot=$(cut -d' ' -f1 "$RES/boot-uptime" 2>/dev/null)
-printf 'BOOT_S=%s\nWALL_S=%s\nACCEL=%s\n' "${boot:-}" "$wall" "$ACCEL" \
-	>"$RES/vm.env"
-vmlog "guest booted to its script in ${boot:-?}s (guest uptime); wall time ${wall}s"
+# KEY=VALUE lines, for sed and for a shell (only ACCEL_WHY needs quotes).
+printf 'BOOT_S=%s\nINIT_S=%s\nWALL_S=%s\nACCEL=%s\nVM_ERROR=%s\nACCEL_WHY=%q\n' \
+	"${boot:-}" "$INIT_S" "$WALL" "$ACCEL" "$KIND" "$ACCEL_WHY" >"$RES/vm.env"
+if [ -n "$INIT_S" ]; then
+	vmlog "guest reached init ${INIT_S}s after QEMU's start, its script at ${boot:-?}s (guest uptime); wall time ${WALL}s"
+else
+	vmlog "guest never reached init; wall time ${WALL}s"
+fi
+
+# console_dump N: the last N lines of the console, if it has any.
+console_dump()
+{
+	if [ -s "$RES/console.log" ]; then
+		vmlog "console tail:"
+		tail -n "$1" "$RES/console.log" | sed 's/^/vm:   /' >&2
+	else
+		vmlog "the console is empty"
+	fi
+}
 
 status=0
-if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-	vmlog "error: timed out after ${TIMEOUT}s; console tail:"
-	tail -n 30 "$RES/console.log" | sed 's/^/vm:   /' >&2
+case $KIND in
+boot-timeout)
+	vmlog "error: boot timeout: no init marker (\"$MARKER\") on the console within ${BOUND}s (accel $ACCEL)"
+	console_dump 30
 	status=1
-elif [ "$qrc" -ne 0 ]; then
-	vmlog "error: qemu exited with $qrc:"
+	;;
+script-timeout)
+	vmlog "error: script timeout: the guest booted but its script did not finish within ${BOUND}s (-t)"
+	console_dump 30
+	status=1
+	;;
+abort)
+	if [ -s "$RES/exitcode" ]; then
+		vmlog "error: abort: $(qemu_end "$QRC" "$RES/qemu.log"), after the script finished"
+	else
+		vmlog "error: abort: $(qemu_end "$QRC" "$RES/qemu.log"), before the script finished"
+	fi
 	sed 's/^/vm:   /' "$RES/qemu.log" >&2
+	console_dump 30
 	status=1
-fi
+	;;
+esac
 
 rc=
 [ -s "$RES/exitcode" ] && rc=$(cat "$RES/exitcode")
-if [ -z "$rc" ]; then
-	vmlog "error: the guest script did not finish; console tail:"
-	tail -n 40 "$RES/console.log" | sed 's/^/vm:   /' >&2
-	status=1
-elif [ "$status" -eq 0 ]; then
-	status=$rc
+if [ -z "$KIND" ]; then
+	status=${rc:-1}
 fi
 
 # A kernel splat anywhere on the console fails the run.  On top of lib.sh's
@@ -387,6 +794,12 @@ grep -a -E "$SPLAT_RE" "$RES/console.log" | grep -a -v -E "$SPLAT_OK" \
 if [ -s "$RES/splats.log" ]; then
 	vmlog "not ok - no kernel splats on the console"
 	sed 's/^/vm:   /' "$RES/splats.log" >&2
+	status=1
+elif [ "$MARKED" -eq 0 ]; then
+	# A console that never reached init proves nothing: no splats.log,
+	# which check-lib.sh's guest_tap reports as "no console scan".
+	rm -f "$RES/splats.log"
+	vmlog "not ok - no kernel splats on the console (no init marker: the console was never scanned)"
 	status=1
 else
 	vmlog "ok - no kernel splats on the console"
