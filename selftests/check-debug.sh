@@ -27,8 +27,8 @@
 # the cluster guests; HB_DEBUG_CLUSTER (its tests, default "b", then "g"
 # in a second guest) and HB_DEBUG_CLUSTER_N (its nodes, default 16);
 # HB_DEBUG_HOSTILE=full the whole hostile.sh at full size (long);
-# HB_DEBUG_BIG_PEERS (default 200), HB_DEBUG_FAST_MULT (default 250) and
-# HB_DEBUG_FAST_MIN_RATE (default 50) for heartbeat.sh;
+# HB_DEBUG_BIG_PEERS (default 200) for heartbeat.sh, which runs without
+# its timing test (the 1 ms soak);
 # HB_DEBUG_DEADLINE (seconds since the epoch: a guest that does not fit
 # before it is skipped, and reported so); HB_VM_TIMEOUT (seconds per guest,
 # default 2400: the checkers slow the guest down); HB_DK_JOBS (kernel build
@@ -163,18 +163,14 @@ debug_guest()
 		"$what: no kmemleak leaks of heartbeat.ko (debug kernel)"
 }
 
-# The core suite.  Under KASAN and lockdep the 1 ms test delivers 150-350
-# frames/s per peer instead of ~950: the guest cannot keep up with 1 ms
-# on four links both ways, frames wait in its queues, and one run saw a
-# frame 104 ms late at x 100 with no CPU stall over 26 ms.  So its floor
-# is lowered and its multiplier raised to x 250, near the largest (255):
-# a detection time of 250 ms (it still asserts that no peer goes DOWN).
-# 200 peers on one node instead of 1,000: the same code, and adding each
-# one with hbctl costs 0.3 s here.
-if guest_fits selftests/heartbeat.sh 1000; then
+# The core suite, functional tests only: under KASAN and lockdep the
+# guest cannot keep up with 1 ms on four links (150-350 frames/s per peer
+# instead of ~950), so the 1 ms soak, a timing test, proves nothing here
+# and is not run (HB_NO_TIMING).  200 peers on one node instead of 1,000:
+# the same code.
+if guest_fits selftests/heartbeat.sh 600; then
 	debug_guest debug selftests/heartbeat.sh heartbeat \
-		-e "HB_FAST_MIN_RATE=${HB_DEBUG_FAST_MIN_RATE:-50}" \
-		-e "HB_FAST_MULT=${HB_DEBUG_FAST_MULT:-250}" \
+		-e "HB_NO_TIMING=1" \
 		-e "HB_BIG_PEERS=${HB_DEBUG_BIG_PEERS:-200}"
 fi
 if guest_fits selftests/auth.sh 600; then

@@ -27,7 +27,35 @@ show_log()
 		sed -e 's/^/#   /' -e 's/\([0-9]\) passed, \([0-9]\)/\1 passed; \2/'
 }
 
-# guest_tap NAME SCRIPT SPLAT_DESC [LEAK_DESC]: boot a guest with
+# host_tap NAME SCRIPT: run a host-side test script and fold its TAP lines
+# into this stream as "NAME: ..."; its other lines are shown only when it
+# fails.  A script that fails without a "not ok" line is one failure.
+host_tap()
+{
+	local name=$1 script=$2 log=$LOGS/$1.log rc=0 n=0 line
+
+	phase "$name"
+	"$script" >"$log" 2>&1 || rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"not ok "[0-9]*) TAP_NO_TIME=1 tap_fail "$name: ${line#* - }" ;;
+		"ok "[0-9]*"# SKIP"*)
+			TAP_NO_TIME=1 tap_skip "$name: ${line#* - }" ;;
+		"ok "[0-9]*) TAP_NO_TIME=1 tap_ok "$name: ${line#* - }" ;;
+		"# time:"*) echo "$line" ;;
+		*) continue ;;
+		esac
+		n=$((n + 1))
+	done <"$log"
+	if [ "$rc" -ne 0 ] || [ "$n" -eq 0 ]; then
+		grep -vE '^(ok |1\.\.|# time:)' "$log" | tail -n 40 | sed 's/^/#   /'
+		grep -q '^not ok ' "$log" ||
+			tap_fail "$name: $script (exit $rc, no failure reported)"
+	fi
+}
+
+# guest_tap NAME SCRIPT SPLAT_DESC [LEAK_DESC]: boot a guest (which gets CI,
+# so that a missing tool fails there as on the host: lib.sh's tap_missing) with
 # selftests/vm.sh "${VM_ARGS[@]}" -n NAME (results in .build/vm-NAME/), run
 # SCRIPT in it and renumber its TAP lines into this stream as they arrive;
 # then report a run that did not complete, and the console scan for kernel
@@ -50,19 +78,19 @@ guest_tap()
 			desc=${desc#* }
 			desc=${desc#- }
 			case $line in
-			"not ok "*) tap_fail "$desc" ;;
+			"not ok "*) TAP_NO_TIME=1 tap_fail "$desc" ;;
 			*"# SKIP"*)
 				why=${desc#*# SKIP}
-				tap_skip "${desc%% # SKIP*}" "${why# }" ;;
-			*) tap_ok "$desc" ;;
+				TAP_NO_TIME=1 tap_skip "${desc%% # SKIP*}" "${why# }" ;;
+			*) TAP_NO_TIME=1 tap_ok "$desc" ;;
 			esac
 			;;
 		1..[0-9]*) ;;
 		"#"*) echo "$line" ;;
 		*) echo "# $line" ;;
 		esac
-	done < <("$SELFTESTS/vm.sh" "${VM_ARGS[@]}" -n "$name" -- "$script" \
-		2>"$LOGS/vm-$name.log")
+	done < <("$SELFTESTS/vm.sh" "${VM_ARGS[@]}" -e "CI=${CI:-}" \
+		-n "$name" -- "$script" 2>"$LOGS/vm-$name.log")
 	sed 's/^/# /' "$LOGS/vm-$name.log"
 	boot=$(sed -n 's/^BOOT_S=//p' "$res/vm.env" 2>/dev/null)
 	wall=$(sed -n 's/^WALL_S=//p' "$res/vm.env" 2>/dev/null)

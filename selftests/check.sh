@@ -1,24 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# "make check": install what is missing, run the static checks, boot a QEMU
-# guest and run selftests/heartbeat.sh in it (the core: tests 0-9), then
-# boot a second guest and run selftests/cluster.sh (cluster modes, issue 3:
-# tests a-f).  Prints one TAP stream (every static check and every guest
-# test is one test) and ends with
+# "make check": install what is missing, run the static checks and the
+# host-side tests (deps-selftest.sh, vm-selftest.sh, the fuzzer), then boot
+# one QEMU guest for each of selftests/heartbeat.sh (the core),
+# cluster.sh (cluster modes), auth.sh (keys), protocol.sh (timers, ports,
+# addresses, RTT, leaders) and hostile.sh (hostile input and faults).
+# Prints one TAP stream (every static check and every guest test is one
+# test), each test preceded by its wall time ("# time: N s"), and ends with
 #
 #   N passed, N failed, N skipped
 #
 # Exit 0 only when nothing failed and at least one test passed.
 #
-# Static checks: W=1 build without warnings, sparse (C=2) without warnings in
-# our files, checkpatch --strict (taken from Debian's linux-source-6.1 into
-# .build/ at check time), hbctl build and unit tests (make -C tools/hbctl
-# test), the selftest helpers build, shellcheck of selftests/ when installed.
+# Static checks: one clean module build with W=1 and sparse (C=1) without
+# warnings, checkpatch --strict (from Debian's linux-source-6.1, unpacked
+# once into the machine's cache), hbctl build and unit tests (make -C
+# tools/hbctl test), the selftest helpers build, shellcheck of the scripts,
+# and deps-selftest.sh (deps.sh installs everything the scripts run).  A
+# missing tool is a skip, and a failure when CI=true (lib.sh's
+# tap_missing).
 #
 # Environment: HB_SKIP_DEPS=1 skips selftests/deps.sh; HB_SKIP_VM=1 skips
-# both guests, HB_SKIP_CLUSTER=1 the cluster one; HB_VM_TIMEOUT (seconds
-# per guest, default 1200).
+# the guests, HB_SKIP_CLUSTER=1 the cluster one; HB_VM_TIMEOUT (seconds
+# per guest, default 1200); HB_FULL=1 runs the guests' full counts (see
+# hostile.sh and cluster.sh); HB_FUZZ_S (fuzzing seconds, default 60).
 
 set -u
 
@@ -32,6 +38,7 @@ BUILD=$REPO/.build
 LOGS=$BUILD/check
 mkdir -p "$LOGS"
 T0=$(date +%s)
+JOBS=$(nproc)
 # phase, show_log, guest_tap (shared with check-debug.sh)
 # shellcheck source=selftests/check-lib.sh
 . "$SELFTESTS/check-lib.sh"
@@ -51,66 +58,61 @@ if [ -z "${HB_SKIP_DEPS:-}" ]; then
 	fi
 fi
 
+# Does deps.sh list everything that the scripts run?  On the host, a few
+# seconds.
+host_tap deps-selftest "$SELFTESTS/deps-selftest.sh"
+
+# vm.sh's accelerator probe, boot watchdog and error kinds, with a fake
+# QEMU and /dev/kvm (four short TCG guests).
+if [ -n "${HB_SKIP_VM:-}" ]; then
+	tap_skip "vm-selftest: selftests/vm-selftest.sh" "HB_SKIP_VM set"
+else
+	host_tap vm-selftest "$SELFTESTS/vm-selftest.sh"
+fi
+
 # --- builds -------------------------------------------------------------------
 
-phase "module build, W=1"
-# A clean build, so that every warning shows up again.
+phase "module build, W=1, and sparse"
+# One clean build with gcc's W=1 warnings and sparse on every file (C=1
+# checks what it compiles, which after a clean is everything).
 rm -f "$REPO"/kmod/*.o "$REPO"/kmod/.*.cmd "$REPO"/heartbeat.ko \
 	"$REPO"/heartbeat.o "$REPO"/heartbeat.mod "$REPO"/heartbeat.mod.[co]
-make module KBUILD_OPTS="W=1" >"$LOGS/build-w1.log" 2>&1
+SPARSE=1
+command -v sparse >/dev/null || SPARSE=0
+if [ "$SPARSE" -eq 1 ]; then
+	make -j"$JOBS" module KBUILD_OPTS="W=1 C=1" >"$LOGS/build.log" 2>&1
+else
+	make -j"$JOBS" module KBUILD_OPTS="W=1" >"$LOGS/build.log" 2>&1
+fi
 rc=$?
-nwarn=$(grep -c 'warning:' "$LOGS/build-w1.log")
+# Every warning of gcc, and sparse's about our files (the kernel's headers
+# have their own).
+grep -E 'warning:|error:' "$LOGS/build.log" |
+	grep -vE '^(/usr/src|\./include|\./arch)/' >"$LOGS/build-warnings.log"
+nwarn=$(wc -l <"$LOGS/build-warnings.log")
+desc="build: make module W=1$([ "$SPARSE" -eq 1 ] && echo " C=1 (sparse)") without warnings"
 if [ "$rc" -ne 0 ]; then
-	show_log "$LOGS/build-w1.log"
-	tap_fail "build: make module W=1 (exit $rc)"
+	show_log "$LOGS/build.log"
+	tap_fail "$desc (exit $rc)"
 elif [ "$nwarn" -ne 0 ]; then
-	grep -A3 'warning:' "$LOGS/build-w1.log" | head -n 60 | sed 's/^/#   /'
-	tap_fail "build: make module W=1 without warnings ($nwarn warnings)"
+	head -n 40 "$LOGS/build-warnings.log" | sed 's/^/#   /'
+	tap_fail "$desc ($nwarn warnings, see .build/check/build.log)"
 else
-	tap_ok "build: make module W=1 without warnings"
+	tap_ok "$desc"
 fi
-
-phase "sparse"
-if [ ! -f "$REPO/heartbeat.ko" ]; then
-	tap_skip "sparse: make module C=2, no warning in our files" \
-		"the module does not build"
-elif ! command -v sparse >/dev/null; then
-	tap_skip "sparse: make module C=2, no warning in our files" \
-		"sparse missing"
-else
-	make module KBUILD_OPTS="C=2" >"$LOGS/sparse.log" 2>&1
-	rc=$?
-	grep -E '(kmod/|include/uapi/linux/heartbeat\.h|^heartbeat\.).*(warning|error):' \
-		"$LOGS/sparse.log" >"$LOGS/sparse-ours.log"
-	if [ "$rc" -ne 0 ]; then
-		show_log "$LOGS/sparse.log"
-		tap_fail "sparse: make module C=2 (exit $rc)"
-	elif [ -s "$LOGS/sparse-ours.log" ]; then
-		head -n 40 "$LOGS/sparse-ours.log" | sed 's/^/#   /'
-		tap_fail "sparse: make module C=2, no warning in our files ($(wc -l <"$LOGS/sparse-ours.log") warnings)"
-	else
-		tap_ok "sparse: make module C=2, no warning in our files"
-	fi
-fi
+[ "$SPARSE" -eq 1 ] || tap_missing "sparse: no warning in our files" \
+	"sparse missing"
 
 phase "checkpatch"
-CP_DIR=$BUILD/linux-scripts
-CHECKPATCH=$(find "$CP_DIR" -path '*/scripts/checkpatch.pl' 2>/dev/null | head -n 1)
-if [ -z "$CHECKPATCH" ]; then
-	SRC_TAR=$(find /usr/src -maxdepth 1 -name 'linux-source-6.1.tar.*' | head -n 1)
-	if [ -n "$SRC_TAR" ]; then
-		mkdir -p "$CP_DIR"
-		tar -xf "$SRC_TAR" -C "$CP_DIR" --wildcards \
-			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
-			'*/scripts/const_structs.checkpatch' \
-			>"$LOGS/checkpatch-extract.log" 2>&1
-		CHECKPATCH=$(find "$CP_DIR" -path '*/scripts/checkpatch.pl' | head -n 1)
-	fi
+# From the cached linux-source tree that the debug kernel builds from too.
+CHECKPATCH=
+if SRC=$(hb_linux_source 2>"$LOGS/checkpatch-extract.log"); then
+	CHECKPATCH=$SRC/scripts/checkpatch.pl
 fi
 # shellcheck disable=SC2206 # globs wanted
 CP_FILES=(kmod/*.c kmod/*.h include/uapi/linux/heartbeat.h)
 if [ -z "$CHECKPATCH" ]; then
-	tap_skip "checkpatch --strict" "no linux-source-6.1 tarball"
+	tap_missing "checkpatch --strict" "$(cat "$LOGS/checkpatch-extract.log")"
 else
 	perl "$CHECKPATCH" --strict --no-tree --show-types --color=never -f \
 		"${CP_FILES[@]}" \
@@ -126,7 +128,7 @@ else
 fi
 
 phase "hbctl"
-make hbctl >"$LOGS/hbctl-build.log" 2>&1
+make -j"$JOBS" hbctl >"$LOGS/hbctl-build.log" 2>&1
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	show_log "$LOGS/hbctl-build.log"
@@ -138,25 +140,29 @@ else
 	tap_ok "build: make hbctl without warnings"
 fi
 
-make -C tools/hbctl test >"$LOGS/hbctl-test.log" 2>&1
+make -j"$JOBS" -C tools/hbctl test >"$LOGS/hbctl-test.log" 2>&1
 rc=$?
 show_log "$LOGS/hbctl-test.log" 15
 tap_result $((rc == 0 ? 0 : 1)) "hbctl: make -C tools/hbctl test"
 
-make -C selftests >"$LOGS/helpers.log" 2>&1
+make -j"$JOBS" -C selftests >"$LOGS/helpers.log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] || show_log "$LOGS/helpers.log"
 tap_result $((rc == 0 ? 0 : 1)) "build: selftest helpers (hb_inject, hb_clock, hb_nlfuzz)"
 
+SC_FILES=(selftests/*.sh selftests/fuzz/run.sh .ci/run)
 if command -v shellcheck >/dev/null; then
-	if shellcheck -x selftests/*.sh .ci/run >"$LOGS/shellcheck.log" 2>&1; then
-		tap_ok "shellcheck: selftests/*.sh .ci/run"
+	# Two files to a process, one process per CPU.
+	if printf '%s\0' "${SC_FILES[@]}" |
+		xargs -0 -n 2 -P "$JOBS" shellcheck -x >"$LOGS/shellcheck.log" 2>&1; then
+		tap_ok "shellcheck: selftests/*.sh selftests/fuzz/run.sh .ci/run"
 	else
 		show_log "$LOGS/shellcheck.log" 30
-		tap_fail "shellcheck: selftests/*.sh .ci/run"
+		tap_fail "shellcheck: selftests/*.sh selftests/fuzz/run.sh .ci/run"
 	fi
 else
-	tap_skip "shellcheck: selftests/*.sh .ci/run" "shellcheck not installed"
+	tap_missing "shellcheck: selftests/*.sh selftests/fuzz/run.sh .ci/run" \
+		"shellcheck not installed"
 fi
 
 # --- the guests -----------------------------------------------------------------
@@ -165,6 +171,7 @@ if [ -n "${HB_SKIP_VM:-}" ]; then
 	tap_skip "guest: selftests/heartbeat.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/cluster.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/auth.sh" "HB_SKIP_VM set"
+	tap_skip "guest: selftests/protocol.sh" "HB_SKIP_VM set"
 else
 	guest_tap check selftests/heartbeat.sh \
 		"9: no kernel splats on the console"
@@ -176,6 +183,8 @@ else
 	fi
 	guest_tap auth selftests/auth.sh \
 		"no kernel splats on the console (auth run)"
+	guest_tap protocol selftests/protocol.sh \
+		"7: no kernel splats on the console (protocol run)"
 fi
 
 # --- hostile input (issue 4) ------------------------------------------------------
@@ -189,14 +198,16 @@ rc=$?
 show_log "$LOGS/fuzz.log" 12
 case $rc in
 0) tap_ok "fuzz: hb_frame_parse() under libFuzzer, ASan and UBSan for ${HB_FUZZ_S:-60} s" ;;
-"$KSFT_SKIP") tap_skip "fuzz: hb_frame_parse() under libFuzzer" "$(tail -n 1 "$LOGS/fuzz.log")" ;;
+"$KSFT_SKIP")
+	tap_missing "fuzz: hb_frame_parse() under libFuzzer" \
+		"$(tail -n 1 "$LOGS/fuzz.log" | sed 's/^fuzz: SKIP: //')" ;;
 *) tap_fail "fuzz: hb_frame_parse() under libFuzzer, ASan and UBSan for ${HB_FUZZ_S:-60} s" ;;
 esac
 if [ -n "${HB_SKIP_VM:-}${HB_SKIP_HOSTILE:-}" ]; then
 	tap_skip "guest: selftests/hostile.sh" "HB_SKIP_VM or HB_SKIP_HOSTILE set"
 else
-	# 100 module and 100 namespace cycles, 1,000,000 frames: longer
-	# than the other guests (HB_HOSTILE_TIMEOUT, seconds).
+	# Longer than the other guests, above all with HB_FULL=1
+	# (HB_HOSTILE_TIMEOUT, seconds).
 	HB_VM_TIMEOUT=${HB_HOSTILE_TIMEOUT:-3600} \
 		guest_tap hostile selftests/hostile.sh \
 		"z: no kernel splats on the console (hostile run)"

@@ -18,10 +18,6 @@
  *   peer-add-unknown ID ADDR4  an unknown attribute inside the nest
  *   peer-set-interval ID US    PEER_SET with a raw interval
  *   peer-del-noid              PEER_DEL nest without a peer id
- *   peer-add-many              valid PEER_ADDs, one per line of standard
- *                              input: "ID ADDR4 INTERVAL_US MULTIPLIER"
- *                              (a test configuring hundreds of peers saves
- *                              one hbctl process start per peer)
  *
  * Exit 0 when the kernel accepted the request, 1 when it rejected it (with
  * "hb_nlfuzz: <errno text>: <extack message>" on stderr), 2 on usage errors.
@@ -206,39 +202,6 @@ static unsigned long number(const char *s)
 	return v;
 }
 
-/* peer-add-many: one PEER_ADD per line of stdin; stops at the first error. */
-static int peer_add_many(int fd, int fam)
-{
-	char line[256], addr[64], ext[256];
-	unsigned long id, us, mult;
-	unsigned int n = 0;
-	struct msg m;
-	int err;
-
-	while (fgets(line, sizeof(line), stdin)) {
-		if (sscanf(line, "%lu %63s %lu %lu", &id, addr, &us, &mult) != 4) {
-			fprintf(stderr, "hb_nlfuzz: bad line: %s", line);
-			return 2;
-		}
-		msg_init(&m, fam, HB_CMD_PEER_ADD);
-		m.nlh.nlmsg_seq = ++n;
-		nest_start(&m, HB_A_PEER);
-		put_u32(&m, HB_PEER_A_ID, id);
-		put_u32(&m, HB_PEER_A_ADDR4, addr4(addr));
-		put_u32(&m, HB_PEER_A_INTERVAL_US, us);
-		put_u8(&m, HB_PEER_A_MULTIPLIER, mult);
-		nest_end(&m);
-		err = transact(fd, &m, NULL, ext, sizeof(ext));
-		if (err) {
-			fprintf(stderr, "hb_nlfuzz: peer %lu: %s: %s\n", id,
-				strerror(-err), ext[0] ? ext : "(no extack message)");
-			return 1;
-		}
-	}
-	printf("ok: %u peers added\n", n);
-	return 0;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: hb_nlfuzz CASE [ARGS] (see the source)\n");
@@ -267,12 +230,7 @@ int main(int argc, char **argv)
 	}
 
 #define NEED(n) do { if (argc != (n) + 2) usage(); } while (0)
-	if (!strcmp(c, "peer-add-many")) {
-		NEED(0);
-		err = peer_add_many(fd, fam);
-		close(fd);
-		return err;
-	} else if (!strcmp(c, "node-set-noid")) {
+	if (!strcmp(c, "node-set-noid")) {
 		NEED(0);
 		msg_init(&m, fam, HB_CMD_NODE_SET);
 		put_u16(&m, HB_A_NODE_PORT, 7411);

@@ -42,14 +42,16 @@
 # 1 ms test, default 100: the TCG guest itself stalls 10-20 ms at times,
 # and one CI run saw a 30 ms gap from one sender with no stall seen),
 # HB_FAST_MIN_RATE (frames/s per peer it must reach, default 250),
-# HB_SOAK_S (its duration), HB_BIG_PEERS (1000), HB_TESTS ("2 6": test 1
-# plus only those, for development).
+# HB_SOAK_S (its duration), HB_NO_TIMING (set: no 1 ms soak, for the debug
+# kernel, whose checkers make any timing meaningless), HB_BIG_PEERS (1000),
+# HB_TESTS ("2 6": test 1 plus only those, for development).
 #
 # Emulation noise: the guest (TCG on a busy host) sometimes stops for
 # hundreds of ms.  Tests 2/3 measure detection at 100 ms x 3; from test 4 on
 # the mesh runs 100 ms x 30 so a stall cannot flap a peer that a test
 # watches; the 1 ms soak runs a stall probe and retries (then skips, never
-# passes) when the guest itself stalled for half the detection time.
+# passes) only when each DOWN follows a stall of the guest of half the
+# detection time over the very frames that DOWN missed.
 
 set -u
 
@@ -125,14 +127,14 @@ configure_mesh()
 		i=$((i + 1))
 		ID[$n]=$i
 		ns=$(nsof "$n")
-		run "$IP" netns exec "$ns" "$HBCTL" node set id "$i" \
+		run "$HBCTL" -n "$ns" node set id "$i" \
 			cluster "$cluster" || return 1
 	done
 	for n in "$@"; do
 		ns=$(nsof "$n")
 		for m in "$@"; do
 			[ "$n" = "$m" ] && continue
-			run "$IP" netns exec "$ns" "$HBCTL" peer add "${ID[$m]}" \
+			run "$HBCTL" -n "$ns" peer add "${ID[$m]}" \
 				"${ADDR[$m]}" || return 1
 		done
 	done
@@ -332,7 +334,7 @@ test_restart()
 	ns=$(nsof C)
 	inc0=$(hbj "$ns" node show | big_quote | jq -r .incarnation)
 	tb=$(mono_ns)
-	run "$IP" netns exec "$ns" "$HBCTL" node set id 3 cluster "$CLUSTER" ||
+	run "$HBCTL" -n "$ns" node set id 3 cluster "$CLUSTER" ||
 		{ tap_fail "4: hbctl node set id 3 again on C"; return 1; }
 	inc1=$(hbj "$ns" node show | big_quote | jq -r .incarnation)
 	log "C's incarnation: $inc0 -> $inc1"
@@ -418,13 +420,13 @@ test_longest_detection()
 {
 	local d
 
-	run "$IP" netns exec "$NS_A" "$HBCTL" peer add 98 10.10.0.98 \
+	run "$HBCTL" -n "$NS_A" peer add 98 10.10.0.98 \
 		interval 60s multiplier 255 || {
 		tap_fail "5: peer add with 60 s x 255 (the largest setting)"
 		return 1
 	}
 	d=$(peer_field "$NS_A" 98 detect_us)
-	qrun "$IP" netns exec "$NS_A" "$HBCTL" peer del 98
+	qrun "$HBCTL" -n "$NS_A" peer del 98
 	[ "$d" = 15300000000 ]
 	tap_result $? "5: 60 s x 255 accepted, show gives detect_us 15300000000 (got '$d')"
 }
@@ -484,12 +486,12 @@ test_bad_netlink()
 			tap_fail "5: an unprivileged caller can read (hbctl show)"
 		fi
 	else
-		tap_skip "5: unprivileged caller" "setpriv missing"
+		tap_missing "5: unprivileged caller" "setpriv missing"
 	fi
 
 	# Raw requests that hbctl refuses to build: the kernel's policy.
 	if [ ! -x "$NLFUZZ" ]; then
-		tap_skip "5: raw netlink requests" "no $NLFUZZ"
+		tap_missing "5: raw netlink requests" "no $NLFUZZ"
 		return 0
 	fi
 	expect_reject "raw NODE_SET without HB_A_NODE_ID (unconfigured)" "$u" \
@@ -524,7 +526,7 @@ test_bad_netlink()
 	# the kernel's policy, not a malformed message.
 	if qrun "$IP" netns exec "$NS_A" "$NLFUZZ" peer-add 9 10.10.0.9 &&
 	   [ "$(peer_field "$NS_A" 9 id)" = 9 ] &&
-	   qrun "$IP" netns exec "$NS_A" "$HBCTL" peer del 9; then
+	   qrun "$HBCTL" -n "$NS_A" peer del 9; then
 		tap_ok "5: a valid raw PEER_ADD is accepted (the raw requests are well formed)"
 	else
 		tap_fail "5: a valid raw PEER_ADD is accepted (the raw requests are well formed)"
@@ -665,7 +667,7 @@ test_inject()
 	setup_injector_ns || return 1
 	# A knows the injector as peer 100; the valid frame announces 60 s x 10
 	# so the peer stays up for the whole test.
-	run "$IP" netns exec "$NS_A" "$HBCTL" peer add "$INJ_ID" 10.10.0.100 \
+	run "$HBCTL" -n "$NS_A" peer add "$INJ_ID" 10.10.0.100 \
 		interval 10s || return 1
 
 	# A valid injected frame is accepted: the injector itself works.
@@ -745,7 +747,7 @@ set_mesh_timing()
 	for n in "$@"; do
 		for m in "$@"; do
 			[ "$n" = "$m" ] && continue
-			run "$IP" netns exec "$(nsof "$n")" "$HBCTL" peer set \
+			run "$HBCTL" -n "$(nsof "$n")" peer set \
 				"${ID[$m]}" interval "$interval" multiplier "$mult" ||
 				return 1
 		done
@@ -791,25 +793,25 @@ star_up()
 		peer_is "$NS_I" 1 up
 }
 
-# star_downs T0 T1: count in STAR_DOWNS the DOWN events on the star's links
-# between T0 and T1.
+# star_downs T0 T1: the DOWN events on the star's links between T0 and T1
+# into $WORK/star-downs.json (one JSON line each), their count into
+# STAR_DOWNS.
 STAR_DOWNS=0
 star_downs()
 {
-	local n f total=0 c
+	local n f
 
 	for n in A B C I; do
 		f=".event == \"state\" and .state == \"down\" and .time_ns > $1 and .time_ns < $2"
 		[ "$n" = A ] || f="$f and .peer == 1"
-		c=$(count_events "${MON[$n]}" "$f")
-		if [ "$c" -ne 0 ]; then
-			log "node $n: $c DOWN events, first ones:"
-			jq -cR "fromjson? | select($f)" "${MON[$n]}" 2>/dev/null |
-				head -n 3 | sed 's/^/#   /'
-		fi
-		total=$((total + c))
-	done
-	STAR_DOWNS=$total
+		jq -cR --arg n "$n" "fromjson? | select($f) | . + {node: \$n}" \
+			"${MON[$n]}" 2>/dev/null
+	done >"$WORK/star-downs.json"
+	STAR_DOWNS=$(wc -l <"$WORK/star-downs.json")
+	if [ "$STAR_DOWNS" -ne 0 ]; then
+		log "$STAR_DOWNS DOWN events on the star:"
+		head -n 12 "$WORK/star-downs.json" | sed 's/^/#   /'
+	fi
 }
 
 # star_counters FILE: the counters that tell where the frames of a link
@@ -855,36 +857,40 @@ star_counters_delta()
 		.[1] - .[0])' "$1" "$2" 2>/dev/null)"
 }
 
-# One soak of SOAK_S seconds; sets SOAK_DOWNS, SOAK_STALL_US and SOAK_RATE
+# One soak of SOAK_S seconds; sets SOAK_DOWNS, SOAK_UNEXPLAINED (DOWNs that
+# no guest stall over their missing frames explains), SOAK_STALL_US and
+# SOAK_RATE
 # (frames per second received by A from each of its peers).
 SOAK_DOWNS=0
+SOAK_UNEXPLAINED=0
 SOAK_STALL_US=0
 SOAK_RATE=0
 soak_fast()
 {
-	local t0 t1 rx0 rx1 probe
+	local t0 t1 rx0 rx1 gaps=$WORK/soak-gaps.txt
 
 	star_counters "$WORK/star-before.json"
 	t0=$(mono_ns)
 	rx0=$(peer_rx_sum A)
-	# A process woken every millisecond (SCHED_FIFO) measures how long the
-	# guest went without running it: emulation stalls.
-	probe=$WORK/stall.txt
-	if command -v chrt >/dev/null; then
-		chrt -f 50 "$CLOCK" stall "$SOAK_S" >"$probe" 2>&1
-	else
-		"$CLOCK" stall "$SOAK_S" >"$probe" 2>&1
-	fi
+	# A probe woken every 10 ms on every CPU (SCHED_FIFO) logs each time
+	# the guest went 20 ms or more without running it: emulation stalls.
+	stall_log "$gaps" "$SOAK_S" 20
 	t1=$(mono_ns)
 	rx1=$(peer_rx_sum A)
-	SOAK_STALL_US=$(awk '{ print $2 }' "$probe")
+	SOAK_STALL_US=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$gaps")
 	SOAK_RATE=$(((rx1 - rx0) * 1000000000 / (t1 - t0) / 3))
 	star_downs "$t0" "$t1"
 	SOAK_DOWNS=$STAR_DOWNS
+	# Only a stall over the very frames a DOWN missed explains it.
+	SOAK_UNEXPLAINED=$(stall_explains "$gaps" $((1000 * FAST_MULT)) false \
+		<"$WORK/star-downs.json" | wc -l)
 	star_counters "$WORK/star-after.json"
-	[ "$SOAK_DOWNS" -eq 0 ] ||
+	if [ "$SOAK_DOWNS" -ne 0 ]; then
 		star_counters_delta "$WORK/star-before.json" "$WORK/star-after.json"
-	log "A received $SOAK_RATE frames/s from each peer; $SOAK_DOWNS DOWN events; longest guest stall ${SOAK_STALL_US:-?} us ($(cat "$probe"))"
+		log "guest stalls of 20 ms or more (end ns, length us, CPU):"
+		sed 's/^/#   /' "$gaps"
+	fi
+	log "A received $SOAK_RATE frames/s from each peer; $SOAK_DOWNS DOWN events, $SOAK_UNEXPLAINED not explained by a guest stall over their missing frames; longest guest stall ${SOAK_STALL_US} us"
 }
 
 test_fast()
@@ -892,21 +898,21 @@ test_fast()
 	local attempt detect_us n min_rate=$FAST_MIN_RATE m=$FAST_MULT
 
 	setup_injector_ns || return 1
-	qrun "$IP" netns exec "$NS_A" "$HBCTL" peer del "$INJ_ID"
+	qrun "$HBCTL" -n "$NS_A" peer del "$INJ_ID"
 	# I becomes node 4, a third peer of A.
 	ID[I]=4
 	ADDR[I]=10.10.0.100
 	start_monitor I "$NS_I"
-	run "$IP" netns exec "$NS_I" "$HBCTL" node set id 4 cluster "$CLUSTER" ||
+	run "$HBCTL" -n "$NS_I" node set id 4 cluster "$CLUSTER" ||
 		return 1
-	run "$IP" netns exec "$NS_I" "$HBCTL" peer add 1 10.10.0.1 \
+	run "$HBCTL" -n "$NS_I" peer add 1 10.10.0.1 \
 		interval 1ms multiplier "$m" || return 1
-	run "$IP" netns exec "$NS_A" "$HBCTL" peer add 4 10.10.0.100 \
+	run "$HBCTL" -n "$NS_A" peer add 4 10.10.0.100 \
 		interval 1ms multiplier "$m" || return 1
 	for n in B C; do
-		run "$IP" netns exec "$(nsof "$n")" "$HBCTL" peer set 1 \
+		run "$HBCTL" -n "$(nsof "$n")" peer set 1 \
 			interval 1ms multiplier "$m" || return 1
-		run "$IP" netns exec "$NS_A" "$HBCTL" peer set "${ID[$n]}" \
+		run "$HBCTL" -n "$NS_A" peer set "${ID[$n]}" \
 			interval 1ms multiplier "$m" || return 1
 	done
 	if ! slowwait 10 remote_timing_is A 1000 "$m" ||
@@ -939,17 +945,18 @@ test_fast()
 			return 0
 		fi
 		# A DOWN is the module's fault unless the guest itself stopped
-		# for about the detection time: then the soak proves nothing.
-		if [ "${SOAK_STALL_US:-0}" -lt $((detect_us / 2)) ]; then
+		# for half the detection time over the frames it missed: then
+		# the soak proves nothing, and runs again.
+		if [ "$SOAK_UNEXPLAINED" -ne 0 ]; then
 			show_nodes A B C I
-			fail "$SOAK_DOWNS DOWN events at 1 ms x $m while the guest never stalled more than ${SOAK_STALL_US} us"
+			fail "$SOAK_DOWNS DOWN events at 1 ms x $m, $SOAK_UNEXPLAINED of them with no guest stall of $((detect_us / 2000)) ms or more over their missing frames"
 			return 1
 		fi
-		log "the guest stalled ${SOAK_STALL_US} us (emulation): this soak proves nothing, again"
+		log "each DOWN follows a guest stall over its missing frames (emulation): this soak proves nothing, again"
 		slowwait 10 star_up
 	done
 	show_nodes A
-	log "every soak was disturbed by guest stalls longer than half the detection time"
+	log "every soak was disturbed by guest stalls of half the detection time over the missed frames"
 	return "$KSFT_SKIP"
 }
 
@@ -958,11 +965,11 @@ add_big_peers()
 	local i
 
 	for ((i = 2; i <= BIG_PEERS + 1; i++)); do
-		echo "$i 10.99.$((i / 250)).$((i % 250 + 2)) interval 10s"
+		echo "peer add $i 10.99.$((i / 250)).$((i % 250 + 2)) interval 10s"
 	done >"$WORK/big-peers.txt"
-	# One shell in the namespace, two hbctl at a time (two vCPUs).
-	"$IP" netns exec "$NS_BIG" xargs -P 2 -L 1 "$HBCTL" peer add \
-		<"$WORK/big-peers.txt"
+	# One hbctl for all of them (hbctl -b), as an operator's
+	# configuration file would: a process per peer costs 0.1-0.3 s here.
+	"$HBCTL" -n "$NS_BIG" -b "$WORK/big-peers.txt"
 }
 
 
@@ -974,9 +981,9 @@ test_big()
 	qrun "$IP" -n "$NS_BIG" link add dummy0 type dummy || return 1
 	qrun "$IP" -n "$NS_BIG" addr add 10.99.0.1/16 dev dummy0 || return 1
 	qrun "$IP" -n "$NS_BIG" link set dummy0 up || return 1
-	run "$IP" netns exec "$NS_BIG" "$HBCTL" node set id 1 cluster 7 ||
+	run "$HBCTL" -n "$NS_BIG" node set id 1 cluster 7 ||
 		return 1
-	log "adding $BIG_PEERS peers with hbctl (10.99.0.0/16 on a dummy device: the frames are dropped inside the guest)"
+	log "adding $BIG_PEERS peers with hbctl -b (10.99.0.0/16 on a dummy device: the frames are dropped inside the guest)"
 	t0=$(now_ms)
 	if ! add_big_peers; then
 		fail "hbctl peer add failed for some peers"
@@ -1042,11 +1049,11 @@ live_pair()
 	qrun "$IP" -n "$NS_Q" addr add 10.20.0.2/24 dev eth0 || return 1
 	qrun "$IP" -n "$NS_P" link set eth0 up || return 1
 	qrun "$IP" -n "$NS_Q" link set eth0 up || return 1
-	run "$IP" netns exec "$NS_P" "$HBCTL" node set id 1 || return 1
-	run "$IP" netns exec "$NS_Q" "$HBCTL" node set id 2 || return 1
-	run "$IP" netns exec "$NS_P" "$HBCTL" peer add 2 10.20.0.2 interval 1ms ||
+	run "$HBCTL" -n "$NS_P" node set id 1 || return 1
+	run "$HBCTL" -n "$NS_Q" node set id 2 || return 1
+	run "$HBCTL" -n "$NS_P" peer add 2 10.20.0.2 interval 1ms ||
 		return 1
-	run "$IP" netns exec "$NS_Q" "$HBCTL" peer add 1 10.20.0.1 interval 1ms ||
+	run "$HBCTL" -n "$NS_Q" peer add 1 10.20.0.1 interval 1ms ||
 		return 1
 	ADDR[P]=10.20.0.1
 	ADDR[Q]=10.20.0.2
@@ -1106,10 +1113,10 @@ test_unload()
 		return 1
 	fi
 	# Live peers again, then delete the namespaces with the module loaded.
-	run "$IP" netns exec "$NS_P" "$HBCTL" node set id 1 || return 1
-	run "$IP" netns exec "$NS_Q" "$HBCTL" node set id 2 || return 1
-	run "$IP" netns exec "$NS_P" "$HBCTL" peer add 2 10.20.0.2 interval 1ms
-	run "$IP" netns exec "$NS_Q" "$HBCTL" peer add 1 10.20.0.1 interval 1ms
+	run "$HBCTL" -n "$NS_P" node set id 1 || return 1
+	run "$HBCTL" -n "$NS_Q" node set id 2 || return 1
+	run "$HBCTL" -n "$NS_P" peer add 2 10.20.0.2 interval 1ms
+	run "$HBCTL" -n "$NS_Q" peer add 1 10.20.0.1 interval 1ms
 	slowwait 10 nodes_all_up P Q || { fail "P-Q not UP after reload"; return 1; }
 	cleanup_ns "$NS_P" "$NS_Q"
 	if ! slowwait 30 objects_are "$OBJ0"; then
@@ -1203,10 +1210,20 @@ if [ "$HAVE_MESH4" -eq 1 ]; then
 	if want 6; then
 		test_inject
 		rc=$?
-		[ "$rc" -eq "$KSFT_SKIP" ] && tap_skip "6: malformed frames" "no hb_inject"
+		[ "$rc" -eq "$KSFT_SKIP" ] && tap_missing "6: malformed frames" "no hb_inject"
 		[ "$rc" -eq 1 ] && tap_fail "6: malformed frames (injector setup)"
 	fi
-	if want 7; then
+fi
+# The 1,000 peers first: the 1 ms star below keeps beating until test 8
+# deletes its namespaces, and would slow everything after it.
+if want 7; then
+	test_big
+	tap_result $? "7: $BIG_PEERS peers on one node in hbctl -j show and /proc/net/heartbeat"
+fi
+if [ "$HAVE_MESH4" -eq 1 ]; then
+	if want 7 && [ -n "${HB_NO_TIMING:-}" ]; then
+		log "7: the 1 ms soak is not run (HB_NO_TIMING: a timing test proves nothing in this kernel)"
+	elif want 7; then
 		test_fast
 		tap_result $? "7: 1 ms interval x $FAST_MULT, one node with 3 peers (both ways): no DOWN for ${SOAK_S}s"
 	fi
@@ -1215,10 +1232,6 @@ else
 		"7: 1 ms interval"; do
 		tap_skip "$t" "no IPv4 mesh"
 	done
-fi
-if want 7; then
-	test_big
-	tap_result $? "7: $BIG_PEERS peers on one node in hbctl -j show and /proc/net/heartbeat"
 fi
 
 if ! want 8; then

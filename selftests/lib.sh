@@ -72,6 +72,65 @@ hb_kver()
 	esac
 }
 
+# The cache shared by every checkout on this machine: what is slow to make
+# and depends only on Debian's packages and a recipe (the unpacked
+# linux-source tree, the debug kernel).  HB_CACHE overrides
+# /var/cache/heartbeat; where that cannot be written, the checkout's
+# .build/cache is used instead.
+hb_cache()
+{
+	local d=${HB_CACHE:-/var/cache/heartbeat}
+
+	if ! mkdir -p "$d" 2>/dev/null || [ ! -w "$d" ]; then
+		d=$(hb_repo)/.build/cache
+		mkdir -p "$d" || return 1
+	fi
+	echo "$d"
+}
+
+# hb_linux_source: unpack Debian's linux-source-6.1 tarball once per
+# package version into the cache, and print the tree's path (checkpatch
+# and the debug kernel both come from it).  Serialised by a lock; a tree
+# is used only once its .hb-complete stamp is written.
+hb_linux_source()
+{
+	local tarball=${HB_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
+	local cache ver dir
+
+	[ -r "$tarball" ] || {
+		echo "no $tarball (apt-get install linux-source-6.1)" >&2
+		return 1
+	}
+	cache=$(hb_cache) || return 1
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null)
+	ver="${ver:-unknown}-$(stat -c %s "$tarball")"
+	dir=$cache/linux-source/$ver
+	mkdir -p "$cache/linux-source"
+	(
+		flock 8 || exit 1
+		[ -e "$dir/.hb-complete" ] && exit 0
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp" &&
+			tar -xf "$tarball" -C "$dir.tmp" --strip-components=1 &&
+			mv "$dir.tmp" "$dir" && touch "$dir/.hb-complete" || exit 1
+		# Trees of other package versions are not used again.
+		find "$cache/linux-source" -mindepth 1 -maxdepth 1 -type d \
+			! -name "$ver" -exec rm -rf {} +
+	) 8>"$cache/linux-source/.lock" || return 1
+	echo "$dir"
+}
+
+# jq 1.6 compiles its builtins at every start: half a second in the
+# emulated guest, where the tests run it thousands of times.  gojq reads the
+# same language (and keeps 64-bit integers exact) and starts three times
+# faster there; deps.sh installs it, and jq remains the fallback.
+if command -v gojq >/dev/null 2>&1; then
+	jq()
+	{
+		gojq "$@"
+	}
+fi
+
 # --- logging and TAP ------------------------------------------------------
 
 TAP_N=0
@@ -120,8 +179,25 @@ tap_plan()
 	echo "1..$1"
 }
 
+# Every TAP line is preceded by the wall time since the previous one (or
+# since lib.sh was sourced), as a diagnostic: "# time: 12.3 s".  Where a
+# run spends its time is then in every log.
+TAP_T=${EPOCHREALTIME/[.,]/}
+
+tap_time()
+{
+	local now=${EPOCHREALTIME/[.,]/}
+
+	# guest_tap (check-lib.sh) passes on the guest's own times.
+	[ -z "${TAP_NO_TIME:-}" ] || return 0
+	printf '# time: %d.%d s\n' $(((now - TAP_T) / 1000000)) \
+		$(((now - TAP_T) / 100000 % 10))
+	TAP_T=$now
+}
+
 tap_ok()
 {
+	tap_time
 	TAP_N=$((TAP_N + 1))
 	TAP_PASS=$((TAP_PASS + 1))
 	echo "ok $TAP_N - $*"
@@ -129,6 +205,7 @@ tap_ok()
 
 tap_fail()
 {
+	tap_time
 	TAP_N=$((TAP_N + 1))
 	TAP_FAIL=$((TAP_FAIL + 1))
 	echo "not ok $TAP_N - $*"
@@ -138,9 +215,25 @@ tap_skip()
 {
 	local desc=$1 why=${2:-}
 
+	tap_time
 	TAP_N=$((TAP_N + 1))
 	TAP_SKIP=$((TAP_SKIP + 1))
 	echo "ok $TAP_N - $desc # SKIP${why:+ $why}"
+}
+
+# tap_missing DESC WHY: the test DESC cannot run because a tool or file it
+# needs is missing (WHY says which).  A skip on a developer's machine; in
+# CI (CI=true), where selftests/deps.sh installs everything, a failure:
+# a missing tool is never a silent skip there.
+tap_missing()
+{
+	local desc=$1 why=${2:-}
+
+	if [ "${CI:-}" = true ]; then
+		tap_fail "$desc (missing in CI: ${why:-a prerequisite})"
+	else
+		tap_skip "$desc" "$why"
+	fi
 }
 
 # tap_result RC DESC: 0 passes, KSFT_SKIP skips, anything else fails.
@@ -238,6 +331,51 @@ slowwait()
 	done
 }
 
+# --- guest stalls ---------------------------------------------------------
+#
+# The emulated guest sometimes stops for hundreds of ms when the host is
+# busy (one CPU can stop alone), and every timer then fires late at once.
+# hb_clock gaps (a SCHED_FIFO probe on every CPU) logs each such stall as
+# "END_NS GAP_US CPU".  A DOWN is put down to the emulator only when a
+# stall of at least half its detection time overlapped the window in
+# which the peer's frames were missing: [time_ns - detect, time_ns], plus
+# 200 ms after it (the event's time is read when its timer finally runs).
+# A stall anywhere else in the run explains nothing.
+
+# stall_log FILE SECONDS MS: log the guest's stalls of MS or more into FILE
+# for SECONDS (hb_clock gaps, SCHED_FIFO where chrt exists).  With
+# STALL_BG=1 it runs in the background, its pid in STALL_PID (tracked by
+# bg_track).
+STALL_BG=0
+STALL_PID=""
+stall_log()
+{
+	local fifo=()
+
+	command -v chrt >/dev/null && fifo=(chrt -f 50)
+	if [ "$STALL_BG" -eq 1 ]; then
+		"${fifo[@]}" "$CLOCK" gaps "$2" "$3" >"$1" 2>&1 &
+		STALL_PID=$!
+		bg_track "$STALL_PID"
+	else
+		"${fifo[@]}" "$CLOCK" gaps "$2" "$3" >"$1" 2>&1
+	fi
+}
+
+# stall_explains GAPS DETECT_US true|false: of the DOWN events (JSON lines
+# on stdin, with time_ns and detect_us; DETECT_US when they have none),
+# print those that a stall in GAPS explains (true) or does not (false).
+stall_explains()
+{
+	jq -c -n --rawfile g "$1" --argjson dflt "$2" --argjson want "$3" '
+		[$g | split("\n")[] | split(" ") | select(length >= 2) |
+		 map(tonumber)] as $gaps |
+		inputs | . as $e | ($e.detect_us // $dflt) as $d |
+		select(any($gaps[]; .[1] * 2 >= $d and
+			   .[0] >= $e.time_ns - $d * 1000 and
+			   .[0] - .[1] * 1000 <= $e.time_ns + 200000000) == $want)'
+}
+
 # --- network namespaces ---------------------------------------------------
 
 NS_LIST=()
@@ -250,7 +388,7 @@ setup_ns()
 	local var name
 
 	for var in "$@"; do
-		name="hb-$var-$(mktemp -u XXXXXX)"
+		printf -v name 'hb-%s-%04x%04x' "$var" "$RANDOM" "$RANDOM"
 		"$IP" netns add "$name" || return 1
 		NS_LIST+=("$name")
 		"$IP" -n "$name" link set lo up || return 1
@@ -274,11 +412,10 @@ cleanup_ns()
 
 cleanup_all_ns()
 {
-	local ns
-
-	for ns in "${NS_LIST[@]}"; do
-		"$IP" netns del "$ns" 2>/dev/null
-	done
+	# One ip for all (-force: on past a namespace already gone).
+	[ "${#NS_LIST[@]}" -eq 0 ] ||
+		printf 'netns del %s\n' "${NS_LIST[@]}" |
+		"$IP" -force -b - >/dev/null 2>&1
 	NS_LIST=()
 }
 
@@ -315,7 +452,7 @@ hb()
 
 	shift
 	log "[$ns] hbctl $*"
-	"$IP" netns exec "$ns" "$HBCTL" "$@"
+	"$HBCTL" -n "$ns" "$@"
 }
 
 # hbq NS ARGS...: hbctl in NS, not logged.
@@ -324,7 +461,7 @@ hbq()
 	local ns=$1
 
 	shift
-	"$IP" netns exec "$ns" "$HBCTL" "$@"
+	"$HBCTL" -n "$ns" "$@"
 }
 
 # hbj NS ARGS...: JSON output of hbctl -j ARGS in NS.
@@ -333,7 +470,7 @@ hbj()
 	local ns=$1
 
 	shift
-	"$IP" netns exec "$ns" "$HBCTL" -j "$@"
+	"$HBCTL" -n "$ns" -j "$@"
 }
 
 # jqn FILTER: read JSON on stdin and print one raw value.
@@ -342,10 +479,76 @@ jqn()
 	jq -er "$1"
 }
 
+# --- reading a namespace without starting a process -------------------------
+#
+# In the emulated guest every process start costs about 0.1 s (0.5 s for
+# jq), and the tests poll a lot.  /proc/PID/net/ shows the files of PID's
+# network namespace, so a process that lives in a namespace (its hbctl
+# monitor, registered by start_monitor in NS_PID) lets bash read that
+# namespace's /proc/net/heartbeat and heartbeat_stats with no process at
+# all.  Without such a process the readers below fall back to hbctl.
+declare -A NS_PID
+
+# ns_procdir NS: /proc/PID/net of a live process in NS, or fail.
+NS_PROCDIR=""
+ns_procdir()
+{
+	local pid=${NS_PID[$1]:-}
+
+	[ -n "$pid" ] && [ /proc/"$pid"/ns/net -ef /run/netns/"$1" ] ||
+		return 1
+	NS_PROCDIR=/proc/$pid/net
+	[ -r "$NS_PROCDIR/heartbeat" ]
+}
+
+# ns_proc NS FILE: the whole of NS's /proc/net/FILE in NS_TEXT, read at
+# once.  A line at a time would not do: bash seeks back after each line,
+# and a seq_file then rebuilds its text from the start, where the counters
+# have moved and the lines have other lengths.
+NS_TEXT=""
+ns_proc()
+{
+	ns_procdir "$1" && [ -r "$NS_PROCDIR/$2" ] || return 1
+	NS_TEXT=""
+	IFS= read -r -d '' NS_TEXT <"$NS_PROCDIR/$2"
+	[ -n "$NS_TEXT" ]
+}
+
+# proc_peer NS ID: read peer ID's line of NS's /proc/net/heartbeat into
+# PROC_PEER (an associative array keyed by the header's field names).
+# Returns 1 when NS has no registered process, 2 when the peer is not
+# there.
+declare -A PROC_PEER
+proc_peer()
+{
+	local line f i=0 fields vals
+
+	ns_proc "$1" heartbeat || return 1
+	PROC_PEER=()
+	read -ra fields <<<"${NS_TEXT%%$'\n'*}"
+	while read -r line; do
+		[ "${line%% *}" = "$2" ] || continue
+		read -ra vals <<<"$line"
+		for f in "${fields[@]}"; do
+			PROC_PEER[$f]=${vals[$i]}
+			i=$((i + 1))
+		done
+		return 0
+	done <<<"${NS_TEXT#*$'\n'}"
+	return 2
+}
+
 # peer_state NS ID: "up", "down", "unknown" or nothing.
 peer_state()
 {
-	hbj "$1" show peer "$2" 2>/dev/null | jq -r '.state // empty'
+	local rc=0
+
+	proc_peer "$1" "$2" || rc=$?
+	case $rc in
+	0) echo "${PROC_PEER[state]}" ;;
+	2) ;;
+	*) hbj "$1" show peer "$2" 2>/dev/null | jq -r '.state // empty' ;;
+	esac
 }
 
 # peer_is NS ID STATE
@@ -358,6 +561,19 @@ peer_is()
 # is at least one).
 all_peers_are()
 {
+	local line n=0 rest
+
+	if ns_proc "$1" heartbeat; then
+		while read -r line; do
+			[ -n "$line" ] || continue
+			# id address port state ...
+			rest=${line#* * * }
+			[ "${rest%% *}" = "$2" ] || return 1
+			n=$((n + 1))
+		done <<<"${NS_TEXT#*$'\n'}"
+		[ "$n" -gt 0 ]
+		return
+	fi
 	hbj "$1" show 2>/dev/null |
 		jq -e --arg s "$2" \
 		'(.peers | length) > 0 and all(.peers[]; .state == $s)' \
@@ -410,10 +626,11 @@ start_monitor()
 
 	MON[$name]=$WORK/monitor-$name.jsonl
 	: >"${MON[$name]}"
-	"$IP" netns exec "$ns" "$HBCTL" -j monitor >"${MON[$name]}" \
+	"$HBCTL" -n "$ns" -j monitor >"${MON[$name]}" \
 		2>"$WORK/monitor-$name.err" &
 	pid=$!
 	MONPID[$name]=$pid
+	NS_PID[$ns]=$pid
 	bg_track "$pid"
 	log "[$ns] hbctl -j monitor > ${MON[$name]} (pid $pid)"
 }
@@ -438,20 +655,36 @@ big_quote()
 # first_event FILE FILTER: the first event (a JSON line) matching FILTER.
 first_event()
 {
-	big_quote <"$1" | jq -cR "fromjson? | select($2)" 2>/dev/null |
-		head -n 1
+	big_quote <"$1" |
+		jq -ncR "[inputs | fromjson? | select($2)] | .[0] // empty" 2>/dev/null
 }
 
+# has_event FILE FILTER: some event of FILE matches FILTER.  A monitor's
+# file only grows: jq (half a second to start in the emulated guest) runs
+# again only when FILE's size changed since it last found no match.
+# The match is left in EV_FIRST.
+declare -A EV_SEEN
+EV_FIRST=""
 has_event()
 {
-	[ -n "$(first_event "$1" "$2")" ]
+	local text="" key="$1 $2"
+
+	IFS= read -r -d '' text <"$1"
+	[ "${#text}" -ne "${EV_SEEN[$key]:--1}" ] || return 1
+	EV_FIRST=$(first_event "$1" "$2")
+	if [ -n "$EV_FIRST" ]; then
+		unset "EV_SEEN[$key]"
+		return 0
+	fi
+	EV_SEEN[$key]=${#text}
+	return 1
 }
 
 # wait_event FILE FILTER TIMEOUT_MS: print the first match, 1 if none came.
 wait_event()
 {
 	busywait "$3" has_event "$1" "$2" || return 1
-	first_event "$1" "$2"
+	printf '%s\n' "$EV_FIRST"
 }
 
 count_events()
@@ -473,16 +706,48 @@ node_field()
 
 drop_count()
 {
+	local k v
+
+	if ns_proc "$1" heartbeat_stats; then
+		while read -r k v; do
+			[ "$k" = "drop_$2" ] || continue
+			echo "$v"
+			return 0
+		done <<<"$NS_TEXT"
+		return 0
+	fi
 	hbj "$1" node show 2>/dev/null | jq -r ".drops.$2 // empty"
 }
 
 drop_total()
 {
+	local k v sum=0
+
+	if ns_proc "$1" heartbeat_stats; then
+		while read -r k v; do
+			[ "${k#drop_}" != "$k" ] && sum=$((sum + v))
+		done <<<"$NS_TEXT"
+		echo "$sum"
+		return 0
+	fi
 	hbj "$1" node show 2>/dev/null | jq -r '[.drops[]] | add // empty'
 }
 
 peer_field()
 {
+	local rc=0
+
+	# The counters and names that /proc/net/heartbeat shows as the JSON
+	# does (not rtt_us or last_seen_ms: their "no value" differs).
+	case $3 in
+	address|port|state|tx|rx|lost|dropped|origin|source)
+		proc_peer "$1" "$2" || rc=$?
+		case $rc in
+		0) echo "${PROC_PEER[$3]}"; return 0 ;;
+		2) return 0 ;;
+		esac
+		;;
+	esac
 	hbj "$1" show peer "$2" 2>/dev/null | jq -r ".$3 // empty"
 }
 
@@ -525,6 +790,43 @@ add_node()
 	# shellcheck disable=SC2034
 	PORTNAME[$name]=$port
 	log "node $name: netns $ns, ${a4:+$a4 }${a6:-}"
+}
+
+# add_nodes_bulk NAME ADDR4/LEN ...: add_node for each NAME (IPv4 only),
+# with one ip process for the namespaces and veths, one for the bridge
+# ports and one per node, instead of seven per node (each a tenth of a
+# second or more in the emulated guest).
+add_nodes_bulk()
+{
+	local name ns b=$WORK/ip-bulk.batch sw=$WORK/ip-sw.batch args=("$@")
+
+	: >"$b"
+	: >"$sw"
+	while [ $# -ge 2 ]; do
+		name=$1
+		printf -v ns 'hb-NS_%s-%04x%04x' "$name" "$RANDOM" "$RANDOM"
+		printf -v "NS_$name" '%s' "$ns"
+		NS_LIST+=("$ns")
+		echo "netns add $ns" >>"$b"
+		echo "link add eth0 netns $ns type veth peer name p$name netns $NS_SW" >>"$b"
+		echo "link set p$name master br0 up" >>"$sw"
+		shift 2
+	done
+	qrun "$IP" -b "$b" || return 1
+	qrun "$IP" -n "$NS_SW" -b "$sw" || return 1
+	set -- "${args[@]}"
+	while [ $# -ge 2 ]; do
+		name=$1
+		ns=$(nsof "$name")
+		printf '%s\n' "link set lo up" "addr add $2 dev eth0" \
+			"link set eth0 up" | qrun "$IP" -n "$ns" -b - || return 1
+		# shellcheck disable=SC2034 # used by the scripts
+		ADDR[$name]=${2%/*}
+		# shellcheck disable=SC2034
+		PORTNAME[$name]=p$name
+		shift 2
+	done
+	log "nodes ${args[*]}"
 }
 
 setup_switch()
