@@ -123,11 +123,25 @@ hb_linux_source()
 # jq 1.6 compiles its builtins at every start: half a second in the
 # emulated guest, where the tests run it thousands of times.  gojq reads the
 # same language (and keeps 64-bit integers exact) and starts three times
-# faster there; deps.sh installs it, and jq remains the fallback.
+# faster there; deps.sh installs it, and jq remains the fallback.  gojq
+# always sorts object keys and has no -S: it is taken out of the flags.
 if command -v gojq >/dev/null 2>&1; then
 	jq()
 	{
-		gojq "$@"
+		local a args=() verbatim=0
+
+		for a in "$@"; do
+			if [ "$verbatim" -gt 0 ]; then
+				verbatim=$((verbatim - 1))
+			elif [[ $a =~ ^--(arg|argjson|rawfile|slurpfile)$ ]]; then
+				verbatim=2
+			elif [[ $a =~ ^-[a-zA-Z]+$ ]]; then
+				a=${a//S/}
+				[ "$a" = - ] && continue
+			fi
+			args+=("$a")
+		done
+		gojq "${args[@]}"
 	}
 fi
 

@@ -108,7 +108,7 @@ hbx()
 
 	shift
 	log "[$name] hbctl $*"
-	qrun "$IP" netns exec "$(nsof "$name")" "$HBCTL" "$@"
+	qrun "$HBCTL" -n "$(nsof "$name")" "$@"
 }
 
 # pjson NAME ID: hbctl -j show peer ID in node NAME.
@@ -189,8 +189,7 @@ setup_pair()
 	local n
 
 	setup_switch || return 1
-	add_node A 10.30.0.1 "" || return 1
-	add_node B 10.30.0.2 "" || return 1
+	add_nodes_bulk A 10.30.0.1/24 B 10.30.0.2/24 || return 1
 	for n in A B; do
 		start_monitor "$n" "$(nsof "$n")"
 	done
@@ -284,8 +283,11 @@ test_announced()
 	# Local settings: A's entry for B 30 ms x 5, B's entry for A 150 ms
 	# x 8.  Each side must time the other with what the other announces:
 	# A detects B in 150 ms x 8 = 1.2 s, B detects A in 30 ms x 5 = 150 ms.
-	hbx A peer set 2 interval 30ms multiplier 5 || return 1
-	hbx B peer set 1 interval 150ms multiplier 8 || return 1
+	if ! hbx A peer set 2 interval 30ms multiplier 5 ||
+	   ! hbx B peer set 1 interval 150ms multiplier 8; then
+		tap_fail "1: hbctl peer set (30 ms x 5 on A, 150 ms x 8 on B)"
+		return 1
+	fi
 	fa='.state == "up" and .interval_us == 30000 and .multiplier == 5 and
 	    .remote_interval_us == 150000 and .remote_multiplier == 8 and
 	    .detect_us == 1200000'
@@ -335,7 +337,7 @@ test_ports()
 	local rxa rxb ok=1 ssout
 
 	if ! require_cmd ss; then
-		tap_skip "2: non-default ports" "ss (iproute2) missing"
+		tap_missing "2: non-default ports" "ss (iproute2) missing"
 		return 0
 	fi
 	pair_timing 50ms 100 || { tap_fail "2: ports (50 ms x 100 setup)"; return 1; }
@@ -403,9 +405,12 @@ test_move_address()
 	pair_timing 50ms 100 || { tap_fail "3: peer set address (50 ms x 100 setup)"; return 1; }
 	# When the primary address goes, the second one must stay (and take
 	# over as the source of B's frames).
-	qrun "$IP" netns exec "$NS_B" sysctl -qw \
-		net.ipv4.conf.eth0.promote_secondaries=1 || return 1
-	qrun "$IP" -n "$NS_B" addr add 10.30.0.12/24 dev eth0 || return 1
+	if ! qrun "$IP" netns exec "$NS_B" sysctl -qw \
+		net.ipv4.conf.eth0.promote_secondaries=1 ||
+	   ! qrun "$IP" -n "$NS_B" addr add 10.30.0.12/24 dev eth0; then
+		tap_fail "3: a second address 10.30.0.12 on B"
+		return 1
+	fi
 	log "B's addresses: $(b_addresses)"
 	t0=$(mono_ns)
 	bs0=$(drop_count "$NS_A" bad_source)
@@ -425,7 +430,10 @@ test_move_address()
 		tap_fail "3: frames from B's old address 10.30.0.2 are refused from then on (bad_source stays $bs0)"
 		ok=0
 	fi
-	qrun "$IP" -n "$NS_B" addr del 10.30.0.2/24 dev eth0 || return 1
+	if ! qrun "$IP" -n "$NS_B" addr del 10.30.0.2/24 dev eth0; then
+		tap_fail "3: remove B's old address 10.30.0.2"
+		return 1
+	fi
 	log "B's addresses: $(b_addresses)"
 	rxa=$(pf A 2 rx)
 	rxb=$(pf B 1 rx)
@@ -456,17 +464,24 @@ test_move_address()
 
 # --- 4: round trip time ---------------------------------------------------------
 
-# rtt_read NAME ID N: N reads 0.2 s apart; prints "RTT RTTVAR", the
-# medians (-1 stands for null).
+# rtt_read NAME ID N: N reads 0.2 s apart of peer ID's rtt_us, every
+# other one from /proc/net/heartbeat (no process to start) and the others,
+# with rttvar_us, from hbctl; prints the medians "RTT RTTVAR" (-1 stands
+# for no sample).
 rtt_read()
 {
 	local i r v rtts=() vars=()
 
 	for ((i = 0; i < $3; i++)); do
-		read -r r v < <(pjson "$1" "$2" |
-			jq -r '"\(.rtt_us // -1) \(.rttvar_us // -1)"')
+		if [ $((i % 2)) -eq 1 ] && proc_peer "$(nsof "$1")" "$2"; then
+			r=${PROC_PEER[rtt_us]:--1}
+			[ "$r" != 0 ] || r=-1
+		else
+			read -r r v < <(pjson "$1" "$2" |
+				jq -r '"\(.rtt_us // -1) \(.rttvar_us // -1)"')
+			vars+=("${v:--1}")
+		fi
 		rtts+=("${r:--1}")
-		vars+=("${v:--1}")
 		sleep 0.2
 	done
 	log "node $1, peer $2: rtt_us ${rtts[*]}; rttvar_us ${vars[*]}" >&2
@@ -524,7 +539,7 @@ test_rtt()
 
 	if ! require_cmd tc ||
 	   { ! modprobe sch_netem 2>/dev/null && [ ! -e /sys/module/sch_netem ]; }; then
-		tap_skip "4: RTT with netem delay" "tc or sch_netem missing"
+		tap_missing "4: RTT with netem delay" "tc or sch_netem missing"
 		return 0
 	fi
 	if ! netem_on delay 10ms 2ms; then
@@ -682,13 +697,16 @@ test_grid()
 	local f="$WORK/capture.txt" count_done=0 grid_ok=1 us=20000
 
 	if ! require_cmd "$PERL"; then
-		tap_skip "5: drift-free send timer" "perl missing (packet capture)"
+		tap_missing "5: drift-free send timer" "perl missing (packet capture)"
 		return 0
 	fi
 	write_capture
 	# A beats to B at 20 ms (B detects A in 1 s); B to A at 100 ms.
-	hbx A peer set 2 interval 20ms multiplier 50 || return 1
-	hbx B peer set 1 interval 100ms multiplier 10 || return 1
+	if ! hbx A peer set 2 interval 20ms multiplier 50 ||
+	   ! hbx B peer set 1 interval 100ms multiplier 10; then
+		tap_fail "5: hbctl peer set (20 ms x 50 on A, 100 ms x 10 on B)"
+		return 1
+	fi
 	if ! slowwait 10 peer_ok B 1 '.state == "up" and .remote_interval_us == 20000'; then
 		log_peer B 1
 		tap_fail "5: B hears A announce 20 ms"
@@ -749,10 +767,8 @@ setup_cluster()
 	if [ -z "$NS_SW" ]; then
 		setup_switch || return 1
 	fi
-	add_node L1 10.30.1.10 "" || return 1
-	add_node L2 10.30.1.20 "" || return 1
-	add_node M 10.30.1.30 "" || return 1
-	add_node N 10.30.1.40 "" || return 1
+	add_nodes_bulk L1 10.30.1.10/24 L2 10.30.1.20/24 M 10.30.1.30/24 \
+		N 10.30.1.40/24 || return 1
 	for n in L1 M; do
 		start_monitor "$n" "$(nsof "$n")"
 	done
@@ -866,7 +882,7 @@ test_leader_none()
 	local ok=1
 
 	log "[M] hbctl node set leader none (member mode: must fail)"
-	if "$IP" netns exec "$NS_M" "$HBCTL" node set leader none \
+	if "$HBCTL" -n "$NS_M" node set leader none \
 		>"$WORK/none.out" 2>"$WORK/none.err"; then
 		tap_fail "6: leader none in member mode is refused (it was accepted)"
 		ok=0
@@ -904,9 +920,12 @@ test_learn()
 
 	hbx L1 node set learn off || { tap_fail "6: hbctl node set learn off"; return 1; }
 	u0=$(drop_count "$NS_L1" unknown_peer)
-	hbx N node set id 40 cluster "$C_CLUSTER" mode member leader 10 \
-		"${CL_TIMING[@]}" || return 1
-	hbx N peer add 10 10.30.1.10 "${CL_TIMING[@]}" || return 1
+	if ! hbx N node set id 40 cluster "$C_CLUSTER" mode member leader 10 \
+		"${CL_TIMING[@]}" ||
+	   ! hbx N peer add 10 10.30.1.10 "${CL_TIMING[@]}"; then
+		tap_fail "6: configure N (id 40, member of leader 10)"
+		return 1
+	fi
 	# N beats to L1 every 100 ms.
 	if slowwait 10 counter_at_least "$NS_L1" unknown_peer $((u0 + 10)) &&
 	   node_ok L1 '.learn == false' && ! l1_knows_40 &&
@@ -938,6 +957,16 @@ test_learn()
 
 # --- main -----------------------------------------------------------------------
 
+# run_test NUMBER FUNCTION: the function prints its own TAP lines; one that
+# failed without printing any is reported here, so nothing fails silently.
+run_test()
+{
+	local n0=$TAP_N
+
+	"$2" && return 0
+	[ "$TAP_N" -ne "$n0" ] || tap_fail "$1: $2 failed (see the log above)"
+}
+
 tap_header
 log "protocol selftests: kernel $(uname -r), hbctl $HBCTL, module $MODULE"
 dmesg_mark protocol
@@ -952,7 +981,11 @@ if [ "$missing" -eq 0 ]; then
 else
 	rc=$KSFT_SKIP
 fi
-tap_result "$rc" "0: load heartbeat.ko (udp_tunnel, ip6_udp_tunnel, veth, bridge first)"
+if [ "$rc" -eq "$KSFT_SKIP" ]; then
+	tap_missing "0: load heartbeat.ko" "the module, hbctl or a tool is missing"
+else
+	tap_result "$rc" "0: load heartbeat.ko (udp_tunnel, ip6_udp_tunnel, veth, bridge first)"
+fi
 if [ "$HAVE_MODULE" -ne 1 ]; then
 	for t in "1: announced detection time" "2: ports" \
 		"3: peer set address" "4: RTT" "5: drift-free timer" \
@@ -968,11 +1001,11 @@ if want 1 || want 2 || want 3 || want 4 || want 5; then
 	tap_result $? "1-5: A and B (cluster $C_PAIR) see each other UP"
 fi
 if [ "$HAVE_PAIR" -eq 1 ]; then
-	want 1 && test_announced
-	want 2 && test_ports
-	want 3 && test_move_address
-	want 4 && test_rtt
-	want 5 && test_grid
+	want 1 && run_test 1 test_announced
+	want 2 && run_test 2 test_ports
+	want 3 && run_test 3 test_move_address
+	want 4 && run_test 4 test_rtt
+	want 5 && run_test 5 test_grid
 	# The pair is done: fewer namespaces for test 6.
 	for n in A B; do
 		stop_monitor "$n"
@@ -984,9 +1017,9 @@ fi
 
 if want 6; then
 	if setup_cluster; then
-		test_follow
-		test_leader_none
-		test_learn
+		run_test 6 test_follow
+		run_test 6 test_leader_none
+		run_test 6 test_learn
 	else
 		tap_fail "6: cluster setup (L1, L2, M, N)"
 	fi
