@@ -35,10 +35,11 @@
 #     from the old one are refused (bad_source) from then on; once B's old
 #     address is gone, frames flow both ways on the new one, with no DOWN
 #     (detection time 5 s)
-#   4 RTT, at 200 ms intervals both ways: no added delay, median rtt_us
-#     < 10 ms; netem 10 ms +- 2 ms each way, median rtt_us in [15, 60] ms
-#     and 0 < rttvar_us < rtt_us on both nodes (an RTT that forgot to
-#     subtract the echo delay, up to one interval, would be about 120 ms)
+#   4 RTT, at 100 ms intervals both ways: no added delay, rtt_us < 10 ms
+#     on both nodes (an RTT that forgot to subtract the echo delay would be
+#     50 ms or more on one of them); netem 10 ms +- 2 ms each way, rtt_us
+#     in [15, 60] ms and 0 < rttvar_us < rtt_us.  Of several reads, the
+#     smallest rtt_us is judged: a guest stall only adds to a sample
 #   5 drift-free send timer: A beats to B at 20 ms; over a window of about
 #     150 intervals B's rx counter grows by the number of intervals +- 2
 #     (less the deadlines a guest stall made the sender skip, which the
@@ -466,11 +467,14 @@ test_move_address()
 
 # rtt_read NAME ID N: N reads 0.2 s apart of peer ID's rtt_us, every
 # other one from /proc/net/heartbeat (no process to start) and the others,
-# with rttvar_us, from hbctl; prints the medians "RTT RTTVAR" (-1 stands
-# for no sample).
+# with rttvar_us, from hbctl.  Prints "MIN PRESENT PLAUSIBLE": the smallest
+# rtt_us (-1: none), and of the hbctl reads, how many had an rttvar_us and
+# how many had 0 < rttvar_us < rtt_us.  A guest stall only ever adds to an
+# RTT sample (and the smoothed RTT remembers it for seconds), so the
+# smallest read is the one to judge.
 rtt_read()
 {
-	local i r v rtts=() vars=()
+	local i r v rtts=() vars=() min=-1 present=0 plausible=0
 
 	for ((i = 0; i < $3; i++)); do
 		if [ $((i % 2)) -eq 1 ] && proc_peer "$(nsof "$1")" "$2"; then
@@ -479,13 +483,21 @@ rtt_read()
 		else
 			read -r r v < <(pjson "$1" "$2" |
 				jq -r '"\(.rtt_us // -1) \(.rttvar_us // -1)"')
-			vars+=("${v:--1}")
+			r=${r:--1}
+			v=${v:--1}
+			vars+=("$v")
+			[ "$v" -ge 0 ] && present=$((present + 1))
+			[ "$v" -gt 0 ] && [ "$v" -lt "$r" ] &&
+				plausible=$((plausible + 1))
 		fi
 		rtts+=("${r:--1}")
+		if [ "$r" -gt 0 ] && { [ "$min" -lt 0 ] || [ "$r" -lt "$min" ]; }; then
+			min=$r
+		fi
 		sleep 0.2
 	done
 	log "node $1, peer $2: rtt_us ${rtts[*]}; rttvar_us ${vars[*]}" >&2
-	echo "$(median "${rtts[@]}") $(median "${vars[@]}")"
+	echo "$min $present $plausible"
 }
 
 # netem_on ARGS...: netem with ARGS on the eth0 of A and of B (each
@@ -511,36 +523,57 @@ netem_off()
 	return 0
 }
 
-test_rtt()
+# rtt_phase PHASE DESC N: N reads of each node's peer fit PHASE: nodelay,
+# the smallest rtt_us below 10 ms and an rttvar_us; netem, the smallest
+# rtt_us in [15, 60] ms and a read with 0 < rttvar_us < rtt_us.
+rtt_phase()
 {
-	local n id r v ok=1 desc
+	local phase=$1 desc=$2 nreads=$3 n id min present plausible text=""
+	local good=1
 
-	# 200 ms: the echo delay (up to an interval) is large next to the RTT,
-	# so an RTT that does not subtract it is far out of bounds.  Both send
-	# timers keep their phase, so each side's echo delay is nearly
-	# constant, but the two add up to the interval less the two one-way
-	# delays: on one side at least it is 90 ms or more.
-	pair_timing 200ms 10 || { tap_fail "4: RTT (200 ms x 10 setup)"; return 1; }
-	desc="4: no added delay: median rtt_us below 10 ms, rttvar_us present"
 	for n in A B; do
 		id=2
 		[ "$n" = B ] && id=1
-		read -r r v < <(rtt_read "$n" "$id" 3)
-		desc="$desc; $n: rtt $r us, rttvar $v us"
-		if [ "$r" -le 0 ] || [ "$r" -ge 10000 ] || [ "$v" -lt 0 ]; then
-			ok=0
-		fi
+		read -r min present plausible < <(rtt_read "$n" "$id" "$nreads")
+		text="$text; $n: smallest rtt_us $min, rttvar_us in $present reads, plausible in $plausible"
+		case $phase in
+		nodelay)
+			[ "$min" -gt 0 ] && [ "$min" -lt 10000 ] &&
+				[ "$present" -ge 1 ] || good=0
+			;;
+		netem)
+			[ "$min" -ge 15000 ] && [ "$min" -le 60000 ] &&
+				[ "$plausible" -ge 1 ] || good=0
+			;;
+		esac
 	done
-	if [ "$ok" -eq 1 ]; then
-		tap_ok "$desc"
+	if [ "$good" -eq 1 ]; then
+		tap_ok "$desc$text"
 	else
-		tap_fail "$desc"
+		tap_fail "$desc$text"
 	fi
+	[ "$good" -eq 1 ]
+}
+
+test_rtt()
+{
+	local ok=1
+
+	# The echo delay (the time the peer held our frame, up to an interval)
+	# is large next to the RTT: an RTT that does not subtract it is far
+	# out of bounds.  Both send timers keep their phase, so each side's
+	# echo delay is nearly constant, but the two add up to the interval
+	# less the two one-way delays: without added delay, 50 ms or more on
+	# one side at least.
+	pair_timing 100ms 10 || { tap_fail "4: RTT (100 ms x 10 setup)"; return 1; }
+	rtt_phase nodelay "4: no added delay: rtt_us below 10 ms, rttvar_us present" 3 ||
+		ok=0
 
 	if ! require_cmd tc ||
 	   { ! modprobe sch_netem 2>/dev/null && [ ! -e /sys/module/sch_netem ]; }; then
 		tap_missing "4: RTT with netem delay" "tc or sch_netem missing"
-		return 0
+		[ "$ok" -eq 1 ]
+		return
 	fi
 	if ! netem_on delay 10ms 2ms; then
 		netem_off
@@ -548,28 +581,12 @@ test_rtt()
 		return 1
 	fi
 	log "A's qdisc: $("$IP" netns exec "$NS_A" tc qdisc show dev eth0 | head -n 1)"
-	# The smoothed RTT moves by 1/8 of each error: 20 samples at 200 ms
-	# leave 7% of the old value (about 1 ms, from below).
-	sleep 4
-	desc="4: netem 10 ms +- 2 ms each way: median rtt_us in [15, 60] ms, 0 < rttvar_us < rtt_us"
-	local good=1
-	for n in A B; do
-		id=2
-		[ "$n" = B ] && id=1
-		read -r r v < <(rtt_read "$n" "$id" 5)
-		desc="$desc; $n: rtt $r us, rttvar $v us"
-		if [ "$r" -lt 15000 ] || [ "$r" -gt 60000 ] || [ "$v" -le 0 ] ||
-		   [ "$v" -ge "$r" ]; then
-			good=0
-		fi
-	done
-	netem_off
-	if [ "$good" -eq 1 ]; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc"
+	# The smoothed RTT moves by 1/8 of each error: 30 samples at 100 ms
+	# leave 2% of the old value (a few hundred us, from below).
+	sleep 3
+	rtt_phase netem "4: netem 10 ms +- 2 ms each way: rtt_us in [15, 60] ms, 0 < rttvar_us < rtt_us" 5 ||
 		ok=0
-	fi
+	netem_off
 	[ "$ok" -eq 1 ]
 }
 
