@@ -52,6 +52,8 @@ host_tap()
 		grep -q '^not ok ' "$log" ||
 			tap_fail "$name: $script (exit $rc, no failure reported)"
 	fi
+	# The next test's time starts now, not with the first of these.
+	tap_time_reset
 }
 
 # guest_tap NAME SCRIPT SPLAT_DESC [LEAK_DESC]: boot a guest (which gets CI,
@@ -95,6 +97,7 @@ guest_tap()
 	boot=$(sed -n 's/^BOOT_S=//p' "$res/vm.env" 2>/dev/null)
 	wall=$(sed -n 's/^WALL_S=//p' "$res/vm.env" 2>/dev/null)
 	log "guest ($script): booted to the test script in ${boot:-?} s, whole run ${wall:-?} s"
+	tap_time_reset
 
 	if [ ! -s "$res/exitcode" ]; then
 		tail -n 30 "$res/console.log" 2>/dev/null | sed 's/^/#   /'
