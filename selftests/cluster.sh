@@ -1597,7 +1597,7 @@ test_move()
 	# A restart there: the leader moves it, the members follow its list.
 	tb=$(mono_ns)
 	hbl G3 node set id 3 cluster "$C_MOVE" || rc=1
-	inc=$(hbj "$ns3" node show | big_quote | jq -r .incarnation)
+	inc=$(hbj "$ns3" node show | jqb -r .incarnation)
 	want=".event == \"moved\" and .peer == 3 and .address == \"10.20.6.33\" and .port == 7410 and .time_ns > $tb"
 	if ev_wait 30 "$want and .reason == \"incarnation\"" 1 LM &&
 	   slowwait 30 move_peer_is LM 3 10.20.6.33; then

@@ -99,7 +99,7 @@ trap cleanup EXIT
 # leave unchanged); statistics move on their own.
 config_snapshot()
 {
-	hbj "$1" show 2>/dev/null | big_quote | jq -cS '{
+	hbj "$1" show 2>/dev/null | jqb -cS '{
 		node: (.node | {id, port, cluster, incarnation, configured,
 				peers}),
 		peers: ([.peers[] | {id, address, port, interval_us,
@@ -332,11 +332,11 @@ test_restart()
 	local inc0 inc1 tb obs ev rc=0 rx0 rx1 ns
 
 	ns=$(nsof C)
-	inc0=$(hbj "$ns" node show | big_quote | jq -r .incarnation)
+	inc0=$(hbj "$ns" node show | jqb -r .incarnation)
 	tb=$(mono_ns)
 	run "$HBCTL" -n "$ns" node set id 3 cluster "$CLUSTER" ||
 		{ tap_fail "4: hbctl node set id 3 again on C"; return 1; }
-	inc1=$(hbj "$ns" node show | big_quote | jq -r .incarnation)
+	inc1=$(hbj "$ns" node show | jqb -r .incarnation)
 	log "C's incarnation: $inc0 -> $inc1"
 	if [ -z "$inc1" ] || [ "$inc1" = "$inc0" ]; then
 		tap_fail "4: node set picks a new incarnation ($inc0 -> $inc1)"

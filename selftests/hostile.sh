@@ -516,8 +516,8 @@ setup_injector()
 storm_snapshot()
 {
 	{
-		hbj "$NS_S" node show | big_quote | jq -cS 'del(.drops, .objects)'
-		hbj "$NS_S" show | big_quote | jq -cS '[.peers[] | {id, address,
+		hbj "$NS_S" node show | jqb -cS 'del(.drops, .objects)'
+		hbj "$NS_S" show | jqb -cS '[.peers[] | {id, address,
 			port, state, interval_us, multiplier, state_changes,
 			origin, roles}] | sort_by(.id)'
 		if [ "$HAVE_KEYS_CMD" -eq 1 ]; then
@@ -1023,7 +1023,7 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
 
 perm_snapshot()
 {
-	hbj "$NS_T" node show | big_quote | jq -cS 'del(.drops, .objects, .event_seq)'
+	hbj "$NS_T" node show | jqb -cS 'del(.drops, .objects, .event_seq)'
 	hbj "$NS_T" show | jq -cS '[.peers[] | {id, address, port,
 		interval_us, multiplier}] | sort_by(.id)'
 	[ "$HAVE_KEYS_CMD" -eq 1 ] && hbj "$NS_T" key show | jq -cS '[.[]? | del(.rx, .tx)]'

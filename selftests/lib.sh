@@ -672,11 +672,22 @@ big_quote()
 	sed -E 's/"(incarnation|remote_incarnation)":([0-9]+)/"\1":"\2"/g'
 }
 
+# jqb ARGS...: jq on stdin that keeps 64-bit integers whole: gojq as it
+# is (one process), jq 1.6 behind big_quote.
+jqb()
+{
+	if command -v gojq >/dev/null 2>&1; then
+		jq "$@"
+	else
+		big_quote | jq "$@"
+	fi
+}
+
 # first_event FILE FILTER: the first event (a JSON line) matching FILTER.
 first_event()
 {
-	big_quote <"$1" |
-		jq -ncR "[inputs | fromjson? | select($2)] | .[0] // empty" 2>/dev/null
+	jqb -ncR "[inputs | fromjson? | select($2)] | .[0] // empty" \
+		<"$1" 2>/dev/null
 }
 
 # has_event FILE FILTER: some event of FILE matches FILTER.  A monitor's

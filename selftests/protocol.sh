@@ -812,7 +812,7 @@ m_leaders_up()
 # last_up NAME PEER: time_ns of the last UP event of PEER in NAME's monitor.
 last_up()
 {
-	big_quote <"${MON[$1]}" | jq -rR "fromjson? | select(.event == \"state\" and .peer == $2 and .state == \"up\") | .time_ns" 2>/dev/null |
+	jqb -rR "fromjson? | select(.event == \"state\" and .peer == $2 and .state == \"up\") | .time_ns" <"${MON[$1]}" 2>/dev/null |
 		tail -n 1
 }
 
@@ -877,7 +877,7 @@ test_follow()
 	fi
 	t_obs=$(mono_ns)
 	# The last time 10 became UP before M was seen following it.
-	ev=$(big_quote <"${MON[M]}" | jq -cR "fromjson? | select(.event == \"state\" and .peer == 10 and .state == \"up\" and .time_ns > $tb and .time_ns < $t_obs)" 2>/dev/null |
+	ev=$(jqb -cR "fromjson? | select(.event == \"state\" and .peer == 10 and .state == \"up\" and .time_ns > $tb and .time_ns < $t_obs)" <"${MON[M]}" 2>/dev/null |
 		tail -n 1)
 	if [ -z "$ev" ]; then
 		sed 's/^/#   /' "${MON[M]}" | tail -n 5
