@@ -258,6 +258,21 @@ err_free:
 	return err;
 }
 
+/*
+ * A new endpoint: forget the cached route, and the echoes of frames sent
+ * to the old one, which confirm nothing about the new one's neighbour
+ * entry (hb_peer_echo()).  Users of the cache hold peer->lock
+ * (hb_socket_send()).
+ */
+static void hb_peer_route_reset(struct hb_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+
+	dst_cache_reset(&peer->dst_cache);
+	peer->echo_seq = peer->tx_seq;
+	peer->neigh_confirm = false;
+}
+
 /**
  * hb_peer_update() - change the endpoint or timing of a peer
  * @hn: the instance
@@ -302,8 +317,7 @@ int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 				hb_peer_addr_params);
 		spin_lock_bh(&peer->lock);
 		peer->addr = addr;
-		/* Users of the cache hold peer->lock (hb_socket_send()). */
-		dst_cache_reset(&peer->dst_cache);
+		hb_peer_route_reset(peer);
 		spin_unlock_bh(&peer->lock);
 
 		err = rhltable_insert(&hn->peers_by_addr, &peer->addr_node,
@@ -311,7 +325,7 @@ int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 		if (err) {
 			spin_lock_bh(&peer->lock);
 			peer->addr = old;
-			dst_cache_reset(&peer->dst_cache);
+			hb_peer_route_reset(peer);
 			spin_unlock_bh(&peer->lock);
 			/* Should this fail too, hb_peer_lookup_addr() merely
 			 * misses the peer: removal copes with that.
@@ -543,6 +557,33 @@ static void hb_peer_rtt_sample(struct hb_peer *peer,
 	peer->srtt_us = ((u64)srtt * 7 + sample) / 8;
 }
 
+/*
+ * Forward progress: a frame that echoes a sequence number of ours newer
+ * than any echoed before proves that our frames reach the peer through the
+ * neighbour entry they use, as a TCP ACK of new data does.  The next frame
+ * sent confirms that entry (MSG_CONFIRM's dst_confirm_neigh()), so that a
+ * lossy link does not also have to carry the unicast ARP or ND probes of
+ * an entry gone STALE, whose failure would hold or drop frames for
+ * seconds.  Not from a frame that moves the peer or starts a new
+ * incarnation (a new life starts its echoes over), nor an echo of a
+ * sequence number never sent.  peer->lock held.
+ */
+static void hb_peer_echo(struct hb_peer *peer, const struct hb_frame_info *fi,
+			 bool reset)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (reset) {
+		peer->echo_seq = 0;
+		return;
+	}
+	if (!(fi->flags & HB_FRAME_F_ECHO) || fi->echo_seq > peer->tx_seq ||
+	    fi->echo_seq <= peer->echo_seq)
+		return;
+	peer->echo_seq = fi->echo_seq;
+	peer->neigh_confirm = true;
+}
+
 /**
  * hb_event_init() - fill an event about a peer
  * @ev: the event
@@ -714,6 +755,7 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 	peer->remote_incarnation = fi->incarnation;
 	peer->rx++;
 	hb_peer_rtt_sample(peer, fi, now);
+	hb_peer_echo(peer, fi, move || restarted);
 
 	old = peer->state;
 	if (old != HB_STATE_UP) {

@@ -96,6 +96,8 @@ struct hb_peer {
 
 	u8 state;
 	u64 tx_seq;
+	u64 echo_seq;
+	bool neigh_confirm;
 	bool rx_valid;
 	u64 rx_seq;
 	u64 rx_window;

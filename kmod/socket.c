@@ -303,7 +303,9 @@ static struct dst_entry *hb_route6(struct hb_peer *peer, struct sock *sk,
  * changes, so a route is never cached for an address that is no longer the
  * peer's.  The frame is then built and sent without the lock.  A frame
  * that cannot be allocated or routed counts as a tx error and does not
- * use up a sequence number.
+ * use up a sequence number.  When the peer has echoed a frame of ours
+ * since the last one sent, the route's neighbour entry is confirmed, as
+ * MSG_CONFIRM does (hb_peer_echo()).
  *
  * Context: softirq (send timer), peer->lock not held; never sleeps.
  */
@@ -364,6 +366,14 @@ void hb_socket_send(struct hb_peer *peer)
 		net_dbg_ratelimited("no route to peer %u: %ld\n", peer->id,
 				    PTR_ERR(dst));
 		goto err_unlock;
+	}
+
+	/* Forward progress seen since the last frame (hb_peer_echo()). */
+	if (peer->neigh_confirm) {
+		peer->neigh_confirm = false;
+		dst_confirm_neigh(dst, addr.family == AF_INET ?
+					(const void *)&addr.v4 :
+					(const void *)&addr.v6);
 	}
 
 	now = ktime_get();

@@ -32,8 +32,9 @@
 #      with live peers, 1,000 peer add/del while frames flow: no splat,
 #      objects back to their baseline, rmmod works
 #   d  netem: 20% loss both ways at 100 ms x 5 (false DOWNs within what
-#      the loss allows, computed and printed), 20% at x 10 (none), and a
-#      peer whose frames all stop is DOWN on time
+#      the loss allows, computed and printed), 20% at x 10 (none), the
+#      neighbour entries stay REACHABLE (beats confirm them), and a peer
+#      whose frames all stop is DOWN on time
 #   e  permissions: every state-changing command is refused without
 #      CAP_NET_ADMIN (root without it, and uid 65534), reading works
 #
@@ -860,7 +861,7 @@ SOAK_FRAMES=0
 soak_netem()
 {
 	local loss=$1 mult=$2 secs=$3 t0 t1 rx0 lost0 rx1 lost1 drops0 drops1
-	local n gaps=$WORK/gaps-$2.txt downs=$WORK/downs-$2.json
+	local n gaps=$WORK/gaps-$2.txt downs=$WORK/downs-$2.json npids nfail
 
 	mesh_timing 100ms "$mult" || { fail "cannot set 100ms x $mult"; return 1; }
 	slowwait 10 mesh_up || return 1
@@ -868,11 +869,23 @@ soak_netem()
 	rx0=$(mesh_sum rx)
 	lost0=$(mesh_sum lost)
 	drops0=$(netem_drops)
+	# Neighbour (ARP) state changes of each node while the loss is on:
+	# the loss hits ARP too, and a DOWN that follows a neighbour entry
+	# going FAILED or INCOMPLETE is the network's doing, shown as such.
+	npids=()
+	for n in T B C; do
+		"$IP" netns exec "$(nsof "$n")" "$IP" -ts monitor neigh \
+			>"$WORK/neigh-$mult-$n.txt" 2>&1 &
+		npids+=($!)
+		bg_track $!
+	done
 	t0=$(mono_ns)
 	# Every stall of a guest CPU of 100 ms or more, as it happens (a
 	# SCHED_FIFO probe pinned to each CPU).
 	stall_log "$gaps" "$secs" 100
 	t1=$(mono_ns)
+	kill "${npids[@]}" 2>/dev/null
+	wait "${npids[@]}" 2>/dev/null
 	rx1=$(mesh_sum rx)
 	lost1=$(mesh_sum lost)
 	drops1=$(netem_drops)
@@ -891,8 +904,14 @@ soak_netem()
 	if [ "$SOAK_DOWN" -gt 0 ]; then
 		log "DOWN events (node, peer, time, detection time) and the guest CPU stalls of 100 ms or more (end, length, CPU):"
 		sed 's/^/#   /' "$downs" "$gaps"
+		for n in T B C; do
+			log "node $n: neighbour changes during the soak (wall clock; DOWN times above are monotonic, now $(mono_ns) ns = $(date +%T.%N)):"
+			grep -v -e REACHABLE -e '^\s*$' "$WORK/neigh-$mult-$n.txt" |
+				sed 's/^/#   /'
+		done
 	fi
-	log "$loss% x $mult for $secs s: frames received $((rx1 - rx0)), lost (sequence gaps) $((lost1 - lost0)), netem dropped $((drops1 - drops0)) (all six links); DOWN events $SOAK_DOWN, $SOAK_EXPLAINED of them after a guest stall; $(stall_text)"
+	nfail=$(cat "$WORK"/neigh-"$mult"-?.txt | grep -c -E 'FAILED|INCOMPLETE')
+	log "$loss% x $mult for $secs s: neighbour entries FAILED or INCOMPLETE $nfail times, PROBE $(cat "$WORK"/neigh-"$mult"-?.txt | grep -c PROBE) times; frames received $((rx1 - rx0)), lost (sequence gaps) $((lost1 - lost0)), netem dropped $((drops1 - drops0)) (all six links); DOWN events $SOAK_DOWN, $SOAK_EXPLAINED of them after a guest stall; $(stall_text)"
 	SOAK_FRAMES=$((rx1 - rx0 + lost1 - lost0))
 	SOAK_LOSS=$(awk -v r=$((rx1 - rx0)) -v l=$((lost1 - lost0)) \
 		'BEGIN { if (r + l) printf "%.1f", 100 * l / (r + l); else print 0 }')
@@ -973,6 +992,25 @@ test_netem()
 		tap_skip "$desc" "each follows a stall of a guest CPU of half a detection time"
 	else
 		tap_fail "$desc"
+		rc=1
+	fi
+
+	# Each beat that echoes a newer frame of ours confirms the neighbour
+	# entry it is sent through (forward progress, as MSG_CONFIRM): the
+	# mesh's entries stay REACHABLE, and the lossy link carries no ARP
+	# probes, whose loss could hold frames back.  Without it, entries go
+	# STALE every 15 to 45 s and are probed (about 9 times a minute here).
+	desc="d: under 20% loss the mesh's neighbour entries stay REACHABLE (beats confirm them): no STALE, PROBE or FAILED in $((NETEM_S + NETEM_S / 2)) s"
+	n=$(cat "$WORK"/neigh-5-?.txt "$WORK"/neigh-10-?.txt |
+		grep -E '^\[[^]]*\] 10\.30\.0\.[123] ' |
+		grep -c -E ' (STALE|DELAY|PROBE|FAILED|INCOMPLETE) *$')
+	if [ "$n" -eq 0 ]; then
+		tap_ok "$desc"
+	else
+		log "neighbour changes of the mesh's entries:"
+		cat "$WORK"/neigh-5-?.txt "$WORK"/neigh-10-?.txt |
+			grep -E '^\[[^]]*\] 10\.30\.0\.[123] ' | sed 's/^/#   /'
+		tap_fail "$desc: $n changes"
 		rc=1
 	fi
 
