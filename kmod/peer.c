@@ -564,19 +564,15 @@ static void hb_peer_rtt_sample(struct hb_peer *peer,
  * sent confirms that entry (MSG_CONFIRM's dst_confirm_neigh()), so that a
  * lossy link does not also have to carry the unicast ARP or ND probes of
  * an entry gone STALE, whose failure would hold or drop frames for
- * seconds.  Not from a frame that moves the peer or starts a new
- * incarnation (a new life starts its echoes over), nor an echo of a
- * sequence number never sent.  peer->lock held.
+ * seconds.  Our sequence numbers only grow, so this holds across the
+ * peer's restarts; not from a frame that moves the peer (our frames still
+ * go to the old endpoint), nor an echo of a sequence number never sent.
+ * peer->lock held.
  */
-static void hb_peer_echo(struct hb_peer *peer, const struct hb_frame_info *fi,
-			 bool reset)
+static void hb_peer_echo(struct hb_peer *peer, const struct hb_frame_info *fi)
 {
 	lockdep_assert_held(&peer->lock);
 
-	if (reset) {
-		peer->echo_seq = 0;
-		return;
-	}
 	if (!(fi->flags & HB_FRAME_F_ECHO) || fi->echo_seq > peer->tx_seq ||
 	    fi->echo_seq <= peer->echo_seq)
 		return;
@@ -755,7 +751,8 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 	peer->remote_incarnation = fi->incarnation;
 	peer->rx++;
 	hb_peer_rtt_sample(peer, fi, now);
-	hb_peer_echo(peer, fi, move || restarted);
+	if (!move)
+		hb_peer_echo(peer, fi);
 
 	old = peer->state;
 	if (old != HB_STATE_UP) {
