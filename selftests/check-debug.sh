@@ -13,7 +13,8 @@
 #  3. boot it (selftests/vm.sh -k/-m) and run, each in its own guest,
 #     selftests/heartbeat.sh, auth.sh, hostile.sh (malformed frames and
 #     teardown cycles, smaller counts) and cluster.sh (its leaderless
-#     ring, 16 nodes; then its endpoint moves in a fifth guest).  Any
+#     ring, 16 nodes; then its endpoint moves in a fifth guest), two
+#     guests at a time.  Any
 #     report of the kernel's checkers on the console fails the run, and so
 #     does a leak of heartbeat.ko in the kmemleak scan that ends each guest.
 #
@@ -30,7 +31,8 @@
 # HB_DEBUG_BIG_PEERS (default 200) for heartbeat.sh, which runs without
 # its timing test (the 1 ms soak);
 # HB_DEBUG_DEADLINE (seconds since the epoch: a guest that does not fit
-# before it is skipped, and reported so); HB_VM_TIMEOUT (seconds per guest,
+# before it is skipped, and reported so); HB_DEBUG_LANES (2: two guests
+# at a time; 1: one after another, their output streamed); HB_VM_TIMEOUT (seconds per guest,
 # default 2400: the checkers slow the guest down); HB_DK_JOBS (kernel build
 # jobs, default 2).
 
@@ -125,17 +127,77 @@ fi
 
 # --- the guests -----------------------------------------------------------------
 
-# Each guest gets what is left before HB_DEBUG_DEADLINE (seconds since
-# the epoch; .ci/run sets it to the end of its budget), at most
-# HB_VM_TIMEOUT.  A guest that would need more than is left (its usual
-# time here, measured on 2 cores) is reported as skipped, never as passed,
-# and not started: a guest killed by the deadline would fail the run for
-# lack of time, not for a bug.
-GUEST_TIMEOUT=${HB_VM_TIMEOUT:-2400}
+# Five guests, in two lanes that run side by side (HB_DEBUG_LANES=1: one
+# after another, with their output streamed): QEMU keeps about 1.35 of 2
+# cores busy with one debug guest, so two at once finish the five in about
+# 1,000 s instead of 1,430 s.  Each lane starts its next guest only when
+# it fits before HB_DEBUG_DEADLINE (seconds since the epoch; .ci/run sets
+# it to the end of its budget), with what is left as its timeout (at most
+# HB_VM_TIMEOUT): a guest that would need more than is left (its usual
+# time here, measured alone on 2 cores, a third more beside another) is
+# reported as skipped, never as passed, and not started: a guest killed
+# by the deadline would fail the run for lack of time, not for a bug.
+# The results are reported in one order whatever the lanes did.
+LANES=${HB_DEBUG_LANES:-2}
 
-# guest_fits NAME NEEDS: 0 when the guest NAME, which usually takes NEEDS
-# seconds under the checkers, fits before the deadline; sets
-# GUEST_TIMEOUT.
+# guest_spec NAME: the debug guest NAME's script (G_SCRIPT), its name in
+# the results (G_WHAT, G_DESC), its usual time alone here (G_NEEDS, s; 0:
+# run it whatever the deadline) and its vm.sh options (G_ARGS).
+guest_spec()
+{
+	G_ARGS=()
+	case $1 in
+	# The core suite, functional tests only: under KASAN and lockdep
+	# the guest cannot keep up with 1 ms on four links (150-350
+	# frames/s per peer instead of ~950), so the 1 ms soak, a timing
+	# test, proves nothing here and is not run (HB_NO_TIMING).  200
+	# peers on one node instead of 1,000: the same code.
+	debug)
+		G_SCRIPT=selftests/heartbeat.sh G_WHAT=heartbeat G_NEEDS=600
+		G_DESC=$G_SCRIPT
+		G_ARGS=(-e "HB_NO_TIMING=1"
+			-e "HB_BIG_PEERS=${HB_DEBUG_BIG_PEERS:-200}") ;;
+	debug-auth)
+		G_SCRIPT=selftests/auth.sh G_WHAT=auth G_NEEDS=600
+		G_DESC=$G_SCRIPT ;;
+	# hostile.sh's malformed frames (a) and teardown cycles (c) with
+	# smaller counts: 10,000 frames (every class, 600 to 1,000
+	# datagrams/s under the checkers), 3 module and 3 netns cycles (13 s
+	# each here), 30 peer add/del under traffic, under KASAN and
+	# kmemleak.  Not the netlink storm, the netem soak or the permission
+	# matrix (b, d, e: policy and timing, the same code in both
+	# kernels), for time.  HB_DEBUG_HOSTILE=full runs the whole of it,
+	# at full size.
+	debug-hostile)
+		G_SCRIPT=selftests/hostile.sh G_WHAT=hostile
+		if [ "${HB_DEBUG_HOSTILE:-}" = full ]; then
+			G_NEEDS=0 G_DESC=$G_SCRIPT
+		else
+			G_NEEDS=500 G_DESC="$G_SCRIPT (a c, small)"
+			G_ARGS=(-e "HB_HOSTILE=a c" -e "HB_FLOOD_TOTAL=10000"
+				-e "HB_FLOOD_PPS=5000" -e "HB_CYCLES=3"
+				-e "HB_CHURN=30")
+		fi ;;
+	# cluster.sh's leaderless ring (b) with 16 nodes, the same code
+	# paths as make check's 32 in Debian's kernel, then its endpoint
+	# moves (g, 4 nodes) in a guest of their own, so that each is
+	# skipped on its own when the deadline is near; HB_DEBUG_CLUSTER="a
+	# b c d e g" runs more of it in one guest (the leader and fallback
+	# tests alone take 10 minutes here).
+	debug-cluster)
+		G_SCRIPT=selftests/cluster.sh G_WHAT=cluster G_NEEDS=1000
+		G_DESC="$G_SCRIPT (${HB_DEBUG_CLUSTER:-b})"
+		G_ARGS=(-e "HB_CLUSTER_N=${HB_DEBUG_CLUSTER_N:-16}"
+			-e "HB_TESTS=${HB_DEBUG_CLUSTER:-b}") ;;
+	debug-cluster-g)
+		G_SCRIPT=selftests/cluster.sh G_WHAT="cluster (g)" G_NEEDS=300
+		G_DESC="$G_SCRIPT (g)"
+		G_ARGS=(-e "HB_CLUSTER_N=16" -e "HB_TESTS=g") ;;
+	esac
+}
+
+# guest_fits NEEDS: 0 when a guest that usually takes NEEDS seconds fits
+# before the deadline; sets GUEST_TIMEOUT, or FITS_WHY when it does not.
 guest_fits()
 {
 	local left
@@ -143,71 +205,96 @@ guest_fits()
 	GUEST_TIMEOUT=${HB_VM_TIMEOUT:-2400}
 	[ -n "${HB_DEBUG_DEADLINE:-}" ] || return 0
 	left=$((HB_DEBUG_DEADLINE - $(date +%s)))
-	if [ "$left" -lt "$2" ]; then
-		tap_skip "guest: $1 (debug kernel)" "only ${left} s left before the deadline of the run, it takes about $2 s"
+	if [ "$left" -lt "$1" ]; then
+		FITS_WHY="only ${left} s left before the deadline of the run, it takes about $1 s"
 		return 1
 	fi
 	[ "$left" -ge "$GUEST_TIMEOUT" ] || GUEST_TIMEOUT=$left
 	return 0
 }
 
-debug_guest()
+# debug_vm_args: VM_ARGS for the guest of the last guest_spec.
+debug_vm_args()
 {
-	local name=$1 script=$2 what=$3
-
-	shift 3
 	VM_ARGS=(-k "$DK_BZIMAGE" -m "$DK_MODDIR" -t "$GUEST_TIMEOUT"
-		-e "HB_MODULE=$MODSRC/heartbeat.ko" "$@")
-	guest_tap "$name" "$script" \
-		"$what: no kernel splats on the console (debug kernel)" \
-		"$what: no kmemleak leaks of heartbeat.ko (debug kernel)"
+		-e "HB_MODULE=$MODSRC/heartbeat.ko" "${G_ARGS[@]}")
 }
 
-# The core suite, functional tests only: under KASAN and lockdep the
-# guest cannot keep up with 1 ms on four links (150-350 frames/s per peer
-# instead of ~950), so the 1 ms soak, a timing test, proves nothing here
-# and is not run (HB_NO_TIMING).  200 peers on one node instead of 1,000:
-# the same code.
-if guest_fits selftests/heartbeat.sh 600; then
-	debug_guest debug selftests/heartbeat.sh heartbeat \
-		-e "HB_NO_TIMING=1" \
-		-e "HB_BIG_PEERS=${HB_DEBUG_BIG_PEERS:-200}"
-fi
-if guest_fits selftests/auth.sh 600; then
-	debug_guest debug-auth selftests/auth.sh auth
-fi
-# hostile.sh's malformed frames (a) and teardown cycles (c) with smaller
-# counts: 10,000 frames (every class, 600 to 1,000 datagrams/s under the
-# checkers), 3 module and 3 netns cycles (13 s each here), 30 peer
-# add/del under traffic, under KASAN and kmemleak.  Not the netlink storm, the
-# netem soak or the permission matrix (b, d, e: policy and timing, the
-# same code in both kernels), for time.  HB_DEBUG_HOSTILE=full runs the
-# whole of it, at full size.
-if [ "${HB_DEBUG_HOSTILE:-}" = full ]; then
-	debug_guest debug-hostile selftests/hostile.sh hostile
-elif guest_fits "selftests/hostile.sh (a c, small)" 500; then
-	debug_guest debug-hostile selftests/hostile.sh hostile \
-		-e "HB_HOSTILE=a c" -e "HB_FLOOD_TOTAL=10000" \
-		-e "HB_FLOOD_PPS=5000" -e "HB_CYCLES=3" -e "HB_CHURN=30"
-fi
-# cluster.sh's leaderless ring (b) with 16 nodes, the same code paths as
-# make check's 32 in Debian's kernel, then its endpoint moves (g, 4 nodes)
-# in a guest of their own, so that each is skipped on its own when the
-# deadline is near; HB_DEBUG_CLUSTER="a b c d e g" runs more of it in one
-# guest (the leader and fallback tests alone take 10 minutes here).
+# lane NAME...: run these guests one after another, quietly, each into
+# $LOGS/vm-NAME.out (its TAP stream) and .log (vm.sh's messages), or
+# $LOGS/vm-NAME.skip (why it did not fit).
+lane()
+{
+	local name needs
+
+	for name in "$@"; do
+		guest_spec "$name"
+		needs=$((G_NEEDS * 4 / 3))
+		if ! guest_fits "$needs"; then
+			echo "$FITS_WHY" >"$LOGS/vm-$name.skip"
+			continue
+		fi
+		debug_vm_args
+		log "lane: $G_DESC starts ($(($(date +%s) - T0)) s)"
+		"$SELFTESTS/vm.sh" "${VM_ARGS[@]}" -e "CI=${CI:-}" -n "$name" \
+			-- "$G_SCRIPT" >"$LOGS/vm-$name.out" 2>"$LOGS/vm-$name.log"
+		log "lane: $G_DESC ended ($(($(date +%s) - T0)) s)"
+	done
+}
+
+GUESTS=(debug debug-auth debug-hostile)
 if [ -n "${HB_SKIP_CLUSTER:-}" ]; then
 	tap_skip "guest: selftests/cluster.sh (debug kernel)" "HB_SKIP_CLUSTER set"
 else
-	if guest_fits "selftests/cluster.sh (${HB_DEBUG_CLUSTER:-b})" 1000; then
-		debug_guest debug-cluster selftests/cluster.sh cluster \
-			-e "HB_CLUSTER_N=${HB_DEBUG_CLUSTER_N:-16}" \
-			-e "HB_TESTS=${HB_DEBUG_CLUSTER:-b}"
-	fi
-	if [ -z "${HB_DEBUG_CLUSTER:-}" ] &&
-	   guest_fits "selftests/cluster.sh (g)" 300; then
-		debug_guest debug-cluster-g selftests/cluster.sh "cluster (g)" \
-			-e "HB_CLUSTER_N=16" -e "HB_TESTS=g"
-	fi
+	GUESTS+=(debug-cluster)
+	[ -n "${HB_DEBUG_CLUSTER:-}" ] || GUESTS+=(debug-cluster-g)
 fi
+
+if [ "$LANES" -le 1 ]; then
+	for name in "${GUESTS[@]}"; do
+		guest_spec "$name"
+		if ! guest_fits "$G_NEEDS"; then
+			tap_skip "guest: $G_DESC (debug kernel)" "$FITS_WHY"
+			continue
+		fi
+		debug_vm_args
+		guest_tap "$name" "$G_SCRIPT" \
+			"$G_WHAT: no kernel splats on the console (debug kernel)" \
+			"$G_WHAT: no kmemleak leaks of heartbeat.ko (debug kernel)"
+	done
+	summary
+fi
+
+# Two lanes of about equal length (alone: core 504 s + auth 248 s; the
+# ring 314 s + hostile 271 s + moves 89 s), the longest guests first.
+LANE_A=() LANE_B=()
+for name in "${GUESTS[@]}"; do
+	rm -f "$LOGS/vm-$name.out" "$LOGS/vm-$name.log" "$LOGS/vm-$name.skip"
+	case $name in
+	debug|debug-auth) LANE_A+=("$name") ;;
+	*) LANE_B+=("$name") ;;
+	esac
+done
+# The ring before the hostile guest.
+[ "${#LANE_B[@]}" -lt 2 ] || [ "${LANE_B[1]}" != debug-cluster ] ||
+	LANE_B=(debug-cluster debug-hostile "${LANE_B[@]:2}")
+phase "guests, two at a time: ${LANE_A[*]} | ${LANE_B[*]}"
+lane "${LANE_A[@]}" &
+lane_a=$!
+lane "${LANE_B[@]}" &
+lane_b=$!
+wait "$lane_a" "$lane_b"
+for name in "${GUESTS[@]}"; do
+	guest_spec "$name"
+	phase "guest: $G_DESC"
+	if [ -f "$LOGS/vm-$name.skip" ]; then
+		tap_skip "guest: $G_DESC (debug kernel)" "$(cat "$LOGS/vm-$name.skip")"
+		continue
+	fi
+	guest_fold "$name" "$G_SCRIPT" \
+		"$G_WHAT: no kernel splats on the console (debug kernel)" \
+		"$G_WHAT: no kmemleak leaks of heartbeat.ko (debug kernel)" \
+		<"$LOGS/vm-$name.out"
+done
 
 summary

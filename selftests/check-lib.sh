@@ -60,16 +60,25 @@ host_tap()
 # so that a missing tool fails there as on the host: lib.sh's tap_missing) with
 # selftests/vm.sh "${VM_ARGS[@]}" -n NAME (results in .build/vm-NAME/), run
 # SCRIPT in it and renumber its TAP lines into this stream as they arrive;
-# then report a run that did not complete, and the console scan for kernel
-# splats as the test SPLAT_DESC.  With LEAK_DESC, the guest's end-of-run
-# kmemleak scan is the test LEAK_DESC (it fails when the kernel has no
-# kmemleak).
+# then guest_fold's checks.
 guest_tap()
+{
+	phase "guest: $2"
+	guest_fold "$@" < <("$SELFTESTS/vm.sh" "${VM_ARGS[@]}" -e "CI=${CI:-}" \
+		-n "$1" -- "$2" 2>"$LOGS/vm-$1.log")
+}
+
+# guest_fold NAME SCRIPT SPLAT_DESC [LEAK_DESC]: renumber the TAP lines of
+# the guest NAME's run of SCRIPT, read from standard input, into this
+# stream (vm.sh's own messages are in $LOGS/vm-NAME.log); then report a run
+# that did not complete, and the console scan for kernel splats as the
+# test SPLAT_DESC.  With LEAK_DESC, the guest's end-of-run kmemleak scan is
+# the test LEAK_DESC (it fails when the kernel has no kmemleak).
+guest_fold()
 {
 	local name=$1 script=$2 splat=$3 leak=${4:-} res=$BUILD/vm-$1
 	local line desc why total=0 boot wall nall nours
 
-	phase "guest: $script"
 	while IFS= read -r line; do
 		case $line in
 		"TAP version"*) ;;
@@ -91,8 +100,7 @@ guest_tap()
 		"#"*) echo "$line" ;;
 		*) echo "# $line" ;;
 		esac
-	done < <("$SELFTESTS/vm.sh" "${VM_ARGS[@]}" -e "CI=${CI:-}" \
-		-n "$name" -- "$script" 2>"$LOGS/vm-$name.log")
+	done
 	sed 's/^/# /' "$LOGS/vm-$name.log"
 	boot=$(sed -n 's/^BOOT_S=//p' "$res/vm.env" 2>/dev/null)
 	wall=$(sed -n 's/^WALL_S=//p' "$res/vm.env" 2>/dev/null)
