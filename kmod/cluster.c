@@ -14,11 +14,19 @@
  * detection time for a peer expires moves the epoch on and suspects it
  * (hb_cluster_suspect()); a valid frame from the peer moves the epoch on
  * and clears the suspicion (hb_cluster_heard()).  Verdicts spread in every
- * beat (HB_TLV_VERDICTS) and merge: a higher epoch replaces a lower one,
- * at an equal epoch DOWN wins and confirmations are merged.  A node that
- * watches the peer and heard it within half its detection time refutes a
- * suspicion by moving the epoch on again (as does the node itself, for
- * its own epoch).  The tick declares a suspected peer DOWN once every live
+ * beat (HB_TLV_VERDICTS) and merge: a later epoch replaces an earlier
+ * one, at an equal epoch DOWN wins and confirmations are merged.  Epochs
+ * wrap and are compared like TCP sequence numbers; a received epoch more
+ * than HB_EPOCH_WINDOW away from this node's is ignored (counted as
+ * HB_DROP_BAD_EPOCH), so that nobody can move it far or pin it.  A
+ * confirmation counts only when it is first-hand (in the confirming
+ * monitor's own frame) or relayed by two different peers: one node, lying
+ * or not, cannot make up the confirmations of others, while the honest
+ * relays still carry every real confirmation round the ring (each node
+ * hears from its k predecessors).  A node that watches the peer and heard
+ * it within half its detection time refutes a suspicion by moving the
+ * epoch on again (as does the node itself, for its own epoch).  The tick
+ * declares a suspected peer DOWN once every live
  * monitor of it (its k successors that are not DOWN, minus those that are
  * suspected themselves by two monitors or more) confirmed, or after
  * HB_SUSPECT_TIMEOUTS detection times with at least one confirmation from
@@ -817,6 +825,7 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 			peer->v_state = m.state;
 			peer->v_since = now;
 			peer->nconf = 0;
+			peer->npend = 0;
 			if (m.state == HB_STATE_DOWN)
 				hb_conf_add(peer, leader->id);
 			else
@@ -888,6 +897,31 @@ static void hb_cluster_update_mode(struct hb_net *hn, ktime_t now)
 
 /* ---- leaderless verdicts ------------------------------------------------- */
 
+/*
+ * Verdict epochs wrap: they are compared like TCP sequence numbers, and
+ * a received one is used only within HB_EPOCH_WINDOW of this node's.
+ */
+static s32 hb_epoch_diff(u32 a, u32 b)
+{
+	return (s32)(a - b);
+}
+
+static bool hb_epoch_far(u32 a, u32 b)
+{
+	s32 d = hb_epoch_diff(a, b);
+
+	return d > HB_EPOCH_WINDOW || d < -HB_EPOCH_WINDOW;
+}
+
+/* A new epoch or verdict: forget the confirmations of the old one. */
+static void hb_verdict_reset(struct hb_peer *peer, u8 state, ktime_t now)
+{
+	peer->v_state = state;
+	peer->v_since = now;
+	peer->nconf = 0;
+	peer->npend = 0;
+}
+
 /**
  * hb_cluster_suspect() - a watched peer missed its detection time
  * @peer: the peer, watched by a leaderless node
@@ -906,10 +940,9 @@ void hb_cluster_suspect(struct hb_peer *peer, ktime_t now)
 
 	if (peer->v_state != HB_STATE_DOWN) {
 		peer->epoch++;
-		peer->v_state = HB_STATE_DOWN;
-		peer->nconf = 0;
-		peer->v_since = now;
+		hb_verdict_reset(peer, HB_STATE_DOWN, now);
 	}
+	peer->v_synced = true;
 	hb_conf_add(peer, READ_ONCE(peer->hn->node_id));
 	peer->watch_heard = false;
 }
@@ -930,56 +963,124 @@ void hb_cluster_heard(struct hb_peer *peer, ktime_t now)
 
 	if (peer->v_state == HB_STATE_DOWN) {
 		peer->epoch++;
-		peer->v_state = HB_STATE_UP;
-		peer->nconf = 0;
-		peer->v_since = now;
+		hb_verdict_reset(peer, HB_STATE_UP, now);
 	} else if (peer->v_state == HB_STATE_UNKNOWN) {
 		peer->v_state = HB_STATE_UP;
 	}
 }
 
+static bool hb_conf_has(const struct hb_peer *peer, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < peer->nconf; i++)
+		if (peer->conf[i] == id)
+			return true;
+	return false;
+}
+
+/* Count @mon's confirmation, and forget the relays of it that wait. */
+static void hb_conf_accept(struct hb_peer *peer, u32 mon)
+{
+	unsigned int i = 0;
+
+	hb_conf_add(peer, mon);
+	while (i < peer->npend) {
+		if (peer->pend_mon[i] == mon) {
+			peer->npend--;
+			peer->pend_mon[i] = peer->pend_mon[peer->npend];
+			peer->pend_by[i] = peer->pend_by[peer->npend];
+		} else {
+			i++;
+		}
+	}
+}
+
+/*
+ * The confirmations of a DOWN verdict at this node's epoch, received from
+ * @from.  A monitor's confirmation counts when it comes first-hand (@from
+ * is that monitor) or when two different peers relayed it: a single node
+ * cannot make up the confirmations of others.  A relay waits in
+ * peer->pend_* for the second one (at most HB_CONF_PENDING, half of them
+ * from one relaying peer).  Nobody is believed about this node's own
+ * confirmation.  Returns whether a confirmation was counted.
+ */
+static bool hb_conf_merge(struct hb_peer *peer, const struct hb_verdict_info *v,
+			  u32 from, u32 self)
+{
+	unsigned int i, p, mine;
+	bool grew = false;
+	u32 mon;
+
+	for (i = 0; i < v->nconf; i++) {
+		mon = v->conf[i];
+		if (mon == self || hb_conf_has(peer, mon))
+			continue;
+		if (mon == from)
+			goto accept;
+		mine = 0;
+		for (p = 0; p < peer->npend; p++) {
+			if (peer->pend_mon[p] != mon) {
+				mine += peer->pend_by[p] == from;
+				continue;
+			}
+			if (peer->pend_by[p] != from)
+				goto accept;
+			break;
+		}
+		if (p == peer->npend && peer->npend < HB_CONF_PENDING &&
+		    mine < HB_CONF_PENDING / 2) {
+			peer->pend_mon[peer->npend] = mon;
+			peer->pend_by[peer->npend] = from;
+			peer->npend++;
+		}
+		continue;
+accept:
+		hb_conf_accept(peer, mon);
+		grew = true;
+	}
+	return grew;
+}
+
 /* Bits returned by hb_verdict_merge(). */
 #define HB_MERGE_PENDING	0x1	/* a suspicion to decide on */
 #define HB_MERGE_DIRTY		0x2	/* the peer came back: new ring */
+#define HB_MERGE_FAR		0x4	/* epoch out of the window: ignored */
 
 static unsigned int hb_verdict_merge(struct hb_peer *peer,
 				     const struct hb_verdict_info *v,
-				     ktime_t now, struct hb_event *ev,
-				     bool *notify)
+				     u32 from, u32 self, ktime_t now,
+				     struct hb_event *ev, bool *notify)
 {
-	unsigned int i, ret = 0;
+	unsigned int ret = 0;
+	s32 d;
 	u8 old;
 
 	lockdep_assert_held(&peer->lock);
 
-	if (v->epoch > peer->epoch) {
+	d = hb_epoch_diff(v->epoch, peer->epoch);
+	if (peer->v_synced && hb_epoch_far(v->epoch, peer->epoch))
+		return HB_MERGE_FAR;
+
+	if (d > 0 || !peer->v_synced) {
 		peer->epoch = v->epoch;
-		peer->v_state = v->state;
-		peer->v_since = now;
-		peer->nconf = 0;
+		peer->v_synced = true;
+		hb_verdict_reset(peer, v->state, now);
 		if (v->state == HB_STATE_DOWN) {
-			for (i = 0; i < v->nconf; i++)
-				hb_conf_add(peer, v->conf[i]);
+			hb_conf_merge(peer, v, from, self);
 			ret |= HB_MERGE_PENDING;
 		}
-	} else if (v->epoch == peer->epoch && v->state == HB_STATE_UP &&
+	} else if (!d && v->state == HB_STATE_UP &&
 		   peer->v_state == HB_STATE_UNKNOWN) {
 		/* Another node heard from a peer this one never did. */
 		peer->v_state = HB_STATE_UP;
-	} else if (v->epoch == peer->epoch && v->state == HB_STATE_DOWN) {
+	} else if (!d && v->state == HB_STATE_DOWN) {
 		if (peer->v_state != HB_STATE_DOWN) {
-			peer->v_state = HB_STATE_DOWN;
-			peer->v_since = now;
-			peer->nconf = 0;
+			hb_verdict_reset(peer, HB_STATE_DOWN, now);
 			ret |= HB_MERGE_PENDING;
 		}
-		for (i = 0; i < v->nconf; i++) {
-			unsigned int before = peer->nconf;
-
-			hb_conf_add(peer, v->conf[i]);
-			if (peer->nconf != before)
-				ret |= HB_MERGE_PENDING;
-		}
+		if (hb_conf_merge(peer, v, from, self))
+			ret |= HB_MERGE_PENDING;
 	}
 
 	/* An UP verdict makes a peer UP that was DOWN or never heard of. */
@@ -1002,23 +1103,31 @@ static unsigned int hb_verdict_merge(struct hb_peer *peer,
 	    ktime_before(now, ktime_add_ns(peer->rx_time,
 					   hb_peer_detect_ns(peer) / 2))) {
 		peer->epoch++;
-		peer->v_state = HB_STATE_UP;
-		peer->nconf = 0;
-		peer->v_since = now;
+		hb_verdict_reset(peer, HB_STATE_UP, now);
 		ret &= ~HB_MERGE_PENDING;
 	}
 	return ret;
 }
 
-/* A verdict about this node: refute a suspicion with a newer epoch. */
-static void hb_self_verdict(struct hb_net *hn, const struct hb_verdict_info *v)
+/*
+ * A verdict about this node: refute a suspicion with a newer epoch.
+ * Returns false for an epoch out of the window (ignored).
+ */
+static bool hb_self_verdict(struct hb_net *hn, const struct hb_verdict_info *v)
 {
+	bool ok = true;
+	s32 d;
+
 	spin_lock(&hn->cl_lock);
-	if (v->state == HB_STATE_DOWN && v->epoch >= hn->self_epoch)
+	d = hb_epoch_diff(v->epoch, hn->self_epoch);
+	if (hb_epoch_far(v->epoch, hn->self_epoch))
+		ok = false;
+	else if (v->state == HB_STATE_DOWN && d >= 0)
 		hn->self_epoch = v->epoch + 1;
-	else if (v->epoch > hn->self_epoch)
+	else if (d > 0)
 		hn->self_epoch = v->epoch;
 	spin_unlock(&hn->cl_lock);
+	return ok;
 }
 
 /**
@@ -1028,7 +1137,9 @@ static void hb_self_verdict(struct hb_net *hn, const struct hb_verdict_info *v)
  * @fi: the frame, whose fi->verdicts is set
  *
  * Only a leaderless node (or a member falling back) uses them.  Leaders
- * of a member are never judged by verdicts: the member watches them.
+ * of a member are never judged by verdicts: the member watches them.  An
+ * entry whose epoch is more than HB_EPOCH_WINDOW from this node's is
+ * ignored and counted (HB_DROP_BAD_EPOCH).
  *
  * Context: softirq, rcu_read_lock() held, no peer lock held.
  */
@@ -1037,7 +1148,7 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 {
 	u32 self = READ_ONCE(hn->node_id);
 	struct hb_verdict_info v;
-	unsigned int ret = 0;
+	unsigned int ret = 0, m;
 	struct hb_peer *peer;
 	struct hb_event ev;
 	size_t off = 0;
@@ -1050,19 +1161,25 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 	now = ktime_get();
 	while (hb_frame_next_verdict(fi, &off, &v)) {
 		if (v.id == self) {
-			hb_self_verdict(hn, &v);
+			if (!hb_self_verdict(hn, &v))
+				hb_drop(hn, HB_DROP_BAD_EPOCH);
 			continue;
 		}
 		peer = hb_peer_lookup(hn, v.id);
 		if (!peer)
 			continue;
 		notify = false;
+		m = 0;
 		spin_lock(&peer->lock);
 		if (!peer->dead && !peer->is_leader)
-			ret |= hb_verdict_merge(peer, &v, now, &ev, &notify);
+			m = hb_verdict_merge(peer, &v, sender->id, self, now,
+					     &ev, &notify);
 		spin_unlock(&peer->lock);
 		if (notify)
 			hb_genl_notify_event(hn, &ev);
+		if (m & HB_MERGE_FAR)
+			hb_drop(hn, HB_DROP_BAD_EPOCH);
+		ret |= m & ~HB_MERGE_FAR;
 	}
 	if (ret & HB_MERGE_DIRTY)
 		hb_cluster_dirty(hn);

@@ -13,6 +13,9 @@
 
 struct hb_frame_info;
 
+/* Relayed confirmations of a verdict waiting for a second relay. */
+#define HB_CONF_PENDING		HEARTBEAT_MAX_MONITORS
+
 /**
  * struct hb_peer - one configured peer
  * @hn: owning instance
@@ -69,7 +72,15 @@ struct hb_frame_info;
  * @v_state: the verdict of that epoch: HB_STATE_UNKNOWN (none yet), UP,
  *	     or DOWN (a suspicion until this node declares it)
  * @nconf: entries of @conf in use
- * @conf: monitors that confirmed a DOWN verdict
+ * @conf: monitors that confirmed a DOWN verdict: each first-hand (in
+ *	  that monitor's own frame, or this node's own timeout) or relayed
+ *	  by two different peers (see cluster.c)
+ * @npend: entries of @pend_mon and @pend_by in use
+ * @pend_mon: relayed confirmations of this epoch not counted yet: the
+ *	      monitor said to have confirmed ...
+ * @pend_by: ... and the peer that relayed it
+ * @v_synced: @epoch was set by a verdict or by this node's own suspicion
+ *	      (until then a received epoch is taken whatever its distance)
  * @v_since: when the verdict last changed
  * @move_pending: a valid frame of a newer incarnation came from @move_to;
  *		  the tick moves @addr there (hb_cluster_learn()), and frames
@@ -131,6 +142,10 @@ struct hb_peer {
 	u8 v_state;
 	u8 nconf;
 	u32 conf[HEARTBEAT_MAX_MONITORS];
+	u8 npend;
+	u32 pend_mon[HB_CONF_PENDING];
+	u32 pend_by[HB_CONF_PENDING];
+	bool v_synced;
 	ktime_t v_since;
 	bool move_pending;
 	struct hb_addr move_to;

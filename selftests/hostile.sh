@@ -37,6 +37,13 @@
 #      whose frames all stop is DOWN on time
 #   e  permissions: every state-changing command is refused without
 #      CAP_NET_ADMIN (root without it, and uid 65534), reading works
+#   i  forged verdicts: a leaderless ring R1..R4 (ids 21-24, 10.30.0.21-24,
+#      100 ms x 10, k = 3) and G (id 25, 10.30.0.25), a member whose beats
+#      hb_inject forges: G claims that the live R2 is DOWN, confirmed by
+#      its monitors 23, 24 and 25, at epoch 0xffffffff, at its epoch +
+#      1000 and at its epoch + 1; no node declares R2 DOWN, its epoch is
+#      not pinned, the far epoch is counted (bad_epoch); then R1 really
+#      dies and the others declare it DOWN
 #
 # Environment: HBCTL, HB_MODULE, HB_BIN, HB_RESULTS as in heartbeat.sh;
 # HB_HOSTILE ("a c": only those tests), HB_SEED (PRNG seed of hb_flood and
@@ -85,6 +92,8 @@ NLSTORM_BIN=$BIN/hb_nlstorm
 
 # shellcheck disable=SC2034 # read through nsof
 NS_SW="" NS_T="" NS_B="" NS_C="" NS_F="" NS_S="" NS_L="" NS_P="" NS_Q=""
+# shellcheck disable=SC2034
+NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G=""
 HAVE_MESH=0
 HAVE_AUTH=0
 OBJ0=""
@@ -1178,6 +1187,139 @@ test_permissions()
 
 # --- main ---------------------------------------------------------------------------------
 
+# --- i: forged verdicts -------------------------------------------------------------
+
+RING_I="R1 R2 R3 R4"
+# G's frames: its beats carry what FORGE_VERDICTS says; sequence numbers
+# go on from phase to phase.
+G_SEQ=1
+
+# forge SECONDS VERDICTS: G beats to R1..R4 every 100 ms for SECONDS with
+# the verdicts VERDICTS (hb_inject --verdicts).
+forge()
+{
+	local n=$(($1 * 10)) i pids=() rc=0
+
+	log "G forges for $1 s: $2"
+	for i in 1 2 3 4; do
+		"$IP" netns exec "$NS_G" "$INJECT" --src 10.30.0.25 \
+			--dst "10.30.0.2$i" --id 25 --cluster "$CLUSTER" \
+			--incarnation 1 --seq "$G_SEQ" --count "$n" \
+			--gap-us 100000 --interval 100000 --multiplier 10 \
+			--verdicts "$2" >>"$WORK/forge.log" 2>&1 &
+		pids+=($!)
+		bg_track "$!"
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || rc=1
+	done
+	G_SEQ=$((G_SEQ + n))
+	return $rc
+}
+
+# Every node of the ring sees the 3 others UP (from /proc: no process).
+ring_i_up()
+{
+	local n i
+
+	for n in $RING_I; do
+		for i in 1 2 3 4; do
+			[ "$n" = "R$i" ] || peer_is "$(nsof "$n")" "2$i" up ||
+				return 1
+		done
+	done
+}
+
+test_forged_verdicts()
+{
+	local n m i e0 e st bad t0 f conf=23/24/25 badc=() downs rc=0 ms0
+
+	[ -x "$INJECT" ] || return "$KSFT_SKIP"
+	[ -n "$NS_SW" ] || setup_switch || return 1
+	ms0=$(now_ms)
+	add_nodes_bulk R1 10.30.0.21/24 R2 10.30.0.22/24 R3 10.30.0.23/24 \
+		R4 10.30.0.24/24 G 10.30.0.25/24 || return 1
+	for i in 1 2 3 4; do
+		echo "-n $(nsof "R$i") node set id 2$i cluster $CLUSTER mode leaderless monitors 3 interval 100ms multiplier 10"
+		for m in 1 2 3 4 5; do
+			[ "$m" = "$i" ] && continue
+			echo "-n $(nsof "R$i") peer add 2$m 10.30.0.2$m interval 100ms multiplier 10"
+		done
+	done >"$WORK/ring-i.txt"
+	qrun "$HBCTL" -b "$WORK/ring-i.txt" || return 1
+	for n in $RING_I; do
+		start_monitor "$n" "$(nsof "$n")"
+	done
+	if ! slowwait 30 ring_i_up; then
+		# shellcheck disable=SC2086 # a list of names
+		show_nodes $RING_I
+		fail "i: the ring R1..R4 is not UP"
+		return 1
+	fi
+	log "ring R1..R4 UP $(($(now_ms) - ms0)) ms after the start of i"
+	# G, a monitor of R2 on the ring (22 -> 23 24 25), lies in every
+	# beat: R2 is DOWN, confirmed by 23, 24 and 25, at epoch 0xffffffff
+	# (it wrapped and pinned the verdict), at its epoch + 1000 and at its
+	# epoch + 1 (the watchers refute that one).
+	e0=$(hbj "$NS_R1" show peer 22 | jq -r '.epoch // empty')
+	t0=$(mono_ns)
+	log "R2's epoch on R1: $e0"
+	forge 2 "22:0xffffffff:2:$conf,22:$(((e0 + 1000) & 0xffffffff)):2:$conf,22:$(((e0 + 1) & 0xffffffff)):2:$conf" ||
+		rc=1
+	if [ "$rc" -ne 0 ]; then
+		sed 's/^/# /' "$WORK/forge.log"
+		fail "i: hb_inject failed"
+		return 1
+	fi
+	log "forging done $(($(now_ms) - ms0)) ms after the start of i"
+
+	f=".event == \"state\" and .peer == 22 and .state == \"down\" and .time_ns > $t0"
+	downs=""
+	for n in R1 R3 R4; do
+		m=$(count_events "${MON[$n]}" "$f")
+		st=$(peer_state "$(nsof "$n")" 22)
+		e=$(hbj "$(nsof "$n")" show peer 22 | jq -r '.epoch // empty')
+		bad=$(drop_count "$(nsof "$n")" bad_epoch)
+		log "$n: R2 $st, epoch $e, bad_epoch $bad, DOWN events of R2: $m"
+		[ "$m" -eq 0 ] && [ "$st" = up ] || downs+=" $n:$m:$st"
+		[[ "$e" =~ ^[0-9]+$ ]] && [ $(((e - e0) & 0xffffffff)) -le 64 ] ||
+			badc+=("$n:epoch=$e")
+		[[ "$bad" =~ ^[0-9]+$ ]] && [ "$bad" -ge 10 ] ||
+			badc+=("$n:bad_epoch=$bad")
+	done
+	if [ -z "$downs" ]; then
+		tap_ok "i: G forges R2 DOWN with 3 confirmations at epochs 0xffffffff, +1000 and +1: no node declares it DOWN"
+	else
+		tap_fail "i: G forges R2 DOWN: no node declares it DOWN (node:DOWN events:state$downs)"
+	fi
+	if [ ${#badc[@]} -eq 0 ]; then
+		tap_ok "i: R2's epoch stays within 64 of $e0 on R1, R3, R4, and the far epochs are counted as bad_epoch"
+	else
+		tap_fail "i: R2's epoch within 64 of $e0 and bad_epoch counted (${badc[*]})"
+	fi
+
+	log "checks done $(($(now_ms) - ms0)) ms after the start of i"
+	# A real death is still declared (R1, whose monitors are 22 to 24).
+	t0=$(mono_ns)
+	qrun "$IP" -n "$NS_SW" link set pR1 down || return 1
+	f=".event == \"state\" and .peer == 21 and .state == \"down\" and .time_ns > $t0"
+	downs=""
+	for n in R2 R3 R4; do
+		if ! busywait 30000 has_event "${MON[$n]}" "$f"; then
+			downs+=" $n"
+			continue
+		fi
+		log "$n: R1 DOWN after $((($(jq -r .time_ns <<<"$EV_FIRST") - t0) / 1000000)) ms ($(jq -c '{reason, confirmations, monitors}' <<<"$EV_FIRST"))"
+	done
+	if [ -z "$downs" ]; then
+		tap_ok "i: R1 killed: R2, R3 and R4 declare it DOWN"
+	else
+		tap_fail "i: R1 killed: R2, R3 and R4 declare it DOWN (not:$downs)"
+	fi
+	# The assertions are reported; only a setup failure returns 1.
+	return 0
+}
+
 tap_header
 log "hostile tests: kernel $(uname -r), seed $SEED, hbctl $HBCTL"
 dmesg_mark start
@@ -1273,6 +1415,15 @@ if hostile e; then
 		tap_skip "e: permissions" "no mesh"
 	fi
 	log "e took $(($(now_ms) - T_START)) ms"
+fi
+
+T_START=$(now_ms)
+if hostile i; then
+	test_forged_verdicts
+	rc=$?
+	[ "$rc" -eq "$KSFT_SKIP" ] && tap_missing "i: forged verdicts" "hb_inject missing"
+	[ "$rc" -eq 1 ] && tap_fail "i: forged verdicts"
+	log "i took $(($(now_ms) - T_START)) ms"
 fi
 
 # Every namespace gone: the objects are those of the start.

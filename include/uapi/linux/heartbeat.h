@@ -185,6 +185,15 @@
  *   detection times with at least one.  Verdicts are ordered by a per-peer
  *   epoch; a valid frame from a peer, or a suspicion of a node that its
  *   watchers still hear, moves the epoch on and makes it UP again.
+ *   Epochs wrap: they are compared with serial number arithmetic (a is
+ *   later than b when (__s32)(a - b) > 0), and a received epoch more than
+ *   HB_EPOCH_WINDOW before or after the receiver's is ignored and counted
+ *   (HB_DROP_BAD_EPOCH), except while the receiver has no epoch of its
+ *   own for that node yet.  A confirmation is counted only first-hand
+ *   (the confirming monitor lists itself in its own frame) or once two
+ *   different senders relayed it, and a receiver never takes another
+ *   node's word for its own confirmation: a single node, lying or
+ *   faulty, can add no confirmation but its own.
  *
  * Wire format
  * -----------
@@ -214,7 +223,9 @@
  *
  * HB_TLV_MEMBERS (leaders only): 1..HB_TLV_MEMBERS_MAX struct hb_member;
  * HB_TLV_VERDICTS (leaderless nodes): 1..HB_TLV_VERDICTS_MAX struct
- * hb_verdict, each followed by its confirmations.  A TLV whose length does
+ * hb_verdict, each followed by its confirmations (relayed as the sender
+ * counted them; see HB_MODE_LEADERLESS for how a receiver counts them).
+ * A TLV whose length does
  * not match its entries, or an entry with a zero id, an unknown state or
  * family, or more than HEARTBEAT_MAX_MONITORS confirmations, makes the
  * whole frame invalid (HB_DROP_BAD_MEMBERS).  HB_FRAME_F_LEAVE tells the
@@ -438,6 +449,10 @@ enum hb_drop_reason {
 	HB_DROP_NO_KEY,		/* signed with a key id this node lacks */
 	HB_DROP_UNAUTH,		/* unsigned, authentication required */
 	HB_DROP_REPLAY,		/* sequence number already seen */
+	HB_DROP_BAD_EPOCH,	/* one verdict entry ignored: its epoch is
+				 * more than HB_EPOCH_WINDOW from this
+				 * node's (the rest of the frame is used)
+				 */
 	__HB_DROP_MAX
 };
 
@@ -563,6 +578,8 @@ enum hb_tlv_type {
 
 #define HB_TLV_MEMBERS_MAX	48
 #define HB_TLV_VERDICTS_MAX	24
+/* How far a received verdict epoch may be from this node's (see below). */
+#define HB_EPOCH_WINDOW		64
 
 /* struct hb_member.family */
 #define HB_MEMBER_INET		4
@@ -587,8 +604,9 @@ struct hb_member {
 /**
  * struct hb_verdict - one entry of a leaderless node's verdicts
  * @id: node id the verdict is about, nonzero (may be the sender itself)
- * @epoch: verdict epoch of that node; a higher one replaces a lower one,
- *	   and at an equal epoch DOWN wins and confirmations are merged
+ * @epoch: verdict epoch of that node; a later one (serial number
+ *	   arithmetic, at most HB_EPOCH_WINDOW ahead) replaces an earlier
+ *	   one, and at an equal epoch DOWN wins and confirmations are merged
  * @state: HB_STATE_UP or HB_STATE_DOWN
  * @confirmations: number of __be32 monitor ids that follow (0 for UP,
  *		   1..HEARTBEAT_MAX_MONITORS for DOWN)
