@@ -432,6 +432,8 @@ static int conf_item_line(struct conf *c, struct conf_state *st, char *s,
 		ret = conf_peer_item(&c->peers[c->nr_peers - 1], it, val, &why);
 	else
 		ret = conf_key_item(&c->keys[c->nr_keys - 1], it, val, &why);
+	if (!ret && it == IT_KEYFILE)
+		c->keys[c->nr_keys - 1].path_line = st->line;
 	if (ret)
 		return conf_fail(err, st->line, "invalid %s '%s': %s",
 				 item_names[it], val, why);
@@ -531,7 +533,7 @@ int conf_parse(FILE *f, struct conf *c, struct conf_err *err)
 /**
  * conf_load_keys() - read the KeyFile of every [Key] that names one
  * @c: a configuration from conf_parse()
- * @err: where a refusal is explained (the line of the key's section)
+ * @err: where a refusal is explained (the line of the KeyFile)
  *
  * Return: 0 or a negative errno (explained in @err, never quoting a key).
  */
@@ -548,15 +550,15 @@ int conf_load_keys(struct conf *c, struct conf_err *err)
 			continue;
 		k->secret = hb_secret_new();
 		if (!k->secret)
-			return conf_fail(err, k->line, "out of memory");
+			return conf_fail(err, k->path_line, "out of memory");
 		why = "malformed";
 		ret = hb_secret_read(k->secret, k->path, &why);
 		if (ret == -EINVAL || ret == -EFBIG)
-			return conf_fail(err, k->line, "KeyFile '%s': %s", k->path,
-					 why);
+			return conf_fail(err, k->path_line, "KeyFile '%s': %s",
+					 k->path, why);
 		if (ret)
-			return conf_fail(err, k->line, "KeyFile '%s': %s", k->path,
-					 strerror(-ret));
+			return conf_fail(err, k->path_line, "KeyFile '%s': %s",
+					 k->path, strerror(-ret));
 	}
 	return 0;
 }

@@ -49,6 +49,7 @@ struct conf_peer {
  * @path: its KeyFile, or NULL: the key must be installed already
  * @secret: the key read from @path by conf_load_keys(), or NULL
  * @line: line of its section header
+ * @path_line: line of its KeyFile
  */
 struct conf_key {
 	uint8_t id;
@@ -56,6 +57,7 @@ struct conf_key {
 	char *path;
 	struct hb_secret *secret;
 	unsigned int line;
+	unsigned int path_line;
 };
 
 /**

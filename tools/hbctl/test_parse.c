@@ -2196,9 +2196,9 @@ static void test_conf_keys(void)
 	ret = conf_text(text, &c, &e);
 	if (!ret)
 		ret = conf_load_keys(&c, &e);
-	ok(ret == -EINVAL && e.line == 6 && strstr(e.msg, path) &&
+	ok(ret == -EINVAL && e.line == 8 && strstr(e.msg, path) &&
 	   !strstr(e.msg, "not a key"),
-	   "config: a malformed KeyFile refused at its [Key] line, unquoted (%s)",
+	   "config: a malformed KeyFile refused at its line, unquoted (%s)",
 	   e.msg);
 	conf_free(&c);
 	unlink(path);
@@ -2206,8 +2206,8 @@ static void test_conf_keys(void)
 	ret = conf_text(text, &c, &e);
 	if (!ret)
 		ret = conf_load_keys(&c, &e);
-	ok(ret && e.line == 6 && strstr(e.msg, "No such file"),
-	   "config: a missing KeyFile refused at its [Key] line (%s)", e.msg);
+	ok(ret && e.line == 8 && strstr(e.msg, "No such file"),
+	   "config: a missing KeyFile refused at its line (%s)", e.msg);
 	conf_free(&c);
 }
 
