@@ -423,8 +423,10 @@ static int conf_apply_run(struct hb_nl *nl, const struct conf *c,
 	if (!err)
 		err = conf_apply_del(nl, c, r, mode, changes);
 	if (!err && c->node.id && node_diff(&c->node, r, &d)) {
-		if (mode == CONF_SET)
+		if (mode == CONF_SET) {
 			d = c->node;
+			d.has_id = true;
+		}
 		err = node_set_request(nl, &d);
 		if (err)
 			fprintf(stderr, "hbctl: node set: %s\n",
