@@ -391,7 +391,7 @@ static int conf_check_run(const struct conf *c, const struct conf_run *r,
 	unsigned int i;
 
 	for (i = 0; i < c->nr_keys; i++) {
-		if (c->keys[i].secret || conf_find_key(&r->c, c->keys[i].id))
+		if (c->keys[i].path || conf_find_key(&r->c, c->keys[i].id))
 			continue;
 		err->line = c->keys[i].line;
 		snprintf(err->msg, sizeof(err->msg),
