@@ -124,19 +124,28 @@ conf()
 	} >"$f"
 }
 
-# peer_ids NAME: the ids of node NAME's configured peers, "2 4".
+# peer_ids NAME: the ids of node NAME's configured peers, "2 4" (from
+# /proc/net/heartbeat through its monitor, else hbctl and jq).
 peer_ids()
 {
-	hbj "$(nsof "$1")" show 2>/dev/null |
-		jq -r '[.peers[] | select(.origin == "configured") | .id] |
-			map(tostring) | join(" ")'
+	local line ids=() v
+
+	if ! ns_proc "$(nsof "$1")" heartbeat; then
+		hbj "$(nsof "$1")" show 2>/dev/null |
+			jq -r '[.peers[] | select(.origin == "configured") |
+				.id] | map(tostring) | join(" ")'
+		return
+	fi
+	while read -ra v; do
+		[ "${v[12]:-}" != configured ] || ids+=("${v[0]}")
+	done <<<"${NS_TEXT#*$'\n'}"
+	echo "${ids[*]}"
 }
 
-# peer_is NAME ID STATE
+# peer_state_is NAME ID STATE
 peer_state_is()
 {
-	[ "$(hbj "$(nsof "$1")" show peer "$2" 2>/dev/null |
-		jq -r .state 2>/dev/null)" = "$3" ]
+	peer_is "$(nsof "$1")" "$2" "$3"
 }
 
 node_val()
@@ -148,7 +157,11 @@ node_val()
 # start in the guest).
 event_seq()
 {
-	"$HBCTL" -n "$(nsof "$1")" node show | sed -n 's/^event seq: *//p'
+	local line
+
+	while IFS= read -r line; do
+		[[ $line != "event seq:"* ]] || echo "${line##* }"
+	done < <("$HBCTL" -n "$(nsof "$1")" node show)
 }
 
 showconf()
@@ -156,15 +169,29 @@ showconf()
 	"$HBCTL" -n "$(nsof "$1")" showconf 2>&1
 }
 
-# snapshot NAME...: event_seq and showconf of each node, in $WORK/snap-*.
+# Processes are slow to start in the emulated guest (jq above all): the
+# snapshots below use bash's builtins where they can.
+
+# lines FILE: the number of lines of FILE.
+lines()
+{
+	local l
+
+	mapfile -t l <"$1"
+	echo "${#l[@]}"
+}
+
+# snapshot NAME...: event_seq, showconf and the monitor's length of each
+# node, in SNAP_*.
+declare -A SNAP_SEQ SNAP_CONF SNAP_MON
 snapshot()
 {
 	local n
 
 	for n in "$@"; do
-		event_seq "$n" >"$WORK/snap-$n.seq"
-		showconf "$n" >"$WORK/snap-$n.conf"
-		wc -l <"${MON[$n]}" >"$WORK/snap-$n.mon"
+		SNAP_SEQ[$n]=$(event_seq "$n")
+		SNAP_CONF[$n]=$(showconf "$n")
+		SNAP_MON[$n]=$(lines "${MON[$n]}")
 	done
 }
 
@@ -174,7 +201,7 @@ new_events()
 {
 	local ev
 
-	ev=$(tail -n +"$(($(cat "$WORK/snap-$1.mon") + 1))" "${MON[$1]}" |
+	ev=$(tail -n +"$((SNAP_MON[$1] + 1))" "${MON[$1]}" |
 		jq -c "select($2)" 2>/dev/null)
 	[ -z "$ev" ] && return 0
 	printf '%s\n' "$ev" | sed 's/^/#   /'
@@ -184,23 +211,24 @@ new_events()
 # unchanged NAME...: nothing changed on these nodes since snapshot.
 unchanged()
 {
-	local n seq ok=0
+	local n seq conf ok=0
 
 	for n in "$@"; do
 		seq=$(event_seq "$n")
-		if [ "$seq" != "$(cat "$WORK/snap-$n.seq")" ]; then
-			log "node $n: event_seq $(cat "$WORK/snap-$n.seq") -> $seq"
+		if [ "$seq" != "${SNAP_SEQ[$n]}" ]; then
+			log "node $n: event_seq ${SNAP_SEQ[$n]} -> $seq"
 			ok=1
 		fi
-		if ! showconf "$n" | diff -u "$WORK/snap-$n.conf" - \
-			>"$WORK/diff-$n"; then
+		conf=$(showconf "$n")
+		if [ "$conf" != "${SNAP_CONF[$n]}" ]; then
 			log "node $n: showconf changed:"
-			sed 's/^/#   /' "$WORK/diff-$n"
+			diff -u <(echo "${SNAP_CONF[$n]}") <(echo "$conf") |
+				sed 's/^/#   /'
 			ok=1
 		fi
-		if [ "$(wc -l <"${MON[$n]}")" != "$(cat "$WORK/snap-$n.mon")" ]; then
+		if [ "$(lines "${MON[$n]}")" != "${SNAP_MON[$n]}" ]; then
 			log "node $n: new events:"
-			tail -n +"$(($(cat "$WORK/snap-$n.mon") + 1))" "${MON[$n]}" |
+			tail -n +"$((SNAP_MON[$n] + 1))" "${MON[$n]}" |
 				sed 's/^/#   /'
 			ok=1
 		fi
@@ -226,14 +254,14 @@ setup_nodes()
 # modules it needs, with depmod's index.
 make_modroot()
 {
-	local kver d m f
+	local kver d f
 
 	kver=$(uname -r)
 	d=$MODROOT/lib/modules/$kver
 	mkdir -p "$d/updates" "$d/kernel" || return 1
 	cp "$MODULE" "$d/updates/" || return 1
-	for m in udp_tunnel ip6_udp_tunnel; do
-		f=$(modinfo -n "$m" 2>/dev/null)
+	for f in /lib/modules/"$kver"/kernel/net/ipv4/udp_tunnel.ko* \
+		/lib/modules/"$kver"/kernel/net/ipv6/ip6_udp_tunnel.ko*; do
 		[ -f "$f" ] && cp "$f" "$d/kernel/"
 	done
 	qrun depmod -b "$MODROOT" "$kver"
@@ -394,7 +422,7 @@ log "config selftests: kernel $(uname -r), hbctl $HBCTL, module $MODULE, unit $U
 dmesg_mark config
 
 missing=0
-for t in "$IP" jq modprobe insmod rmmod depmod modinfo; do
+for t in "$IP" jq modprobe insmod rmmod depmod; do
 	require_cmd "$t" || missing=1
 done
 [ -f "$MODULE" ] || { log "no module at $MODULE (run make)"; missing=1; }
