@@ -17,7 +17,8 @@
 # Static checks: one clean module build with W=1 and sparse (C=1) without
 # warnings, checkpatch --strict (from Debian's linux-source-6.1, unpacked
 # once into the machine's cache), hbctl build and unit tests (make -C
-# tools/hbctl test), the selftest helpers build, shellcheck of the scripts,
+# tools/hbctl test), systemd-analyze verify of the systemd unit, the
+# selftest helpers build, shellcheck of the scripts,
 # and deps-selftest.sh (deps.sh installs everything the scripts run).  A
 # missing tool is a skip, and a failure when CI=true (lib.sh's
 # tap_missing).
