@@ -5,7 +5,8 @@
 # host-side tests (deps-selftest.sh, vm-selftest.sh, the fuzzer), then boot
 # one QEMU guest for each of selftests/heartbeat.sh (the core),
 # cluster.sh (cluster modes), auth.sh (keys), protocol.sh (timers, ports,
-# addresses, RTT, leaders) and hostile.sh (hostile input and faults).
+# addresses, RTT, leaders), config.sh (configuration files and the systemd
+# unit's commands) and hostile.sh (hostile input and faults).
 # Prints one TAP stream (every static check and every guest test is one
 # test), each test preceded by its wall time ("# time: N s"), and ends with
 #
@@ -16,7 +17,8 @@
 # Static checks: one clean module build with W=1 and sparse (C=1) without
 # warnings, checkpatch --strict (from Debian's linux-source-6.1, unpacked
 # once into the machine's cache), hbctl build and unit tests (make -C
-# tools/hbctl test), the selftest helpers build, shellcheck of the scripts,
+# tools/hbctl test), systemd-analyze verify of the systemd unit, the
+# selftest helpers build, shellcheck of the scripts,
 # and deps-selftest.sh (deps.sh installs everything the scripts run).  A
 # missing tool is a skip, and a failure when CI=true (lib.sh's
 # tap_missing).
@@ -153,6 +155,27 @@ rc=$?
 show_log "$LOGS/hbctl-test.log" 15
 tap_result $((rc == 0 ? 0 : 1)) "hbctl: make -C tools/hbctl test"
 
+# The systemd unit, as systemd-analyze verify sees it: every command must
+# exist, so the copy names the hbctl just built; any warning fails.
+if command -v systemd-analyze >/dev/null; then
+	rm -rf "$LOGS/unit"
+	mkdir -p "$LOGS/unit"
+	sed "s#^\(Exec[A-Za-z]*=\)hbctl #\1$REPO/tools/hbctl/hbctl #" \
+		systemd/heartbeat@.service >"$LOGS/unit/heartbeat@hb0.service"
+	systemd-analyze verify --man=no "$LOGS/unit/heartbeat@hb0.service" \
+		>"$LOGS/unit-verify.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -s "$LOGS/unit-verify.log" ]; then
+		tap_ok "systemd: systemd-analyze verify heartbeat@.service"
+	else
+		show_log "$LOGS/unit-verify.log" 20
+		tap_fail "systemd: systemd-analyze verify heartbeat@.service (exit $rc)"
+	fi
+else
+	tap_missing "systemd: systemd-analyze verify heartbeat@.service" \
+		"systemd-analyze missing"
+fi
+
 make -j"$JOBS" -C selftests >"$LOGS/helpers.log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] || show_log "$LOGS/helpers.log"
@@ -192,6 +215,7 @@ if [ -n "${HB_SKIP_VM:-}" ]; then
 	tap_skip "guest: selftests/cluster.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/auth.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/protocol.sh" "HB_SKIP_VM set"
+	tap_skip "guest: selftests/config.sh" "HB_SKIP_VM set"
 else
 	guest_tap check selftests/heartbeat.sh \
 		"9: no kernel splats on the console"
@@ -205,6 +229,8 @@ else
 		"no kernel splats on the console (auth run)"
 	guest_tap protocol selftests/protocol.sh \
 		"7: no kernel splats on the console (protocol run)"
+	guest_tap config selftests/config.sh \
+		"7: no kernel splats on the console (config run)"
 fi
 
 # --- hostile input (issue 4) ------------------------------------------------------

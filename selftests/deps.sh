@@ -55,6 +55,8 @@ PACKAGES=(
 	# gojq: the language of jq, which lib.sh prefers (it starts three
 	# times faster in the guest)
 	gojq
+	# systemd-analyze verify of systemd/heartbeat@.service (check.sh)
+	systemd
 )
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${PACKAGES[@]}"

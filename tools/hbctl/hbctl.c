@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
 #include "hbctl.h"
 
 static int cmd_help(int argc, char **argv, const struct hbctl_opts *opts);
@@ -35,6 +36,14 @@ static const struct hbctl_cmd commands[] = {
 	  "genkey" },
 	{ "monitor",	cmd_monitor,
 	  "monitor" },
+	{ "setconf",	cmd_setconf,
+	  "setconf <file>|-" },
+	{ "syncconf",	cmd_syncconf,
+	  "syncconf <file>|-" },
+	{ "showconf",	cmd_showconf,
+	  "showconf" },
+	{ "flush",	cmd_flush,
+	  "flush" },
 	{ "help",	cmd_help,
 	  "help" },
 	{ NULL, NULL, NULL }
@@ -70,6 +79,11 @@ static void usage(FILE *f)
 		   "with '-', standard input (never from the command line); 'genkey' prints\n"
 		   "a new one. 'node set auth on' needs a primary key. Reading keys ('key\n"
 		   "show') needs CAP_NET_ADMIN, like every change.\n"
+		   "Configuration files (see conf/hb0.conf.example): 'setconf' makes the\n"
+		   "node run <file> (peers and keys not in it are removed), 'syncconf'\n"
+		   "changes only what differs, each sending nothing when nothing differs;\n"
+		   "'showconf' prints the running configuration in that format; 'flush'\n"
+		   "removes every peer and key and resets the other node settings.\n"
 		   "Options:\n"
 		   "  -j, --json           print JSON (monitor: one object per line)\n"
 		   "  -n, --netns <netns>  run in the network namespace <netns>\n"

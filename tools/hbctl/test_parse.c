@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <netlink/genl/genl.h>
 
+#include "conf.h"
 #include "hbctl.h"
 #include "json.h"
 #include "model.h"
@@ -1978,6 +1979,238 @@ static void test_batch_words(void)
 	words("a b c d", 4, -E2BIG, NULL);
 }
 
+/* conf_parse() of @text: 0, or -EINVAL at @line with @msg in the message. */
+static int conf_text(const char *text, struct conf *c, struct conf_err *e)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	if (!f) {
+		conf_defaults(c);
+		return -ENOMEM;
+	}
+	ret = conf_parse(f, c, e);
+	fclose(f);
+	return ret;
+}
+
+static void conf_bad(const char *text, unsigned int line, const char *msg)
+{
+	struct conf_err e;
+	struct conf c;
+	int ret;
+
+	ret = conf_text(text, &c, &e);
+	ok(ret == -EINVAL && e.line == line && strstr(e.msg, msg),
+	   "config refused at line %u: '%s' (got %d, line %u: %s)", line, msg,
+	   ret, e.line, e.msg);
+	conf_free(&c);
+}
+
+static const char conf_good[] =
+	"# a comment\n"
+	"\n"
+	"[Node]\n"
+	"  id = 7   # trailing comment\n"
+	"Cluster=42\n"
+	"MODE = leaderless\n"
+	"Monitors = 2\n"
+	"Interval = 1500us\n"
+	"Auth = on\n"
+	"[Key]\n"
+	"Id = 3\n"
+	"KeyFile = /etc/heartbeat/keys/3.key\n"
+	"Primary = yes\n"
+	"[key]\n"
+	"Id = 4\n"
+	"[Peer]\n"
+	"Id = 8\n"
+	"Address = 10.1.2.8\n"
+	"\t[PEER]\t\n"
+	"Id = 9\n"
+	"Address = 2001:db8::9\n"
+	"Port = 7411\n"
+	"Interval = 2s\n"
+	"Multiplier = 5\n";
+
+static void test_conf_parse(void)
+{
+	struct conf c, c2;
+	struct conf_err e;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	ret = conf_text(conf_good, &c, &e);
+	ok(!ret, "config parsed (%s)", ret ? e.msg : "ok");
+	ok(c.node.id == 7 && c.node.cluster == 42 &&
+	   c.node.mode == HB_MODE_LEADERLESS && c.node.monitors == 2 &&
+	   c.node.interval_us == 1500 && c.node.auth,
+	   "config: [Node] values, keys case-insensitive, comments cut");
+	ok(c.node.port == HEARTBEAT_DEFAULT_PORT && c.node.learn &&
+	   c.node.mult == HEARTBEAT_DEFAULT_MULTIPLIER && !c.node.nr_leaders &&
+	   c.node.learn_limit == HEARTBEAT_DEFAULT_LEARN_LIMIT &&
+	   c.node.has_port && c.node.has_auth && c.node.has_leaders,
+	   "config: absent node settings hold the defaults");
+	ok(c.nr_keys == 2 && c.keys[0].id == 3 && c.keys[0].primary &&
+	   c.keys[0].path && !strcmp(c.keys[0].path, "/etc/heartbeat/keys/3.key") &&
+	   c.keys[1].id == 4 && !c.keys[1].primary && !c.keys[1].path &&
+	   !c.keys[0].secret, "config: [Key] sections, no key file read yet");
+	ok(c.nr_peers == 2 && c.peers[0].id == 8 &&
+	   c.peers[0].addr.family == AF_INET &&
+	   c.peers[0].port == HEARTBEAT_DEFAULT_PORT &&
+	   c.peers[0].interval_us == HEARTBEAT_DEFAULT_INTERVAL_US &&
+	   c.peers[0].mult == HEARTBEAT_DEFAULT_MULTIPLIER &&
+	   c.peers[0].line == 16 && c.peers[1].id == 9 &&
+	   c.peers[1].addr.family == AF_INET6 && c.peers[1].port == 7411 &&
+	   c.peers[1].interval_us == 2000000 && c.peers[1].mult == 5 &&
+	   c.peers[1].line == 19, "config: [Peer] sections and their lines");
+
+	f = open_memstream(&out, &len);
+	if (f) {
+		conf_print(f, &c);
+		fclose(f);
+	}
+	ret = out ? conf_text(out, &c2, &e) : -ENOMEM;
+	ok(!ret && !memcmp(&c.node, &c2.node, sizeof(c.node)) &&
+	   c2.nr_peers == 2 && c2.nr_keys == 2 &&
+	   !memcmp(&c.peers[1].addr, &c2.peers[1].addr, sizeof(c.peers[1].addr)) &&
+	   c2.peers[1].interval_us == 2000000 && c2.keys[0].primary &&
+	   c2.keys[1].id == 4 && !c2.keys[1].primary,
+	   "config: conf_print() reads back the same (%s)", ret ? e.msg : "ok");
+	free(out);
+	conf_free(&c2);
+	conf_free(&c);
+
+	ret = conf_text("[Node]\nId = 1\n", &c, &e);
+	ok(!ret && !c.nr_peers && !c.nr_keys, "config: a node without peers");
+	conf_free(&c);
+}
+
+static void test_conf_bad(void)
+{
+	conf_bad("", 0, "no [Node] section");
+	conf_bad("# only a comment\n", 0, "no [Node] section");
+	conf_bad("Id = 1\n[Node]\n", 1, "outside a section");
+	conf_bad("[Node]\nId = 1\njunk\n", 3, "expected 'Key = Value'");
+	conf_bad("[Node]\nId = 1\n[Bogus]\n", 3, "unknown section [Bogus]");
+	conf_bad("[Node\nId = 1\n", 1, "must end with ']'");
+	conf_bad("[Node]\nId = 1\nColor = red\n", 3, "unknown key 'Color' in [Node]");
+	conf_bad("[Node]\nId = 1\nAddress = 10.0.0.1\n", 3,
+		 "unknown key 'Address' in [Node]");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = 10.0.0.2\nCluster = 3\n",
+		 6, "unknown key 'Cluster' in [Peer]");
+	conf_bad("[Node]\nId = 1\nPort = 1\nport = 2\n", 4, "'Port' given twice");
+	conf_bad("[Node]\nId = 1\nPort =\n", 3, "'Port' has no value");
+	conf_bad("[Node]\nId = 1\n = 3\n", 3, "key name is missing");
+	conf_bad("[Node]\nId = 1\nPort = 70000\n", 3, "invalid Port '70000'");
+	conf_bad("[Node]\nId = 0\n", 2, "invalid Id '0'");
+	conf_bad("[Node]\nId = 1\nInterval = 0\n", 3, "invalid Interval '0'");
+	conf_bad("[Node]\nId = 1\nInterval = 100 ms\n", 3, "invalid Interval");
+	conf_bad("[Node]\nId = 1\nMode = ring\n", 3, "invalid Mode 'ring'");
+	conf_bad("[Node]\nId = 1\nLearn = maybe\n", 3, "invalid Learn 'maybe'");
+	conf_bad("[Node]\nId = 1\nLeaders = 2,2\n", 3, "invalid Leaders '2,2'");
+	conf_bad("[Node]\nId = 1\nMonitors = 9\n", 3, "invalid Monitors '9'");
+	conf_bad("[Node]\nId = 1\nMultiplier = 1\n", 3, "invalid Multiplier '1'");
+	conf_bad("[Node]\nId = 1\nLearnLimit = 0\n", 3, "invalid LearnLimit '0'");
+	conf_bad("[Node]\nPort = 7410\n", 1, "[Node] has no Id");
+	conf_bad("[Node]\nId = 1\n[Node]\nId = 2\n", 3, "a second [Node] section");
+	conf_bad("[Node]\nId = 1\nMode = member\n", 1, "Mode = member needs Leaders");
+	conf_bad("[Node]\nId = 1\nLeaders = 2,1\n", 1, "Leaders lists the node's own id");
+	conf_bad("[Node]\nId = 1\n[Peer]\nAddress = 10.0.0.2\n", 3, "[Peer] has no Id");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\n[Peer]\nId = 3\nAddress = 10.0.0.3\n",
+		 3, "[Peer] 2 has no Address");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\n", 3, "[Peer] 2 has no Address");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = 10.0.0.2\n"
+		 "[Peer]\nId = 2\nAddress = 10.0.0.3\n", 6,
+		 "[Peer] 2 is already defined on line 3");
+	conf_bad("[Peer]\nId = 1\nAddress = 10.0.0.2\n[Node]\nId = 1\n", 1,
+		 "[Peer] 1 is the node's own id");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = 10.0.0.256\n", 5,
+		 "invalid Address '10.0.0.256'");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = 224.0.0.1\n", 5,
+		 "multicast address");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = 0.0.0.0\n", 5,
+		 "unspecified address");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = 255.255.255.255\n", 5,
+		 "broadcast address");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = ::ffff:10.0.0.2\n", 5,
+		 "IPv4-mapped");
+	conf_bad("[Node]\nId = 1\n[Peer]\nId = 2\nAddress = fe80::1\n", 5,
+		 "link-local");
+	conf_bad("[Node]\nId = 1\n[Key]\nId = 0\n", 4, "invalid Id '0'");
+	conf_bad("[Node]\nId = 1\n[Key]\nId = 1\nKeyFile = keys/1.key\n", 5,
+		 "must be an absolute path");
+	conf_bad("[Node]\nId = 1\n[Key]\nId = 1\nSecret = 00ff\n", 5,
+		 "unknown key 'Secret' in [Key]");
+	conf_bad("[Node]\nId = 1\n[Key]\nId = 1\nPrimary = yes\n[Key]\nId = 2\n"
+		 "Primary = yes\n", 6, "a second key with Primary = yes");
+	conf_bad("[Node]\nId = 1\n[Key]\nId = 1\n[Key]\nId = 1\n", 5,
+		 "[Key] 1 is already defined on line 3");
+	conf_bad("[Node]\nId = 1\n[Key]\nId = 1\n[Key]\nId = 2\n[Key]\nId = 3\n"
+		 "[Key]\nId = 4\n[Key]\nId = 5\n", 11, "more than 4 keys");
+	conf_bad("[Node]\nId = 1\nAuth = on\n[Key]\nId = 1\n", 1,
+		 "Auth = on needs a [Key] with Primary = yes");
+}
+
+static void test_conf_nul(void)
+{
+	static const char text[] = "[Node]\nId = 1\nPort\0 = 1\n";
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	struct conf_err e = { .line = 0 };
+	struct conf c;
+	int ret = -ENOMEM;
+
+	if (f) {
+		ret = conf_parse(f, &c, &e);
+		fclose(f);
+		conf_free(&c);
+	}
+	ok(ret == -EINVAL && e.line == 3 && strstr(e.msg, "NUL byte"),
+	   "config refused at line 3: a NUL byte (%s)", e.msg);
+}
+
+static void test_conf_keys(void)
+{
+	char path[64], text[200];
+	struct conf_err e;
+	struct conf c;
+	int ret;
+
+	snprintf(text, sizeof(text), "%s\n", test_hex);
+	write_key_file(path, text, KEY_HEX_LEN + 1, 0600);
+	snprintf(text, sizeof(text), "[Node]\nId = 1\n[Key]\nId = 2\nKeyFile = %s\nPrimary = yes\n",
+		 path);
+	ret = conf_text(text, &c, &e);
+	if (!ret)
+		ret = conf_load_keys(&c, &e);
+	ok(!ret && c.keys[0].secret &&
+	   !memcmp(c.keys[0].secret->key, test_key, sizeof(test_key)),
+	   "config: KeyFile read by conf_load_keys() (%s)", ret ? e.msg : "ok");
+	conf_free(&c);
+
+	write_key_file(path, "not a key\n", 10, 0600);
+	snprintf(text, sizeof(text), "[Node]\nId = 1\n[Peer]\nId = 2\nAddress = 10.0.0.2\n[Key]\nId = 2\nKeyFile = %s\n",
+		 path);
+	ret = conf_text(text, &c, &e);
+	if (!ret)
+		ret = conf_load_keys(&c, &e);
+	ok(ret == -EINVAL && e.line == 8 && strstr(e.msg, path) &&
+	   !strstr(e.msg, "not a key"),
+	   "config: a malformed KeyFile refused at its line, unquoted (%s)",
+	   e.msg);
+	conf_free(&c);
+	unlink(path);
+
+	ret = conf_text(text, &c, &e);
+	if (!ret)
+		ret = conf_load_keys(&c, &e);
+	ok(ret && e.line == 8 && strstr(e.msg, "No such file"),
+	   "config: a missing KeyFile refused at its line (%s)", e.msg);
+	conf_free(&c);
+}
+
 int main(void)
 {
 	test_durations();
@@ -2005,6 +2238,10 @@ int main(void)
 	test_decode_auth_event();
 	test_decode_moved_event();
 	test_batch_words();
+	test_conf_parse();
+	test_conf_bad();
+	test_conf_nul();
+	test_conf_keys();
 	printf("1..%d\n", tests);
 	printf("# %d passed, %d failed\n", tests - failures, failures);
 	return failures ? 1 : 0;
