@@ -70,6 +70,7 @@ static int batch_line(const struct hbctl_cmd *cmds, int argc, char **argv,
 				return hbctl_usage("'%s' needs a namespace",
 						   argv[0]);
 			netns = argv[1];
+			lopts.netns = netns;
 			argc -= 2;
 			argv += 2;
 		} else {

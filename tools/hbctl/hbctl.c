@@ -34,7 +34,9 @@ static const struct hbctl_cmd commands[] = {
 	{ "genkey",	cmd_genkey,
 	  "genkey" },
 	{ "monitor",	cmd_monitor,
-	  "monitor" },
+	  "monitor [--exec <program> [--exec-timeout <duration>]]" },
+	{ "stats",	cmd_stats,
+	  "stats [--prometheus]" },
 	{ "help",	cmd_help,
 	  "help" },
 	{ NULL, NULL, NULL }
@@ -70,6 +72,10 @@ static void usage(FILE *f)
 		   "with '-', standard input (never from the command line); 'genkey' prints\n"
 		   "a new one. 'node set auth on' needs a primary key. Reading keys ('key\n"
 		   "show') needs CAP_NET_ADMIN, like every change.\n"
+		   "monitor --exec runs <program> for each event, one at a time, with the\n"
+		   "event in HB_* variables and as JSON on standard input; it is killed\n"
+		   "after --exec-timeout (default 10s). 'stats' prints the counters and\n"
+		   "states in the Prometheus text format.\n"
 		   "Options:\n"
 		   "  -j, --json           print JSON (monitor: one object per line)\n"
 		   "  -n, --netns <netns>  run in the network namespace <netns>\n"
@@ -113,6 +119,7 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			netns = optarg;
+			opts.netns = optarg;
 			break;
 		case 'b':
 			batch = optarg;

@@ -29,10 +29,12 @@
  * @json: print JSON instead of text
  * @stdin_batch: standard input holds the batch being read ("-b -"), so
  *		 no command may read from it
+ * @netns: the network namespace given with -n, or NULL
  */
 struct hbctl_opts {
 	bool json;
 	bool stdin_batch;
+	const char *netns;
 };
 
 /**
@@ -147,6 +149,9 @@ int cmd_node(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_peer(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_show(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_monitor(int argc, char **argv, const struct hbctl_opts *opts);
+
+/* prom.c */
+int cmd_stats(int argc, char **argv, const struct hbctl_opts *opts);
 
 /* key.c */
 struct hb_secret;
