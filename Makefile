@@ -11,6 +11,8 @@
 # make install    install the module, hbctl, its man page, the bash
 #                 completion, and (when they exist) the systemd unit and
 #                 the example configuration; then depmod
+# make install-files  the same without building first (what make built;
+#                 for a read-only tree, or a packaging step)
 # make uninstall  remove what make install installed; then depmod
 #
 # Install paths (DESTDIR is prepended to every one):
@@ -47,7 +49,8 @@ CONFDIR := $(SYSCONFDIR)/heartbeat
 UNIT := systemd/heartbeat@.service
 CONF_EXAMPLE := conf/hb0.conf.example
 
-.PHONY: all module hbctl check check-debug demo deps clean install uninstall
+.PHONY: all module hbctl check check-debug demo deps clean install \
+	install-files uninstall
 
 all: module hbctl
 
@@ -71,6 +74,9 @@ demo:
 	selftests/demo.sh
 
 install: all
+	$(MAKE) install-files
+
+install-files:
 	@test -n "$(HB_KREL)" || { echo "no kernel release: pass KERNELRELEASE= or KDIR=" >&2; exit 1; }
 	install -D -m 0644 heartbeat.ko $(DESTDIR)$(MODDIR)/heartbeat.ko
 	install -D -m 0755 tools/hbctl/hbctl $(DESTDIR)$(SBINDIR)/hbctl

@@ -5,7 +5,8 @@
 # host-side tests (deps-selftest.sh, vm-selftest.sh, the fuzzer), then boot
 # one QEMU guest for each of selftests/heartbeat.sh (the core),
 # cluster.sh (cluster modes), auth.sh (keys), protocol.sh (timers, ports,
-# addresses, RTT, leaders) and hostile.sh (hostile input and faults).
+# addresses, RTT, leaders), operator.sh (install, modprobe, hooks,
+# metrics) and hostile.sh (hostile input and faults).
 # Prints one TAP stream (every static check and every guest test is one
 # test), each test preceded by its wall time ("# time: N s"), and ends with
 #
@@ -69,6 +70,10 @@ FUZZ_PID=$!
 # Does deps.sh list everything that the scripts run?  On the host, a few
 # seconds.
 host_tap deps-selftest "$SELFTESTS/deps-selftest.sh"
+
+# make install DESTDIR=, make uninstall, dkms build in a temporary tree
+# (about 30 s).
+host_tap install-selftest "$SELFTESTS/install-selftest.sh"
 
 # vm.sh's accelerator probe, boot watchdog and error kinds, with a fake
 # QEMU and /dev/kvm (four short TCG guests).
@@ -192,6 +197,7 @@ if [ -n "${HB_SKIP_VM:-}" ]; then
 	tap_skip "guest: selftests/cluster.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/auth.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/protocol.sh" "HB_SKIP_VM set"
+	tap_skip "guest: selftests/operator.sh" "HB_SKIP_VM set"
 else
 	guest_tap check selftests/heartbeat.sh \
 		"9: no kernel splats on the console"
@@ -205,6 +211,8 @@ else
 		"no kernel splats on the console (auth run)"
 	guest_tap protocol selftests/protocol.sh \
 		"7: no kernel splats on the console (protocol run)"
+	guest_tap operator selftests/operator.sh \
+		"6: no kernel splats on the console (operator run)"
 fi
 
 # --- hostile input (issue 4) ------------------------------------------------------

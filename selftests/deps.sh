@@ -52,6 +52,9 @@ PACKAGES=(
 	# netem, ss, bridge (iproute2); jq; setpriv, chrt, flock, dmesg
 	# (util-linux); awk (mawk: Priority required, yet not Essential)
 	kmod iproute2 jq util-linux procps coreutils grep sed findutils mawk
+	# operator.sh and install-selftest.sh: dkms builds the module from
+	# dkms.conf; Prometheus' own text parser checks hbctl stats
+	dkms python3-prometheus-client
 	# gojq: the language of jq, which lib.sh prefers (it starts three
 	# times faster in the guest)
 	gojq
