@@ -20,8 +20,9 @@
 #     make install-files (no DESTDIR) puts the module under updates/ and runs
 #     depmod; modprobe heartbeat then loads udp_tunnel and ip6_udp_tunnel
 #     by itself and the module it loads is the installed one
-#   3 monitor --exec: B's link cut; the hook runs for A's DOWN of B within
-#     the detection time plus the guest's slack (2 s), with HB_EVENT,
+#   3 monitor --exec: B's link cut; A's DOWN of B comes within the
+#     detection time plus the guest's slack (3 s) and the hook runs for it
+#     within 2 s of the event (about 0.2 s in the TCG guest), with HB_EVENT,
 #     HB_PEER, HB_STATE, HB_OLD_STATE, HB_REASON, HB_ADDRESS, HB_PORT,
 #     HB_DETECT_US, HB_TIME_NS (the event's) and HB_TIME_REAL, and the
 #     same event as JSON on its standard input
@@ -78,7 +79,7 @@ test_install_destdir()
 {
 	local d=$TMP/destdir want got extra=0
 
-	log "\$ make install-files DESTDIR=$d"
+	log "\$ make install-files DESTDIR=$d (at $SECONDS s)"
 	make -s -C "$REPO" install-files DESTDIR="$d" KDIR="/lib/modules/$KVER/build" \
 		>"$WORK/install.log" 2>&1 ||
 		{ sed 's/^/#   /' "$WORK/install.log"; return 1; }
@@ -219,15 +220,25 @@ EOF
 	t_ev=$(sed -n 's/^HB_TIME_NS=//p' <<<"$env")
 	t_hook=$(cat "$out/ran_ns")
 	log "cut at $t_cut, DOWN raised $(((t_ev - t_cut) / 1000000)) ms later, hook ran $(((t_hook - t_ev) / 1000000)) ms after the event"
-	if [ "$t_ev" -le "$t_cut" ] || [ $((t_hook - t_cut)) -gt 2300000000 ]; then
-		fail "the hook did not run within the detection time (300 ms) + 2 s of the cut"
+	# The kernel's DOWN: after the cut, within the detection time and
+	# the guest's slack (the cut's own ip command takes up to a second
+	# to start); the hook: within 2 s of the event.
+	if [ "$t_ev" -le "$t_cut" ] || [ $((t_ev - t_cut)) -gt 3300000000 ]; then
+		fail "no DOWN within the detection time (300 ms) + 3 s of the cut"
+		ok=1
+	fi
+	if [ "$t_hook" -lt "$t_ev" ] || [ $((t_hook - t_ev)) -gt 2000000000 ]; then
+		fail "the hook did not run within 2 s of the DOWN"
 		ok=1
 	fi
 	for kv in HB_EVENT=state HB_PEER=2 HB_STATE=down HB_OLD_STATE=up \
 		HB_REASON=timeout HB_ADDRESS=10.40.0.2 HB_PORT=7410 \
-		HB_DETECT_US=300000 "HB_NETNS=$NS_A"; do
+		"HB_NETNS=$NS_A"; do
 		grep -qx "$kv" <<<"$env" || { fail "no $kv"; ok=1; }
 	done
+	# the detection time that elapsed: 300 ms and the timer's lateness
+	grep -qE '^HB_DETECT_US=(3[0-9]{5}|[4-9][0-9]{5}|1[0-9]{6})$' <<<"$env" ||
+		{ fail "HB_DETECT_US not in [300, 2000) ms"; ok=1; }
 	grep -qE '^HB_TIME_REAL=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2}$' <<<"$env" ||
 		{ fail "HB_TIME_REAL is not an RFC 3339 time"; ok=1; }
 	# shellcheck disable=SC2016 # jq's variables
@@ -249,10 +260,6 @@ test_prometheus()
 {
 	local prom=$WORK/metrics.prom
 
-	if ! python3 -c 'import prometheus_client.parser' 2>/dev/null; then
-		log "python3-prometheus-client missing"
-		return "$KSFT_SKIP"
-	fi
 	[ -n "$NS_A" ] || setup_pair || return 1
 	qrun "$IP" -n "$NS_B" link set eth0 down
 	slowwait 20 peer_is "$NS_A" 2 down || { fail "B not down"; return 1; }
@@ -260,7 +267,11 @@ test_prometheus()
 	log "$(wc -l <"$prom") lines, $(grep -c '^# TYPE' "$prom") metrics"
 	python3 - "$prom" "$REPO/README.md" "$NS_A" <<'EOF'
 import sys
-from prometheus_client.parser import text_string_to_metric_families
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:
+    print("# python3-prometheus-client missing")
+    sys.exit(4)
 
 text = open(sys.argv[1]).read()
 readme = open(sys.argv[2]).read()
