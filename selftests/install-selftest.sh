@@ -65,7 +65,8 @@ if ! command -v dkms >/dev/null; then
 	tap_missing "dkms build against the installed headers" "dkms not installed"
 else
 	mkdir -p "$TMP/src/heartbeat-$v_dkms" "$TMP/dkms"
-	git ls-files -z | xargs -0 cp --parents -t "$TMP/src/heartbeat-$v_dkms"
+	# what the module's build needs, as dkms add would copy it
+	cp -r Kbuild dkms.conf kmod include "$TMP/src/heartbeat-$v_dkms"
 	rc=0
 	dkms build --sourcetree "$TMP/src" --dkmstree "$TMP/dkms" \
 		"heartbeat/$v_dkms" -k "$KVER" >"$TMP/dkms.log" 2>&1 || rc=1

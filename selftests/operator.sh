@@ -31,7 +31,7 @@
 #     metric name printed
 #   5 no kernel warning in dmesg
 #
-# Environment: HBCTL, HB_BIN (hb_clock), HB_RESULTS (logs go to
+# Environment: HBCTL, HB_BIN (hb_clock), PYTHON3 (/usr/bin/python3), HB_RESULTS (logs go to
 # $HB_RESULTS/work-operator), HB_TESTS ("1 3": only those).
 
 set -u
@@ -44,6 +44,8 @@ REPO=$(hb_repo)
 HBCTL=${HBCTL:-$REPO/tools/hbctl/hbctl}
 BIN=${HB_BIN:-$REPO/.build/bin}
 CLOCK=$BIN/hb_clock
+# Debian's python3, which has python3-prometheus-client (not another in PATH)
+PYTHON3=${PYTHON3:-/usr/bin/python3}
 WORK=${HB_RESULTS:-/tmp}/work-operator
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -265,7 +267,7 @@ test_prometheus()
 	slowwait 20 peer_is "$NS_A" 2 down || { fail "B not down"; return 1; }
 	hb "$NS_A" stats --prometheus >"$prom" || return 1
 	log "$(wc -l <"$prom") lines, $(grep -c '^# TYPE' "$prom") metrics"
-	python3 - "$prom" "$REPO/README.md" "$NS_A" <<'EOF'
+	"$PYTHON3" - "$prom" "$REPO/README.md" "$NS_A" <<'EOF'
 import sys
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -315,7 +317,7 @@ log "operator selftests: kernel $KVER, hbctl $HBCTL"
 dmesg_mark start
 
 missing=0
-for t in "$IP" jq "$CLOCK" modprobe modinfo rmmod make python3; do
+for t in "$IP" jq "$CLOCK" modprobe modinfo rmmod make mount "$PYTHON3"; do
 	require_cmd "$t" || missing=1
 done
 if [ "$missing" -ne 0 ]; then
