@@ -55,6 +55,24 @@ static void print_synopsis(FILE *f, const char *text)
 	fprintf(f, "%s\n", text);
 }
 
+/* "--version": hbctl's version, and the loaded module's. */
+static void print_version(void)
+{
+	char ver[64] = "";
+	FILE *f;
+
+	printf("hbctl %s\n", HBCTL_VERSION);
+	f = fopen("/sys/module/heartbeat/version", "r");
+	if (f && fgets(ver, sizeof(ver), f)) {
+		ver[strcspn(ver, "\n")] = '\0';
+		printf("heartbeat.ko %s\n", ver);
+	} else {
+		printf("heartbeat.ko not loaded\n");
+	}
+	if (f)
+		fclose(f);
+}
+
 static void usage(FILE *f)
 {
 	const struct hbctl_cmd *c;
@@ -77,7 +95,8 @@ static void usage(FILE *f)
 		   "after --exec-timeout (default 10s). 'stats' prints the counters and\n"
 		   "states in the Prometheus text format.\n"
 		   "Options:\n"
-		   "  -j, --json           print JSON (monitor: one object per line)\n"
+		   "  -j, --json           print JSON (monitor: one object per line);\n"
+		   "                       also after the command ('hbctl show -j')\n"
 		   "  -n, --netns <netns>  run in the network namespace <netns>\n"
 		   "                       (a name of 'ip netns', or a path)\n"
 		   "  -b, --batch <file>   run the commands of <file> ('-': standard\n"
@@ -85,7 +104,8 @@ static void usage(FILE *f)
 		   "                       a line may begin with -j and -n <netns> of\n"
 		   "                       its own; the first failure stops the batch\n"
 		   "  -h, --help           print this help\n"
-		   "  -V, --version        print the version\n");
+		   "  -V, --version        print the version of hbctl and of the loaded\n"
+		   "                       module\n");
 }
 
 static int cmd_help(int argc, char **argv, const struct hbctl_opts *opts)
@@ -128,7 +148,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return HBCTL_OK;
 		case 'V':
-			printf("hbctl %s\n", HBCTL_VERSION);
+			print_version();
 			return HBCTL_OK;
 		case ':':
 			return hbctl_usage("'%s' needs a value",
@@ -154,5 +174,6 @@ int main(int argc, char **argv)
 	}
 	if (!argc)
 		return cmd_show(0, argv, &opts);
+	argc = hbctl_take_json(argc, argv, &opts);
 	return hbctl_dispatch(commands, NULL, argc, argv, &opts);
 }

@@ -54,6 +54,7 @@ int hbctl_dispatch(const struct hbctl_cmd *cmds, const char *family,
 int hbctl_usage(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 int hbctl_bad_value(const char *what, const char *val, const char *why);
+int hbctl_take_json(int argc, char **argv, struct hbctl_opts *opts);
 
 int hbctl_option(const char *cmd, const char *key, const char *val,
 		 bool *seen);

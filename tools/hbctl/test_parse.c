@@ -1978,6 +1978,21 @@ static void test_batch_words(void)
 	words("a b c d", 4, -E2BIG, NULL);
 }
 
+static void test_take_json(void)
+{
+	char *argv[] = { "show", "peer", "-j", "3", "--json", NULL };
+	struct hbctl_opts o = { .json = false };
+	char *none[] = { "show", "peer", "3", NULL };
+	int n;
+
+	n = hbctl_take_json(5, argv, &o);
+	ok(n == 3 && o.json && !strcmp(argv[1], "peer") &&
+	   !strcmp(argv[2], "3"), "'show peer -j 3 --json' is '-j show peer 3'");
+	o.json = false;
+	n = hbctl_take_json(3, none, &o);
+	ok(n == 3 && !o.json, "no -j after the command: unchanged");
+}
+
 int main(void)
 {
 	test_durations();
@@ -2005,6 +2020,7 @@ int main(void)
 	test_decode_auth_event();
 	test_decode_moved_event();
 	test_batch_words();
+	test_take_json();
 	printf("1..%d\n", tests);
 	printf("# %d passed, %d failed\n", tests - failures, failures);
 	return failures ? 1 : 0;
