@@ -7,7 +7,7 @@
 # where "make" has run.  Prints TAP 13; exit 0 pass, 1 fail, 4 skip.
 #
 #   A 10.40.0.1 id 1 ---- veth ---- B 10.40.0.2 id 2     cluster 77,
-#   "hbctl monitor --exec hook" on A                     100 ms x 3
+#   "hbctl monitor --exec hook" on A                     100 ms x 10
 #
 # Tests:
 #   1 make install-files DESTDIR=<tmp> (make install without its build
@@ -19,10 +19,11 @@
 #     /lib/modules (the host's, read-only over 9p) gets a tmpfs overlay,
 #     make install-files (no DESTDIR) puts the module under updates/ and runs
 #     depmod; modprobe heartbeat then loads udp_tunnel and ip6_udp_tunnel
-#     by itself and the module it loads is the installed one
+#     by itself and the module it loads is the installed one; hbctl
+#     --version gives its version, and "hbctl node show -j" JSON
 #   3 monitor --exec: B's link cut; A's DOWN of B comes within the
-#     detection time plus the guest's slack (3 s) and the hook runs for it
-#     within 2 s of the event (about 0.2 s in the TCG guest), with HB_EVENT,
+#     detection time (1 s) plus the guest's slack (3 s) and the hook runs for it
+#     within 3 s of the event (0.2 to 1.1 s in the TCG guest), with HB_EVENT,
 #     HB_PEER, HB_STATE, HB_OLD_STATE, HB_REASON, HB_ADDRESS, HB_PORT,
 #     HB_DETECT_US, HB_TIME_NS (the event's) and HB_TIME_REAL, and the
 #     same event as JSON on its standard input
@@ -163,7 +164,11 @@ test_modprobe()
 			{ fail "$m not loaded for heartbeat (holders: $holders)"; return 1; }
 	done
 	log "modprobe heartbeat loaded $path, udp_tunnel and ip6_udp_tunnel"
-	"$HBCTL" node show >/dev/null || { fail "hbctl node show"; return 1; }
+	# item 7: the module's version, and -j after the command
+	"$HBCTL" --version | grep -qx 'heartbeat.ko 1.0' ||
+		{ fail "hbctl --version: $("$HBCTL" --version | tr '\n' ' ')"; return 1; }
+	"$HBCTL" node show -j | jq -e '.configured == false' >/dev/null ||
+		{ fail "hbctl node show -j"; return 1; }
 }
 
 # --- 3: monitor --exec -------------------------------------------------------------
@@ -179,8 +184,9 @@ setup_pair()
 	qrun "$IP" -n "$NS_B" link set eth0 up || return 1
 	hb "$NS_A" node set id 1 cluster 77 || return 1
 	hb "$NS_B" node set id 2 cluster 77 || return 1
-	hb "$NS_A" peer add 2 10.40.0.2 interval 100ms multiplier 3 || return 1
-	hb "$NS_B" peer add 1 10.40.0.1 interval 100ms multiplier 3 || return 1
+	# 1 s of detection: the emulated guest stalls for hundreds of ms
+	hb "$NS_A" peer add 2 10.40.0.2 interval 100ms multiplier 10 || return 1
+	hb "$NS_B" peer add 1 10.40.0.1 interval 100ms multiplier 10 || return 1
 }
 
 test_exec()
@@ -191,8 +197,9 @@ test_exec()
 	mkdir -p "$out"
 	cat >"$hook" <<EOF
 #!/bin/sh
-# Records the first DOWN: when it ran, its environment and its stdin.
-[ "\$HB_STATE" = down ] && [ ! -e "$out/env" ] || exit 0
+# Records the first DOWN once armed: when it ran, its environment and
+# its stdin.
+[ "\$HB_STATE" = down ] && [ -e "$out/armed" ] && [ ! -e "$out/env" ] || exit 0
 "$CLOCK" >"$out/ran_ns"
 cat >"$out/stdin"
 env | grep '^HB_' | sort >"$out/env.tmp"
@@ -207,6 +214,7 @@ EOF
 	log "[$NS_A] hbctl -j monitor --exec $hook (pid $pid)"
 	slowwait 20 peer_is "$NS_A" 2 up ||
 		{ fail "A never saw B up"; return 1; }
+	touch "$out/armed"
 	t_cut=$("$CLOCK")
 	run "$IP" -n "$NS_B" link set eth0 down
 	if ! slowwait 15 test -e "$out/env"; then
@@ -224,13 +232,14 @@ EOF
 	log "cut at $t_cut, DOWN raised $(((t_ev - t_cut) / 1000000)) ms later, hook ran $(((t_hook - t_ev) / 1000000)) ms after the event"
 	# The kernel's DOWN: after the cut, within the detection time and
 	# the guest's slack (the cut's own ip command takes up to a second
-	# to start); the hook: within 2 s of the event.
-	if [ "$t_ev" -le "$t_cut" ] || [ $((t_ev - t_cut)) -gt 3300000000 ]; then
-		fail "no DOWN within the detection time (300 ms) + 3 s of the cut"
+	# to start); the hook: within 3 s of the event (its sh and hb_clock
+	# start in it).
+	if [ "$t_ev" -le "$t_cut" ] || [ $((t_ev - t_cut)) -gt 4000000000 ]; then
+		fail "no DOWN within the detection time (1 s) + 3 s of the cut"
 		ok=1
 	fi
-	if [ "$t_hook" -lt "$t_ev" ] || [ $((t_hook - t_ev)) -gt 2000000000 ]; then
-		fail "the hook did not run within 2 s of the DOWN"
+	if [ "$t_hook" -lt "$t_ev" ] || [ $((t_hook - t_ev)) -gt 3000000000 ]; then
+		fail "the hook did not run within 3 s of the DOWN"
 		ok=1
 	fi
 	for kv in HB_EVENT=state HB_PEER=2 HB_STATE=down HB_OLD_STATE=up \
@@ -238,9 +247,9 @@ EOF
 		"HB_NETNS=$NS_A"; do
 		grep -qx "$kv" <<<"$env" || { fail "no $kv"; ok=1; }
 	done
-	# the detection time that elapsed: 300 ms and the timer's lateness
-	grep -qE '^HB_DETECT_US=(3[0-9]{5}|[4-9][0-9]{5}|1[0-9]{6})$' <<<"$env" ||
-		{ fail "HB_DETECT_US not in [300, 2000) ms"; ok=1; }
+	# the detection time that elapsed: 1 s and the timer's lateness
+	grep -qE '^HB_DETECT_US=[12][0-9]{6}$' <<<"$env" ||
+		{ fail "HB_DETECT_US not in [1, 3) s"; ok=1; }
 	grep -qE '^HB_TIME_REAL=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2}$' <<<"$env" ||
 		{ fail "HB_TIME_REAL is not an RFC 3339 time"; ok=1; }
 	# shellcheck disable=SC2016 # jq's variables
@@ -268,12 +277,18 @@ test_prometheus()
 	hb "$NS_A" stats --prometheus >"$prom" || return 1
 	log "$(wc -l <"$prom") lines, $(grep -c '^# TYPE' "$prom") metrics"
 	"$PYTHON3" - "$prom" "$REPO/README.md" "$NS_A" <<'EOF'
-import sys
-try:
-    from prometheus_client.parser import text_string_to_metric_families
-except ImportError:
+import importlib.util, sys, types
+# prometheus_client's own parser, without the package's __init__, which
+# imports its HTTP servers too: 0.3 s on the host, many seconds in the
+# emulated guest.
+spec = importlib.util.find_spec("prometheus_client")
+if spec is None:
     print("# python3-prometheus-client missing")
     sys.exit(4)
+pkg = types.ModuleType("prometheus_client")
+pkg.__path__ = list(spec.submodule_search_locations)
+sys.modules["prometheus_client"] = pkg
+from prometheus_client.parser import text_string_to_metric_families
 
 text = open(sys.argv[1]).read()
 readme = open(sys.argv[2]).read()
