@@ -6,7 +6,8 @@
 # one QEMU guest for each of selftests/heartbeat.sh (the core),
 # cluster.sh (cluster modes), auth.sh (keys), protocol.sh (timers, ports,
 # addresses, RTT, leaders), config.sh (configuration files and the systemd
-# unit's commands) and hostile.sh (hostile input and faults).
+# unit's commands), operator.sh (install, modprobe, hooks, metrics) and
+# hostile.sh (hostile input and faults).
 # Prints one TAP stream (every static check and every guest test is one
 # test), each test preceded by its wall time ("# time: N s"), and ends with
 #
@@ -71,6 +72,10 @@ FUZZ_PID=$!
 # Does deps.sh list everything that the scripts run?  On the host, a few
 # seconds.
 host_tap deps-selftest "$SELFTESTS/deps-selftest.sh"
+
+# make install DESTDIR=, make uninstall, dkms build in a temporary tree
+# (about 30 s).
+host_tap install-selftest "$SELFTESTS/install-selftest.sh"
 
 # vm.sh's accelerator probe, boot watchdog and error kinds, with a fake
 # QEMU and /dev/kvm (four short TCG guests).
@@ -216,6 +221,7 @@ if [ -n "${HB_SKIP_VM:-}" ]; then
 	tap_skip "guest: selftests/auth.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/protocol.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/config.sh" "HB_SKIP_VM set"
+	tap_skip "guest: selftests/operator.sh" "HB_SKIP_VM set"
 else
 	guest_tap check selftests/heartbeat.sh \
 		"9: no kernel splats on the console"
@@ -231,6 +237,8 @@ else
 		"7: no kernel splats on the console (protocol run)"
 	guest_tap config selftests/config.sh \
 		"7: no kernel splats on the console (config run)"
+	guest_tap operator selftests/operator.sh \
+		"6: no kernel splats on the console (operator run)"
 fi
 
 # --- hostile input (issue 4) ------------------------------------------------------

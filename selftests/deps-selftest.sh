@@ -101,6 +101,9 @@ tc|hostile.sh's netem soak
 jq|hbctl -j output in every guest test
 setpriv|the permission tests (unprivileged callers)
 awk|the scripts' arithmetic on logs
+/usr/bin/python3|operator.sh parses hbctl stats with prometheus_client
+/usr/lib/python3/dist-packages/prometheus_client/parser.py|operator.sh: the Prometheus text parser (python3-prometheus-client)
+dkms|install-selftest.sh: dkms build
 EOF
 }
 

@@ -52,6 +52,11 @@ PACKAGES=(
 	# netem, ss, bridge (iproute2); jq; setpriv, chrt, flock, dmesg
 	# (util-linux); awk (mawk: Priority required, yet not Essential)
 	kmod iproute2 jq util-linux procps coreutils grep sed findutils mawk
+	# operator.sh and install-selftest.sh: dkms builds the module from
+	# dkms.conf; Prometheus' own text parser checks hbctl stats
+	# (Debian's python3); mount and umount put a tmpfs overlay on the
+	# guest's /lib/modules
+	dkms python3 python3-prometheus-client mount
 	# gojq: the language of jq, which lib.sh prefers (it starts three
 	# times faster in the guest)
 	gojq

@@ -70,6 +70,7 @@ static int batch_line(const struct hbctl_cmd *cmds, int argc, char **argv,
 				return hbctl_usage("'%s' needs a namespace",
 						   argv[0]);
 			netns = argv[1];
+			lopts.netns = netns;
 			argc -= 2;
 			argv += 2;
 		} else {
@@ -88,6 +89,7 @@ static int batch_line(const struct hbctl_cmd *cmds, int argc, char **argv,
 		if (ret)
 			return ret;
 	}
+	argc = hbctl_take_json(argc, argv, &lopts);
 	ret = hbctl_dispatch(cmds, NULL, argc, argv, &lopts);
 	fflush(stdout);
 	if (netns && setns(home, CLONE_NEWNET)) {

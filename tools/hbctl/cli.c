@@ -86,3 +86,27 @@ int hbctl_dispatch(const struct hbctl_cmd *cmds, const char *family,
 		return hbctl_usage("unknown command '%s %s'", family, argv[0]);
 	return hbctl_usage("unknown command '%s'", argv[0]);
 }
+
+/**
+ * hbctl_take_json() - honour "-j" or "--json" after the command
+ * @argc: number of arguments, argv[0] the command
+ * @argv: the arguments; every "-j" and "--json" after argv[0] is removed
+ * @opts: set to print JSON when one was there
+ *
+ * "hbctl show -j" is then "hbctl -j show": no command takes a word that
+ * is "-j" or "--json".
+ *
+ * Return: the number of arguments left.
+ */
+int hbctl_take_json(int argc, char **argv, struct hbctl_opts *opts)
+{
+	int i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			opts->json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	return argc ? n : 0;
+}

@@ -35,7 +35,9 @@ static const struct hbctl_cmd commands[] = {
 	{ "genkey",	cmd_genkey,
 	  "genkey" },
 	{ "monitor",	cmd_monitor,
-	  "monitor" },
+	  "monitor [--exec <program> [--exec-timeout <duration>]]" },
+	{ "stats",	cmd_stats,
+	  "stats [--prometheus]" },
 	{ "setconf",	cmd_setconf,
 	  "setconf <file>|-" },
 	{ "syncconf",	cmd_syncconf,
@@ -62,6 +64,24 @@ static void print_synopsis(FILE *f, const char *text)
 	fprintf(f, "%s\n", text);
 }
 
+/* "--version": hbctl's version, and the loaded module's. */
+static void print_version(void)
+{
+	char ver[64] = "";
+	FILE *f;
+
+	printf("hbctl %s\n", HBCTL_VERSION);
+	f = fopen("/sys/module/heartbeat/version", "r");
+	if (f && fgets(ver, sizeof(ver), f)) {
+		ver[strcspn(ver, "\n")] = '\0';
+		printf("heartbeat.ko %s\n", ver);
+	} else {
+		printf("heartbeat.ko not loaded\n");
+	}
+	if (f)
+		fclose(f);
+}
+
 static void usage(FILE *f)
 {
 	const struct hbctl_cmd *c;
@@ -84,8 +104,13 @@ static void usage(FILE *f)
 		   "changes only what differs, each sending nothing when nothing differs;\n"
 		   "'showconf' prints the running configuration in that format; 'flush'\n"
 		   "removes every peer and key and resets the other node settings.\n"
+		   "monitor --exec runs <program> for each event, one at a time, with the\n"
+		   "event in HB_* variables and as JSON on standard input; it is killed\n"
+		   "after --exec-timeout (default 10s). 'stats' prints the counters and\n"
+		   "states in the Prometheus text format.\n"
 		   "Options:\n"
-		   "  -j, --json           print JSON (monitor: one object per line)\n"
+		   "  -j, --json           print JSON (monitor: one object per line);\n"
+		   "                       also after the command ('hbctl show -j')\n"
 		   "  -n, --netns <netns>  run in the network namespace <netns>\n"
 		   "                       (a name of 'ip netns', or a path)\n"
 		   "  -b, --batch <file>   run the commands of <file> ('-': standard\n"
@@ -93,7 +118,8 @@ static void usage(FILE *f)
 		   "                       a line may begin with -j and -n <netns> of\n"
 		   "                       its own; the first failure stops the batch\n"
 		   "  -h, --help           print this help\n"
-		   "  -V, --version        print the version\n");
+		   "  -V, --version        print the version of hbctl and of the loaded\n"
+		   "                       module\n");
 }
 
 static int cmd_help(int argc, char **argv, const struct hbctl_opts *opts)
@@ -127,6 +153,7 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			netns = optarg;
+			opts.netns = optarg;
 			break;
 		case 'b':
 			batch = optarg;
@@ -135,7 +162,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return HBCTL_OK;
 		case 'V':
-			printf("hbctl %s\n", HBCTL_VERSION);
+			print_version();
 			return HBCTL_OK;
 		case ':':
 			return hbctl_usage("'%s' needs a value",
@@ -161,5 +188,6 @@ int main(int argc, char **argv)
 	}
 	if (!argc)
 		return cmd_show(0, argv, &opts);
+	argc = hbctl_take_json(argc, argv, &opts);
 	return hbctl_dispatch(commands, NULL, argc, argv, &opts);
 }

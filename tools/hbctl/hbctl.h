@@ -29,10 +29,12 @@
  * @json: print JSON instead of text
  * @stdin_batch: standard input holds the batch being read ("-b -"), so
  *		 no command may read from it
+ * @netns: the network namespace given with -n, or NULL
  */
 struct hbctl_opts {
 	bool json;
 	bool stdin_batch;
+	const char *netns;
 };
 
 /**
@@ -52,6 +54,7 @@ int hbctl_dispatch(const struct hbctl_cmd *cmds, const char *family,
 int hbctl_usage(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 int hbctl_bad_value(const char *what, const char *val, const char *why);
+int hbctl_take_json(int argc, char **argv, struct hbctl_opts *opts);
 
 int hbctl_option(const char *cmd, const char *key, const char *val,
 		 bool *seen);
@@ -147,6 +150,9 @@ int cmd_node(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_peer(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_show(int argc, char **argv, const struct hbctl_opts *opts);
 int cmd_monitor(int argc, char **argv, const struct hbctl_opts *opts);
+
+/* prom.c */
+int cmd_stats(int argc, char **argv, const struct hbctl_opts *opts);
 
 /* key.c */
 struct hb_secret;

@@ -735,6 +735,8 @@ void hb_event_json(struct json *j, const char *key, const struct hb_event *e)
 	json_string(j, "old_state", hb_state_name(e->old_state));
 	json_string(j, "state", hb_state_name(e->state));
 	json_u64(j, "time_ns", e->time_ns);
+	if (e->time_real)
+		json_string(j, "time_real", e->time_real);
 	json_string(j, "reason", hb_reason_name(e->reason));
 	if (e->has_detect)
 		json_u64(j, "detect_us", e->detect_us);

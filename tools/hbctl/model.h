@@ -165,6 +165,8 @@ struct hb_peer {
  * @has_mode: @old_mode and @mode were present (MODE)
  * @has_endpoint: @addr (HB_EVENT_A_ADDR4 or HB_EVENT_A_ADDR6) and @port
  *		  were present (MOVED: the peer's new endpoint)
+ * @time_real: not from the kernel: @time_ns as wall-clock time (RFC 3339)
+ *	       when hbctl filled it in, else NULL; written after time_ns
  */
 struct hb_event {
 	uint64_t seq;
@@ -192,6 +194,7 @@ struct hb_event {
 	bool has_endpoint;
 	struct hb_ip addr;
 	uint16_t port;
+	const char *time_real;
 };
 
 int hb_node_decode(struct nlattr **tb, struct hb_node *node);

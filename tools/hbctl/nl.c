@@ -575,6 +575,47 @@ int hb_nl_listen(struct hb_nl *nl, hb_nl_reply_fn fn, void *arg)
 }
 
 /**
+ * hb_nl_listen_step() - hand the multicast messages waiting to @fn
+ * @nl: a socket that joined a group with hb_nl_join()
+ * @fn: called for each message of the family; a nonzero return stops
+ * @arg: argument of @fn
+ *
+ * Switches the socket to non-blocking mode and receives until nothing is
+ * left, for callers that poll() its descriptor (nl_socket_get_fd())
+ * among others.
+ *
+ * Return: 0 once the socket is drained, -ENOBUFS when the kernel dropped
+ * messages for want of room in the receive buffer (call again: listening
+ * goes on), or the error that stopped listening (negative).
+ */
+int hb_nl_listen_step(struct hb_nl *nl, hb_nl_reply_fn fn, void *arg)
+{
+	struct hb_nl_req req = { .nl = nl, .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int ret;
+
+	if (nl_socket_set_nonblocking(nl->sk) < 0)
+		return -errno;
+	cb = req_cb(&req);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, listen_seq_ok, NULL);
+	while (!req.err) {
+		ret = nl_recvmsgs(nl->sk, cb);
+		if (ret == -NLE_AGAIN)
+			break;
+		if (ret == -NLE_NOMEM || ret == -NLE_MSG_OVERFLOW) {
+			req.err = -ENOBUFS;
+			break;
+		}
+		if (ret < 0 && !req.err)
+			req.err = lib_error(nl, "receive", ret);
+	}
+	nl_cb_put(cb);
+	return req.err;
+}
+
+/**
  * hb_nl_perror() - print why a request failed
  * @nl: the socket the request went through
  * @err: its negative errno

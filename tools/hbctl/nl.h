@@ -72,6 +72,7 @@ int hb_nl_dump(struct hb_nl *nl, uint8_t cmd, hb_nl_reply_fn fn,
 	       hb_nl_reset_fn reset, void *arg);
 int hb_nl_join(struct hb_nl *nl, const char *group);
 int hb_nl_listen(struct hb_nl *nl, hb_nl_reply_fn fn, void *arg);
+int hb_nl_listen_step(struct hb_nl *nl, hb_nl_reply_fn fn, void *arg);
 int hb_nl_parse(struct nlmsghdr *nlh, struct nlattr **tb);
 void hb_nl_perror(const struct hb_nl *nl, int err);
 

@@ -2211,6 +2211,21 @@ static void test_conf_keys(void)
 	conf_free(&c);
 }
 
+static void test_take_json(void)
+{
+	char *argv[] = { "show", "peer", "-j", "3", "--json", NULL };
+	struct hbctl_opts o = { .json = false };
+	char *none[] = { "show", "peer", "3", NULL };
+	int n;
+
+	n = hbctl_take_json(5, argv, &o);
+	ok(n == 3 && o.json && !strcmp(argv[1], "peer") &&
+	   !strcmp(argv[2], "3"), "'show peer -j 3 --json' is '-j show peer 3'");
+	o.json = false;
+	n = hbctl_take_json(3, none, &o);
+	ok(n == 3 && !o.json, "no -j after the command: unchanged");
+}
+
 int main(void)
 {
 	test_durations();
@@ -2242,6 +2257,7 @@ int main(void)
 	test_conf_bad();
 	test_conf_nul();
 	test_conf_keys();
+	test_take_json();
 	printf("1..%d\n", tests);
 	printf("# %d passed, %d failed\n", tests - failures, failures);
 	return failures ? 1 : 0;
