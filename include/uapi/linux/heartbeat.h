@@ -38,14 +38,19 @@
  *            of 0..HEARTBEAT_MAX_LEADERS HB_LIST_A_ID u32 ids, replacing
  *            the list; an empty nest clears it), HB_A_NODE_LEARN,
  *            HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
- *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT.  Member mode
- *            needs at least one leader; a leader id must not be the
- *            node's own.  Lowering the learn limit below the number of
- *            learned members is refused.  Any accepted NODE_SET picks a new
- *            incarnation (strictly greater than the previous one; it is the
- *            wall clock in nanoseconds when that is larger), so peers see the
- *            node as restarted.  Changing the port rebinds the sockets; on
- *            failure the old configuration stays in force.
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT, HB_A_NODE_AUTH,
+ *            HB_A_NODE_RESTART.  Member mode needs at least one leader; a
+ *            leader id must not be the node's own.  Lowering the learn
+ *            limit below the number of learned members is refused.  The
+ *            node picks a new incarnation (strictly greater than the
+ *            previous one; it is the wall clock in nanoseconds when that
+ *            is larger), so that peers see it as restarted
+ *            (HB_EVENT_RESTARTED), only when it starts afresh: on its
+ *            first NODE_SET, on a new node id or port, and on a request
+ *            with the HB_A_NODE_RESTART flag.  Every other setting
+ *            changes in place, with the incarnation kept.  Changing the
+ *            port rebinds the sockets; on failure the old configuration
+ *            stays in force.
  *
  * HB_CMD_PEER_ADD (CAP_NET_ADMIN)
  *   Request: HB_A_PEER nest with HB_PEER_A_ID, exactly one of
@@ -298,6 +303,7 @@ enum hb_attr {
 	HB_A_NODE_PRIMARY_KEY,		/* u8, read only: 0 when none */
 	HB_A_NODE_KEYS,			/* u32, read only: keys installed */
 	HB_A_NODE_TX_NO_KEY,		/* u64, read only: frames not sent */
+	HB_A_NODE_RESTART,		/* flag: take a new incarnation */
 	__HB_A_MAX
 };
 
