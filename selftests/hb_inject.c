@@ -34,6 +34,10 @@
  *                     this endpoint) and echo its seq and timestamp_ns
  *                     (sets HB_FRAME_F_ECHO; prints "echo SEQ TS"; exit
  *                     status 1 when nothing came)
+ *   --knock           with --echo-recv: first send one frame without an
+ *                     echo (sequence number --seq), as a restarted node
+ *                     does, then wait for the frame to echo; the --count
+ *                     frames follow it from --seq plus one step
  *   --pad N           append N zero bytes after the frame
  *   --truncate N      send only the first N bytes
  *   --count N         frames to send (default 1)
@@ -451,7 +455,7 @@ enum {
 	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP, O_MEMBERS,
 	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF, O_KEY_FILE, O_KEY_ID,
 	O_MAC_FLIP, O_DEST_ID, O_ECHO_SEQ, O_ECHO_TS, O_ECHO_DELAY,
-	O_ECHO_RECV,
+	O_ECHO_RECV, O_KNOCK,
 };
 
 static const struct option opts[] = {
@@ -489,6 +493,7 @@ static const struct option opts[] = {
 	{ "echo-ts",	 required_argument, NULL, O_ECHO_TS },
 	{ "echo-delay",	 required_argument, NULL, O_ECHO_DELAY },
 	{ "echo-recv",	 required_argument, NULL, O_ECHO_RECV },
+	{ "knock",	 no_argument,	    NULL, O_KNOCK },
 	{ "help",	 no_argument,	    NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -501,7 +506,7 @@ static void usage(void)
 		"       [--flags N] [--length N] [--interval US] [--multiplier N]\n"
 		"       [--timestamp NS] [--pad N] [--truncate N] [--count N] [--gap-us N]\n"
 		"       [--seq-step N] [--hold S] [--echo-seq N] [--echo-ts NS]\n"
-		"       [--echo-delay US] [--echo-recv MS]\n"
+		"       [--echo-delay US] [--echo-recv MS [--knock]]\n"
 		"       [--members ID:STATE:FAM:ADDR:PORT,...]\n"
 		"       [--verdicts ID:EPOCH:STATE[:C1/C2...],...] [--tlv TYPE:HEX]\n"
 		"       [--tlv-len N] [--tlv-conf N]\n"
@@ -526,7 +531,7 @@ int main(int argc, char **argv)
 	unsigned long long i;
 	unsigned long long key_id = 1, dest_id = 0;
 	unsigned long long echo_seq = 0, echo_ts = 0, echo_delay = 0;
-	int c, fd, one = 1, op = -1, flip = 0, echo = 0;
+	int c, fd, one = 1, op = -1, flip = 0, echo = 0, knock = 0;
 	long long echo_recv = -1;
 	size_t len;
 
@@ -572,10 +577,11 @@ int main(int argc, char **argv)
 			break;
 		case O_ECHO_DELAY: echo_delay = num("echo-delay", optarg); break;
 		case O_ECHO_RECV: echo_recv = num("echo-recv", optarg); break;
+		case O_KNOCK: knock = 1; break;
 		default: usage();
 		}
 	}
-	if (!dst || optind != argc)
+	if (!dst || optind != argc || (knock && echo_recv < 0))
 		usage();
 	if (sizeof(*f) + ext_len + pad + sizeof(struct hb_auth) > sizeof(buf)) {
 		fprintf(stderr, "hb_inject: --pad too large\n");
@@ -614,14 +620,13 @@ int main(int argc, char **argv)
 	}
 	if (hold)
 		sleep(hold);
-	if (echo_recv >= 0) {
-		if (recv_echo(fd, echo_recv, &echo_seq, &echo_ts))
-			return 1;
-		echo = 1;
-		printf("echo %llu %llu\n", echo_seq, echo_ts);
-	}
-
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count + knock; i++) {
+		if (i == (unsigned long long)knock && echo_recv >= 0) {
+			if (recv_echo(fd, echo_recv, &echo_seq, &echo_ts))
+				return 1;
+			echo = 1;
+			printf("echo %llu %llu\n", echo_seq, echo_ts);
+		}
 		memset(buf, 0, sizeof(buf));
 		memcpy(buf + sizeof(*f), ext, ext_len);
 		len = sizeof(*f) + ext_len + pad;
@@ -652,10 +657,10 @@ int main(int argc, char **argv)
 			perror("hb_inject: sendto");
 			return 1;
 		}
-		if (gap && i + 1 < count)
+		if (gap && i + 1 < count + knock && i + 1 != (unsigned long long)knock)
 			usleep(gap);
 	}
 	close(fd);
-	printf("sent %llu frames\n", count);
+	printf("sent %llu frames\n", count + knock);
 	return 0;
 }

@@ -1294,7 +1294,7 @@ y_state()
 # The clock-behind restart, without and then with authentication.
 test_restart_lower()
 {
-	local s0 t0 out rc=0
+	local s0 t0 out tx0 tx1 rc=0
 
 	add_node R 10.30.0.20 "" || return 2
 	start_monitor R "$NS_R"
@@ -1374,6 +1374,27 @@ test_restart_lower()
 	else
 		y_state
 		tap_fail "f: auth: the recorded signed frame of incarnation 6000, replayed once Y is DOWN at 3500, is stale: Y stays DOWN"
+		rc=1
+	fi
+
+	# R as a member (of leader 99, never heard: R stays a member) beats
+	# to nobody but 99, so a restarted Y has nothing of R's to echo:
+	# its first frame gets one probe from R, and its echo of the probe
+	# brings it back.
+	run "$HBCTL" -n "$NS_R" peer add 99 10.30.0.100 port 7413 \
+		interval 60s multiplier 255 &&
+		run "$HBCTL" -n "$NS_R" node set mode member leader 99 ||
+		return 2
+	tx0=$(peer_field "$NS_R" "$Y_ID" tx)
+	t0=$(mono_ns)
+	out=$(y_send 2500 --seq 1 --knock --echo-recv 5000 2>&1)
+	log "hb_inject: $(tr '\n' ' ' <<<"$out")"
+	tx1=$(peer_field "$NS_R" "$Y_ID" tx)
+	if busywait 5000 y_back 2500 "$t0" && [ "$tx1" -eq $((tx0 + 1)) ]; then
+		tap_ok "f: auth: a member that does not beat to Y sends it one probe (tx $tx0 -> $tx1) on its restart (2500), Y echoes it and is back"
+	else
+		y_state
+		tap_fail "f: auth: a member that does not beat to Y sends it one probe (tx $tx0 -> $tx1) on its restart (2500), Y echoes it and is back"
 		rc=1
 	fi
 	return "$rc"
