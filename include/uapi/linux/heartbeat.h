@@ -153,9 +153,8 @@
  *
  * The endpoint of a peer that was not configured follows the peer (outside
  * static mode): it moves to the source of a valid frame that announces a
- * newer incarnation than the last one received (the node restarted
- * elsewhere; frames from that source are accepted until the move is
- * applied), and, on a member, to the endpoint in the list of the leader it
+ * restart (see "Incarnations" below: the node restarted elsewhere; frames
+ * from that source are accepted until the move is applied), and, on a member, to the endpoint in the list of the leader it
  * follows.  Each move raises HB_EVENT_MOVED.  Any other frame from another
  * source is dropped (HB_DROP_BAD_SOURCE), and a configured peer never
  * moves.
@@ -214,8 +213,21 @@
  * seen yet and is inside the window is accepted (reordering: it is no
  * longer counted as lost, but only a frame newer than every other one
  * counts as a sign of life), anything else is dropped (HB_DROP_REPLAY
- * inside the window, HB_DROP_STALE before it or from an older
- * incarnation).
+ * inside the window, HB_DROP_STALE before it or from another incarnation
+ * that is not a restart).
+ *
+ * Incarnations: a frame of another incarnation than the last one received
+ * from a peer is a restart (HB_EVENT_RESTARTED; its sequence numbers start
+ * over) when the incarnation is higher than every one received from that
+ * peer, or when no valid frame came from the peer for its detection time
+ * (a node that restarted with its clock behind comes back lower).  When
+ * authentication is required, the second kind must also be fresh: it has
+ * HB_FRAME_F_ECHO, and echoes a sequence number the receiver sent and a
+ * timestamp_ns of the receiver later than the peer's last valid frame.  A
+ * receiver that does not beat to the peer answers such a signed frame
+ * without that proof with one frame (at most one per interval) to the
+ * peer's endpoint, so that the peer has something to echo.  Otherwise the
+ * frame is HB_DROP_STALE.
  *
  * HB_TLV_MEMBERS (leaders only): 1..HB_TLV_MEMBERS_MAX struct hb_member;
  * HB_TLV_VERDICTS (leaderless nodes): 1..HB_TLV_VERDICTS_MAX struct
@@ -435,7 +447,7 @@ enum hb_drop_reason {
 	HB_DROP_BAD_SOURCE,	/* source address/port is not the peer's */
 	HB_DROP_BAD_FIELD,	/* zero id, interval or multiplier out of range */
 	HB_DROP_AUTH,		/* bad trailer, or the MAC does not verify */
-	HB_DROP_STALE,		/* sequence number not newer than last seen */
+	HB_DROP_STALE,		/* too old a sequence number or incarnation */
 	HB_DROP_NOT_CONFIGURED,	/* the node has no id yet */
 	HB_DROP_SELF,		/* sender id is our own id */
 	HB_DROP_LEARN_LIMIT,	/* unknown sender, learned table full */
@@ -504,7 +516,7 @@ enum hb_obj {
  * @length: bytes of this header plus TLV extensions (not the trailer)
  * @sender_id: node id of the sender
  * @cluster_id: cluster id of the sender
- * @incarnation: chosen by the sender when it was configured
+ * @incarnation: chosen by the sender when it started afresh
  * @seq: per destination sequence number, starts at 1, +1 per frame
  * @timestamp_ns: sender's CLOCK_MONOTONIC when the frame was built
  * @interval_us: sender's interval towards this destination
