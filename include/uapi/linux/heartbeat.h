@@ -154,10 +154,10 @@
  * The endpoint of a peer that was not configured follows the peer (outside
  * static mode): it moves to the source of a valid frame that announces a
  * restart (see "Incarnations" below: the node restarted elsewhere; frames
- * from that source are accepted until the move is applied), and, on a member, to the endpoint in the list of the leader it
- * follows.  Each move raises HB_EVENT_MOVED.  Any other frame from another
- * source is dropped (HB_DROP_BAD_SOURCE), and a configured peer never
- * moves.
+ * from that source are accepted until the move is applied), and, on a
+ * member, to the endpoint in the list of the leader it follows.  Each move
+ * raises HB_EVENT_MOVED.  Any other frame from another source is dropped
+ * (HB_DROP_BAD_SOURCE), and a configured peer never moves.
  *
  * HB_MODE_STATIC: beat to and watch every peer (the default).
  * HB_MODE_LEADER: as static, and learn a peer for every valid frame of the
