@@ -42,8 +42,9 @@
 #      RESTARTED at B, C), 'node restart' takes a new one (RESTARTED);
 #      R's peer Y (hb_inject) comes back with a lower incarnation once
 #      DOWN, and the same lower one is stale while Y is UP; with auth a
-#      lower one needs a fresh echo, and a signed recording of an older,
-#      higher incarnation replayed after a restart downwards is stale
+#      lower one needs a fresh echo, a signed recording of an older,
+#      higher incarnation replayed after a restart downwards is stale, and
+#      a member that does not beat to Y probes it once so it can echo
 #
 # Environment: HBCTL, HB_MODULE, HB_BIN, HB_RESULTS as in heartbeat.sh;
 # HB_HOSTILE ("a c": only those tests), HB_SEED (PRNG seed of hb_flood and
@@ -1230,7 +1231,8 @@ test_settings_restart()
 }
 
 # Peer Y (id 110) of R is F's 10.30.0.100:7411, played by hb_inject; it
-# announces 500 ms x 4: a 2 s detection time.
+# announces 250 ms x 4 (a 1 s detection time), and 500 ms x 4 while it
+# beats in the background (a guest stall must not make it DOWN then).
 Y_ID=110
 Y_KEY=()
 Y_PID=""
@@ -1243,7 +1245,7 @@ y_send()
 	shift
 	"$IP" netns exec "$NS_F" "$INJECT" --src 10.30.0.100 --sport 7411 \
 		--dst 10.30.0.20 --id "$Y_ID" --cluster "$CLUSTER" \
-		--incarnation "$inc" --interval 500000 --multiplier 4 \
+		--incarnation "$inc" --interval 250000 --multiplier 4 \
 		"${Y_KEY[@]}" "$@"
 }
 
