@@ -132,7 +132,7 @@ struct hb_ext {
  * @node_id: this node's id, 0 until configured
  * @cluster_id: this node's cluster id
  * @port: UDP port the sockets are bound to (host byte order)
- * @incarnation: chosen at every accepted NODE_SET
+ * @incarnation: chosen when the node starts afresh (hb_node_set())
  * @configured: NODE_SET has succeeded at least once
  * @dying: the namespace is going away; no new peers or sockets
  * @sock4: IPv4 socket, or NULL
@@ -247,6 +247,7 @@ struct hb_net {
  * @learn_limit: 1..HEARTBEAT_MAX_PEERS
  * @has_auth: @auth was given
  * @auth: require signed frames
+ * @restart: take a new incarnation even if nothing else asks for one
  */
 struct hb_node_cfg {
 	bool has_id;
@@ -272,6 +273,7 @@ struct hb_node_cfg {
 	u32 learn_limit;
 	bool has_auth;
 	bool auth;
+	bool restart;
 };
 
 extern unsigned int hb_net_id;

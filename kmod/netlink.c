@@ -134,6 +134,7 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_EFFECTIVE_MODE ... HB_A_NODE_EPOCH] = HB_NLA_READ_ONLY,
 	[HB_A_NODE_AUTH]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[HB_A_NODE_PRIMARY_KEY ... HB_A_NODE_TX_NO_KEY] = HB_NLA_READ_ONLY,
+	[HB_A_NODE_RESTART]	= { .type = NLA_FLAG },
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -447,6 +448,7 @@ static int hb_nl_node_cluster_cfg(struct genl_info *info,
 		cfg->has_auth = true;
 		cfg->auth = nla_get_u8(attrs[HB_A_NODE_AUTH]);
 	}
+	cfg->restart = nla_get_flag(attrs[HB_A_NODE_RESTART]);
 	if (attrs[HB_A_NODE_LEADERS])
 		return hb_nl_parse_leaders(attrs[HB_A_NODE_LEADERS], cfg,
 					   info->extack);

@@ -130,11 +130,13 @@ void hb_node_uninit(void)
  *
  * The first request must carry a node id; it opens the sockets on the
  * requested port, or HEARTBEAT_DEFAULT_PORT.  A later port change rebinds
- * them; when that fails the old configuration stays in force.  Every
- * accepted request picks a new incarnation, strictly greater than the
- * previous one (the wall clock in nanoseconds when that is larger), so that
- * peers see this node as restarted.  The cluster settings are checked
- * before anything changes and applied last (hb_cluster_apply()).
+ * them; when that fails the old configuration stays in force.  Only what
+ * starts the node afresh picks a new incarnation, strictly greater than
+ * the previous one (the wall clock in nanoseconds when that is larger), so
+ * that peers see this node as restarted: the first request, a new node id,
+ * a new port, or @cfg->restart.  Any other setting changes in place.  The
+ * cluster settings are checked before anything changes and applied last
+ * (hb_cluster_apply()).
  *
  * Context: process context, hn->lock held.
  * Return: 0 or a negative errno.
@@ -142,8 +144,9 @@ void hb_node_uninit(void)
 int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 		struct netlink_ext_ack *extack)
 {
-	u32 id, cluster;
 	u64 incarnation;
+	u32 id, cluster;
+	bool fresh;
 	u16 port;
 	int err;
 
@@ -184,7 +187,11 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 			return err;
 	}
 
-	incarnation = max_t(u64, ktime_get_real_ns(), hn->incarnation + 1);
+	fresh = !hn->configured || id != hn->node_id || port != hn->port ||
+		cfg->restart;
+	incarnation = hn->incarnation;
+	if (fresh)
+		incarnation = max_t(u64, ktime_get_real_ns(), incarnation + 1);
 
 	WRITE_ONCE(hn->node_id, id);
 	WRITE_ONCE(hn->cluster_id, cluster);

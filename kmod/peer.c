@@ -30,6 +30,7 @@
 #include "hb.h"
 #include "netlink.h"
 #include "peer.h"
+#include "socket.h"
 #include "timers.h"
 
 /* Round trip samples above this are nonsense (clock jumps, forged echoes). */
@@ -637,16 +638,82 @@ static int hb_peer_replay_check(struct hb_peer *peer, u64 seq, bool *newest)
 }
 
 /*
+ * Freshness: @fi echoes a frame that this node sent to @peer after the
+ * last valid frame it received from it.  The echoed timestamp is this
+ * node's own CLOCK_MONOTONIC, and with authentication the MAC covers it:
+ * no frame recorded before that last frame can hold such an echo.
+ */
+static bool hb_peer_echo_fresh(const struct hb_peer *peer,
+			       const struct hb_frame_info *fi, ktime_t now)
+{
+	lockdep_assert_held(&peer->lock);
+
+	return (fi->flags & HB_FRAME_F_ECHO) && fi->echo_seq &&
+	       fi->echo_seq <= peer->tx_seq &&
+	       fi->echo_timestamp_ns > (u64)ktime_to_ns(peer->rx_time) &&
+	       fi->echo_timestamp_ns <= (u64)ktime_to_ns(now);
+}
+
+/*
+ * Another incarnation than the last one received.  One above every
+ * incarnation ever received from the peer is a restart.  Any other one
+ * (lower: the node restarted with its clock behind; or between the last
+ * one and the highest) only comes back from a peer silent for its whole
+ * detection time: the incarnation it was heard with is gone, so this
+ * cannot take over a live peer.  With authentication required the frame
+ * must also be fresh (hb_peer_echo_fresh()), so that a recording of the
+ * peer's past frames, even one validly signed, cannot bring it back.  A
+ * signed frame that only lacks that proof sets *@probe: a peer that this
+ * node does not beat to gets one frame to echo (hb_peer_probe()).
+ */
+static bool hb_peer_reborn(struct hb_net *hn, const struct hb_peer *peer,
+			   const struct hb_frame_info *fi, ktime_t now,
+			   bool *probe)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (fi->incarnation > peer->top_incarnation)
+		return true;
+	if (ktime_before(now, ktime_add_ns(peer->rx_time,
+					   hb_peer_detect_ns(peer))))
+		return false;
+	if (!READ_ONCE(hn->auth) || hb_peer_echo_fresh(peer, fi, now))
+		return true;
+	*probe = true;
+	return false;
+}
+
+/*
+ * Ask for one frame to @peer although the node does not beat to it (it
+ * would get one within an interval otherwise), at most once per interval:
+ * only a verified frame gets here, and the probe goes to the peer's own
+ * endpoint, never to the frame's source.  Returns true when the caller
+ * must send it (hb_socket_send()) after releasing peer->lock.
+ */
+static bool hb_peer_probe(struct hb_peer *peer, ktime_t now)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (peer->tx_on || ktime_before(now, peer->probe_at))
+		return false;
+	peer->probe_at = ktime_add_us(now, peer->interval_us);
+	peer->probe_pending = true;
+	return true;
+}
+
+/*
  * A frame from another endpoint than @peer's may come from where the peer
  * moved to: only for a peer that was not configured, outside static mode
  * (the cluster tick applies the move), and only from the endpoint a move
- * is pending to or with an incarnation newer than the last one received
- * (the node restarted elsewhere: a replayed frame never has one).
+ * is pending to or from a restarted peer (hb_peer_reborn(): the node
+ * restarted elsewhere; a replayed frame never is one).
  */
 static bool hb_peer_may_move(struct hb_net *hn, const struct hb_peer *peer,
 			     const struct hb_frame_info *fi,
-			     const struct hb_addr *src)
+			     const struct hb_addr *src, ktime_t now)
 {
+	bool probe = false;
+
 	lockdep_assert_held(&peer->lock);
 
 	if (peer->origin == HB_ORIGIN_CONFIGURED ||
@@ -654,7 +721,8 @@ static bool hb_peer_may_move(struct hb_net *hn, const struct hb_peer *peer,
 		return false;
 	if (peer->move_pending && !memcmp(src, &peer->move_to, sizeof(*src)))
 		return true;
-	return peer->rx_valid && fi->incarnation > peer->remote_incarnation;
+	return peer->rx_valid && fi->incarnation != peer->remote_incarnation &&
+	       hb_peer_reborn(hn, peer, fi, now, &probe);
 }
 
 /**
@@ -667,11 +735,12 @@ static bool hb_peer_may_move(struct hb_net *hn, const struct hb_peer *peer,
  * A frame from an unknown sender may be learned (leader mode; see
  * cluster.c) and is dropped otherwise.  Drops frames from the wrong
  * endpoint (but for a peer that moves: hb_peer_may_move()), membership
- * lists from a peer that is not a leader of this member, frames from an
- * older incarnation, and sequence numbers already received or older than
- * the replay window (hb_peer_replay_check()).  A newer incarnation means
- * the peer restarted: a HB_EVENT_RESTARTED event is sent and its sequence
- * numbers start over.  A peer not UP becomes UP (HB_EVENT_STATE_CHANGE,
+ * lists from a peer that is not a leader of this member, frames from
+ * another incarnation unless the peer restarted (hb_peer_reborn()), and
+ * sequence numbers already received or older than the replay window
+ * (hb_peer_replay_check()).  When the peer restarted, a HB_EVENT_RESTARTED
+ * event is sent and its sequence numbers start over.  A peer not UP
+ * becomes UP (HB_EVENT_STATE_CHANGE,
  * reason HB_REASON_FRAME; when it also restarted, this event comes
  * first).  Events are built under peer->lock and sent after it is
  * released; the frame's extensions are used after that too.
@@ -682,7 +751,7 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		const struct hb_addr *src)
 {
 	bool restarted = false, accepted = false, back = false;
-	bool newest = true, move = false;
+	bool newest = true, move = false, probe = false;
 	int drop = HB_FRAME_OK;
 	struct hb_event ev[2];
 	struct hb_peer *peer;
@@ -703,7 +772,7 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 	if (peer->dead)
 		goto out_unlock;
 	if (memcmp(src, &peer->addr, sizeof(*src))) {
-		if (!hb_peer_may_move(hn, peer, fi, src)) {
+		if (!hb_peer_may_move(hn, peer, fi, src, now)) {
 			drop = HB_DROP_BAD_SOURCE;
 			goto out_dropped;
 		}
@@ -716,9 +785,10 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 	}
 
 	if (peer->rx_valid && fi->incarnation != peer->remote_incarnation) {
-		/* Incarnations only grow: a smaller one is from the past. */
-		if (fi->incarnation < peer->remote_incarnation) {
+		if (!hb_peer_reborn(hn, peer, fi, now, &probe)) {
+			/* From the past, or a live peer's double. */
 			drop = HB_DROP_STALE;
+			probe = probe && hb_peer_probe(peer, now);
 			goto out_dropped;
 		}
 		restarted = true;
@@ -749,6 +819,7 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 	peer->remote_interval_us = fi->interval_us;
 	peer->remote_multiplier = fi->multiplier;
 	peer->remote_incarnation = fi->incarnation;
+	peer->top_incarnation = max(peer->top_incarnation, fi->incarnation);
 	peer->rx++;
 	hb_peer_rtt_sample(peer, fi, now);
 	if (!move)
@@ -783,6 +854,8 @@ out_unlock:
 
 	if (drop != HB_FRAME_OK)
 		hb_drop(hn, drop);
+	if (probe)
+		hb_socket_send(peer);
 	for (i = 0; i < nev; i++)
 		hb_genl_notify_event(hn, &ev[i]);
 	if (!accepted)

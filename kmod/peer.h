@@ -44,6 +44,9 @@ struct hb_frame_info;
  *	     frame, when the timers were started (the detection deadline is
  *	     always @rx_time plus hb_peer_detect_ns())
  * @remote_incarnation: incarnation of the last valid frame
+ * @top_incarnation: the highest incarnation ever accepted from the peer
+ *		     (above @remote_incarnation after it came back with a
+ *		     lower one: hb_peer_reborn())
  * @remote_interval_us: interval announced by the peer
  * @remote_multiplier: multiplier announced by the peer
  * @srtt_us: smoothed round trip time (RFC 6298 style), 0 = no sample
@@ -57,6 +60,9 @@ struct hb_frame_info;
  * @is_leader: the id is one of the node's leaders
  * @tx_on: this node beats to the peer (HB_ROLE_TX)
  * @leave_pending: one last frame with HB_FRAME_F_LEAVE is to be sent
+ * @probe_pending: one frame is to be sent although the node does not beat
+ *		   to the peer, so that it can echo it (hb_peer_reborn())
+ * @probe_at: no probe before this time (one per interval at most)
  * @watch: this node runs detection on the peer (HB_ROLE_WATCH)
  * @watch_lazy: detection starts at the first frame after @watch_since
  * @watch_heard: such a frame arrived (detection is running)
@@ -115,6 +121,7 @@ struct hb_peer {
 	u64 rx_remote_ts;
 	ktime_t rx_time;
 	u64 remote_incarnation;
+	u64 top_incarnation;
 	u32 remote_interval_us;
 	u8 remote_multiplier;
 	u32 srtt_us;
@@ -129,6 +136,8 @@ struct hb_peer {
 	bool is_leader;
 	bool tx_on;
 	bool leave_pending;
+	bool probe_pending;
+	ktime_t probe_at;
 	bool watch;
 	bool watch_lazy;
 	bool watch_heard;

@@ -293,7 +293,8 @@ static struct dst_entry *hb_route6(struct hb_peer *peer, struct sock *sk,
  * @peer: the peer
  *
  * Sends a beat while the node beats to @peer (peer->tx_on), or the one
- * frame with HB_FRAME_F_LEAVE that follows the end of that, and nothing
+ * frame with HB_FRAME_F_LEAVE that follows the end of that, or a probe
+ * that a restarted peer can echo (peer->probe_pending), and nothing
  * otherwise.  The frame carries the node's current extensions (hn->ext)
  * and is signed with the primary key when there is one; when
  * authentication is required and the frame cannot be signed, nothing is
@@ -307,7 +308,8 @@ static struct dst_entry *hb_route6(struct hb_peer *peer, struct sock *sk,
  * since the last one sent, the route's neighbour entry is confirmed, as
  * MSG_CONFIRM does (hb_peer_echo()).
  *
- * Context: softirq (send timer), peer->lock not held; never sleeps.
+ * Context: softirq (send timer, or the receive path for a probe),
+ * peer->lock not held; never sleeps.
  */
 void hb_socket_send(struct hb_peer *peer)
 {
@@ -325,6 +327,7 @@ void hb_socket_send(struct hb_peer *peer)
 	size_t ext_len;
 	s64 delay_us;
 	ktime_t now;
+	bool probe;
 
 	rcu_read_lock_bh();
 	ext = rcu_dereference_bh(hn->ext);
@@ -339,11 +342,13 @@ void hb_socket_send(struct hb_peer *peer)
 	spin_lock_bh(&peer->lock);
 	if (unlikely(peer->dead))
 		goto out_unlock;
-	if (!peer->tx_on) {
-		if (!peer->leave_pending)
-			goto out_unlock;
+	probe = peer->probe_pending;
+	peer->probe_pending = false;
+	if (!peer->tx_on && peer->leave_pending) {
 		peer->leave_pending = false;
 		fi.flags |= HB_FRAME_F_LEAVE;
+	} else if (!peer->tx_on && !probe) {
+		goto out_unlock;
 	}
 	skb = alloc_skb(HB_SKB_HEADROOM + sizeof(struct hb_frame) + ext_len +
 			auth_len, GFP_ATOMIC);

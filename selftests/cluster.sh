@@ -1524,7 +1524,7 @@ test_scale()
 # A small leader cluster 56: leader LM (id 400) 10.20.6.100, members G1..G3
 # (ids 1-3) 10.20.6.1-3 configured with only the leader.  G3 changes its
 # address to 10.20.6.33: with the same incarnation its frames are
-# bad_source and nothing moves; once it restarts (node set: a new
+# bad_source and nothing moves; once it restarts (node restart: a new
 # incarnation) the leader moves it (MOVED, reason incarnation) and so do
 # G1 and G2 from the leader's list (reason leader).  A frame of an older
 # incarnation from a third endpoint moves nothing.
@@ -1596,7 +1596,7 @@ test_move()
 
 	# A restart there: the leader moves it, the members follow its list.
 	tb=$(mono_ns)
-	hbl G3 node set id 3 cluster "$C_MOVE" || rc=1
+	hbl G3 node restart || rc=1
 	inc=$(hbj "$ns3" node show | jqb -r .incarnation)
 	want=".event == \"moved\" and .peer == 3 and .address == \"10.20.6.33\" and .port == 7410 and .time_ns > $tb"
 	if ev_wait 30 "$want and .reason == \"incarnation\"" 1 LM &&

@@ -26,6 +26,18 @@
  *   --interval US     announced interval (default 1000000)
  *   --multiplier N    announced multiplier (default 3)
  *   --timestamp NS    timestamp_ns (default: CLOCK_MONOTONIC now)
+ *   --echo-seq N      echo_seq (sets HB_FRAME_F_ECHO)
+ *   --echo-ts NS      echo_timestamp_ns (sets HB_FRAME_F_ECHO)
+ *   --echo-delay US   echo_delay_us
+ *   --echo-recv MS    before sending, wait up to MS ms for one datagram on
+ *                     the bound socket (a frame the destination sent to
+ *                     this endpoint) and echo its seq and timestamp_ns
+ *                     (sets HB_FRAME_F_ECHO; prints "echo SEQ TS"; exit
+ *                     status 1 when nothing came)
+ *   --knock           with --echo-recv: first send one frame without an
+ *                     echo (sequence number --seq), as a restarted node
+ *                     does, then wait for the frame to echo; the --count
+ *                     frames follow it from --seq plus one step
  *   --pad N           append N zero bytes after the frame
  *   --truncate N      send only the first N bytes
  *   --count N         frames to send (default 1)
@@ -73,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -404,12 +417,45 @@ static size_t sign(int op, unsigned char *buf, size_t len, unsigned int id,
 	return len + sizeof(*t);
 }
 
+/*
+ * Wait up to @ms ms for a heartbeat frame on @fd and return its seq and
+ * timestamp_ns (what the next frame echoes).
+ */
+static int recv_echo(int fd, long long ms, unsigned long long *seq,
+		     unsigned long long *ts)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = (ms % 1000) * 1000 };
+	unsigned char buf[MAX_DGRAM];
+	const struct hb_frame *f = (const struct hb_frame *)buf;
+	ssize_t n;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		perror("hb_inject: SO_RCVTIMEO");
+		return 1;
+	}
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			perror("hb_inject: no frame to echo");
+			return 1;
+		}
+		if ((size_t)n >= sizeof(*f) &&
+		    ntohl(f->magic) == HB_FRAME_MAGIC)
+			break;
+	}
+	*seq = be64toh(f->seq);
+	*ts = be64toh(f->timestamp_ns);
+	return 0;
+}
+
 enum {
 	O_SRC = 1, O_SPORT, O_DST, O_DPORT, O_ID, O_CLUSTER, O_INC, O_SEQ,
 	O_MAGIC, O_VERSION, O_FLAGS, O_LENGTH, O_INTERVAL, O_MULT, O_TS,
 	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP, O_MEMBERS,
 	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF, O_KEY_FILE, O_KEY_ID,
-	O_MAC_FLIP, O_DEST_ID,
+	O_MAC_FLIP, O_DEST_ID, O_ECHO_SEQ, O_ECHO_TS, O_ECHO_DELAY,
+	O_ECHO_RECV, O_KNOCK,
 };
 
 static const struct option opts[] = {
@@ -443,6 +489,11 @@ static const struct option opts[] = {
 	{ "key-id",	 required_argument, NULL, O_KEY_ID },
 	{ "mac-flip",	 no_argument,	    NULL, O_MAC_FLIP },
 	{ "dest-id",	 required_argument, NULL, O_DEST_ID },
+	{ "echo-seq",	 required_argument, NULL, O_ECHO_SEQ },
+	{ "echo-ts",	 required_argument, NULL, O_ECHO_TS },
+	{ "echo-delay",	 required_argument, NULL, O_ECHO_DELAY },
+	{ "echo-recv",	 required_argument, NULL, O_ECHO_RECV },
+	{ "knock",	 no_argument,	    NULL, O_KNOCK },
 	{ "help",	 no_argument,	    NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -454,7 +505,8 @@ static void usage(void)
 		"       [--dport P] [--incarnation N] [--seq N] [--magic N] [--version N]\n"
 		"       [--flags N] [--length N] [--interval US] [--multiplier N]\n"
 		"       [--timestamp NS] [--pad N] [--truncate N] [--count N] [--gap-us N]\n"
-		"       [--seq-step N] [--hold S]\n"
+		"       [--seq-step N] [--hold S] [--echo-seq N] [--echo-ts NS]\n"
+		"       [--echo-delay US] [--echo-recv MS [--knock]]\n"
 		"       [--members ID:STATE:FAM:ADDR:PORT,...]\n"
 		"       [--verdicts ID:EPOCH:STATE[:C1/C2...],...] [--tlv TYPE:HEX]\n"
 		"       [--tlv-len N] [--tlv-conf N]\n"
@@ -478,7 +530,9 @@ int main(int argc, char **argv)
 	socklen_t slen, dlen;
 	unsigned long long i;
 	unsigned long long key_id = 1, dest_id = 0;
-	int c, fd, one = 1, op = -1, flip = 0;
+	unsigned long long echo_seq = 0, echo_ts = 0, echo_delay = 0;
+	int c, fd, one = 1, op = -1, flip = 0, echo = 0, knock = 0;
+	long long echo_recv = -1;
 	size_t len;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -513,10 +567,21 @@ int main(int argc, char **argv)
 		case O_KEY_ID: key_id = num("key-id", optarg); break;
 		case O_MAC_FLIP: flip = 1; break;
 		case O_DEST_ID: dest_id = num("dest-id", optarg); break;
+		case O_ECHO_SEQ:
+			echo_seq = num("echo-seq", optarg);
+			echo = 1;
+			break;
+		case O_ECHO_TS:
+			echo_ts = num("echo-ts", optarg);
+			echo = 1;
+			break;
+		case O_ECHO_DELAY: echo_delay = num("echo-delay", optarg); break;
+		case O_ECHO_RECV: echo_recv = num("echo-recv", optarg); break;
+		case O_KNOCK: knock = 1; break;
 		default: usage();
 		}
 	}
-	if (!dst || optind != argc)
+	if (!dst || optind != argc || (knock && echo_recv < 0))
 		usage();
 	if (sizeof(*f) + ext_len + pad + sizeof(struct hb_auth) > sizeof(buf)) {
 		fprintf(stderr, "hb_inject: --pad too large\n");
@@ -555,8 +620,13 @@ int main(int argc, char **argv)
 	}
 	if (hold)
 		sleep(hold);
-
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count + knock; i++) {
+		if (i == (unsigned long long)knock && echo_recv >= 0) {
+			if (recv_echo(fd, echo_recv, &echo_seq, &echo_ts))
+				return 1;
+			echo = 1;
+			printf("echo %llu %llu\n", echo_seq, echo_ts);
+		}
 		memset(buf, 0, sizeof(buf));
 		memcpy(buf + sizeof(*f), ext, ext_len);
 		len = sizeof(*f) + ext_len + pad;
@@ -571,6 +641,12 @@ int main(int argc, char **argv)
 		f->timestamp_ns = htobe64(ts >= 0 ? (uint64_t)ts : mono_ns());
 		f->interval_us = htonl(interval);
 		f->multiplier = mult;
+		if (echo) {
+			f->flags |= HB_FRAME_F_ECHO;
+			f->echo_seq = htobe64(echo_seq);
+			f->echo_timestamp_ns = htobe64(echo_ts);
+			f->echo_delay_us = htonl(echo_delay);
+		}
 		if (op >= 0) {
 			f->flags |= HB_FRAME_F_AUTH;
 			len = sign(op, buf, len, key_id, dest_id, flip);
@@ -581,10 +657,10 @@ int main(int argc, char **argv)
 			perror("hb_inject: sendto");
 			return 1;
 		}
-		if (gap && i + 1 < count)
+		if (gap && i + 1 < count + knock && i + 1 != (unsigned long long)knock)
 			usleep(gap);
 	}
 	close(fd);
-	printf("sent %llu frames\n", count);
+	printf("sent %llu frames\n", count + knock);
 	return 0;
 }

@@ -29,7 +29,8 @@
 #   2 cutting one node's link: the others report DOWN through hbctl monitor
 #     within [detect - interval, detect + 2 s]; link back: UP again
 #   3 the same over IPv6
-#   4 a node re-configured (new incarnation): its peers raise RESTARTED
+#   4 a node restarted (hbctl node restart: a new incarnation): its peers
+#     raise RESTARTED
 #   5 bad netlink input: non-zero exit, an error message, state unchanged
 #   6 malformed frames: dropped and counted by reason, no state change
 #   7 1 ms interval stays UP; 1,000 peers in hbctl show and /proc
@@ -334,15 +335,15 @@ test_restart()
 	ns=$(nsof C)
 	inc0=$(hbj "$ns" node show | jqb -r .incarnation)
 	tb=$(mono_ns)
-	run "$HBCTL" -n "$ns" node set id 3 cluster "$CLUSTER" ||
-		{ tap_fail "4: hbctl node set id 3 again on C"; return 1; }
+	run "$HBCTL" -n "$ns" node restart ||
+		{ tap_fail "4: hbctl node restart on C"; return 1; }
 	inc1=$(hbj "$ns" node show | jqb -r .incarnation)
 	log "C's incarnation: $inc0 -> $inc1"
 	if [ -z "$inc1" ] || [ "$inc1" = "$inc0" ]; then
-		tap_fail "4: node set picks a new incarnation ($inc0 -> $inc1)"
+		tap_fail "4: node restart picks a new incarnation ($inc0 -> $inc1)"
 		rc=1
 	else
-		tap_ok "4: node set picks a new incarnation"
+		tap_ok "4: node restart picks a new incarnation"
 	fi
 	for obs in A B; do
 		ev=$(wait_event "${MON[$obs]}" \

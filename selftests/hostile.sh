@@ -12,7 +12,8 @@
 #   T 10.30.0.1  id 1 ------+    |    |    |    |
 #   B 10.30.0.2  id 2 -----------+    |    |    +---- L 10.30.0.9 id 9 (c)
 #   C 10.30.0.3  id 3 ----------------+    |          and the short-lived
-#   F 10.30.0.100 (peer X, id 100 of T),   |          namespaces of (c)
+#   F 10.30.0.100 (peer X, id 100 of T,    |          namespaces of (c);
+#     peer Y at port 7411, id 110 of R),   |          R 10.30.0.20 id 20 (f)
 #     10.30.0.101 (spoofed), .102 (churn) -+
 #
 #   T, B, C: a mesh at 100 ms x 10 (x 5 for netem), cluster 42.  F runs
@@ -37,6 +38,13 @@
 #      whose frames all stop is DOWN on time
 #   e  permissions: every state-changing command is refused without
 #      CAP_NET_ADMIN (root without it, and uid 65534), reading works
+#   f  restarts: 'node set' of settings keeps T's incarnation (no
+#      RESTARTED at B, C), 'node restart' takes a new one (RESTARTED);
+#      R's peer Y (hb_inject) comes back with a lower incarnation once
+#      DOWN, and the same lower one is stale while Y is UP; with auth a
+#      lower one needs a fresh echo, a signed recording of an older,
+#      higher incarnation replayed after a restart downwards is stale, and
+#      a member that does not beat to Y probes it once so it can echo
 #   i  forged verdicts: a leaderless ring R1..R4 (ids 21-24, 10.30.0.21-24,
 #      100 ms x 10, k = 3) and G (id 25, 10.30.0.25), a member whose beats
 #      hb_inject forges: G claims that the live R2 is DOWN, confirmed by
@@ -94,6 +102,7 @@ NLSTORM_BIN=$BIN/hb_nlstorm
 NS_SW="" NS_T="" NS_B="" NS_C="" NS_F="" NS_S="" NS_L="" NS_P="" NS_Q=""
 # shellcheck disable=SC2034
 NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G=""
+NS_R=""
 HAVE_MESH=0
 HAVE_AUTH=0
 OBJ0=""
@@ -1170,7 +1179,7 @@ test_permissions()
 	ev=
 	for i in 1 2 3 4 5; do
 		t0=$(mono_ns)
-		run "$HBCTL" -n "$NS_T" node set id 1 cluster "$CLUSTER"
+		run "$HBCTL" -n "$NS_T" node restart
 		ev=$(wait_event "$mon" ".event == \"restarted\" and .peer == 1 and .time_ns > $t0" 2000)
 		[ -n "$ev" ] && break
 		log "no event in the monitor of NOBODY after restart $i"
@@ -1183,6 +1192,223 @@ test_permissions()
 		log "stderr: $(head -c 300 "$WORK/monitor-nobody.err")"
 		tap_fail "e: hbctl monitor as NOBODY receives events"
 	fi
+}
+
+# --- f: restarts ------------------------------------------------------------------
+
+# T changes settings: no RESTARTED at B or C, incarnation kept; then
+# 'hbctl node restart': a new incarnation, RESTARTED at B.
+test_settings_restart()
+{
+	local inc0 inc1 inc2 t0 rx0 n ev rc=0 old
+
+	old=$(hbj "$NS_T" node show | jq -r '"monitors \(.monitors) interval \(.interval_us)us multiplier \(.multiplier) learn-limit \(.learn_limit)"')
+	inc0=$(node_field "$NS_T" incarnation)
+	rx0=$(peer_field "$NS_B" 1 rx)
+	t0=$(mono_ns)
+	run "$HBCTL" -n "$NS_T" node set monitors 4 interval 200ms \
+		multiplier 5 learn-limit 100 || rc=1
+	inc1=$(node_field "$NS_T" incarnation)
+	# Five frames of T reach B after the change: it would have seen a
+	# new incarnation in the first one.
+	busywait 10000 rx_grew "$NS_B" 1 "${rx0:-0}" 5 || rc=1
+	n=$(( $(count_events "${MON[B]}" ".event == \"restarted\" and .peer == 1 and .time_ns > $t0") +
+	      $(count_events "${MON[C]}" ".event == \"restarted\" and .peer == 1 and .time_ns > $t0") ))
+	# shellcheck disable=SC2086 # keyword value pairs
+	run "$HBCTL" -n "$NS_T" node set $old || rc=1
+	if [ "$rc" -eq 0 ] && [ "$inc1" = "$inc0" ] && [ "$n" -eq 0 ]; then
+		tap_ok "f: node set monitors/interval/multiplier/learn-limit on T keeps incarnation $inc0, no RESTARTED at B or C"
+	else
+		log "T's incarnation $inc0 -> $inc1, RESTARTED events at B and C: $n"
+		tap_fail "f: node set monitors/interval/multiplier/learn-limit on T keeps its incarnation, no RESTARTED at B or C"
+		rc=1
+	fi
+
+	t0=$(mono_ns)
+	run "$HBCTL" -n "$NS_T" node restart || rc=1
+	inc2=$(node_field "$NS_T" incarnation)
+	ev=$(wait_event "${MON[B]}" ".event == \"restarted\" and .peer == 1 and .time_ns > $t0" 5000)
+	if [ -n "$inc2" ] && [ "$inc2" -gt "${inc1:-0}" ] &&
+	   [ "$(jq -r '.incarnation // empty' <<<"$ev")" = "$inc2" ]; then
+		tap_ok "f: hbctl node restart: T's incarnation $inc1 -> $inc2, B raises RESTARTED with it"
+	else
+		log "T's incarnation $inc1 -> $inc2; B's event: ${ev:-none}"
+		tap_fail "f: hbctl node restart: a new incarnation, B raises RESTARTED with it"
+		rc=1
+	fi
+	return "$rc"
+}
+
+# Peer Y (id 110) of R is F's 10.30.0.100:7411, played by hb_inject; it
+# announces 250 ms x 4 (a 1 s detection time), and 500 ms x 4 while it
+# beats in the background (a guest stall must not make it DOWN then).
+Y_ID=110
+Y_KEY=()
+Y_PID=""
+
+# y_send INC [hb_inject options]: frames of Y with incarnation INC to R.
+y_send()
+{
+	local inc=$1
+
+	shift
+	"$IP" netns exec "$NS_F" "$INJECT" --src 10.30.0.100 --sport 7411 \
+		--dst 10.30.0.20 --id "$Y_ID" --cluster "$CLUSTER" \
+		--incarnation "$inc" --interval 250000 --multiplier 4 \
+		"${Y_KEY[@]}" "$@"
+}
+
+# y_stream INC: Y beats at incarnation INC, every 100 ms for at most 20 s,
+# in the background; Y_PID is hb_inject itself (ip netns exec execs it).
+y_stream()
+{
+	"$IP" netns exec "$NS_F" "$INJECT" --src 10.30.0.100 --sport 7411 \
+		--dst 10.30.0.20 --id "$Y_ID" --cluster "$CLUSTER" \
+		--incarnation "$1" --interval 500000 --multiplier 4 \
+		--seq 1 --count 200 --gap-us 100000 >/dev/null 2>&1 &
+	Y_PID=$!
+	bg_track "$Y_PID"
+}
+
+y_stream_stop()
+{
+	kill "$Y_PID" 2>/dev/null
+	wait "$Y_PID" 2>/dev/null
+}
+
+# y_is STATE INC: Y is in STATE at R with remote incarnation INC.
+y_is()
+{
+	peer_is "$NS_R" "$Y_ID" "$1" &&
+		[ "$(peer_field "$NS_R" "$Y_ID" remote_incarnation)" = "$2" ]
+}
+
+# y_back INC T0: R raised RESTARTED for Y with incarnation INC after T0 and
+# holds it (events: Y may be DOWN again by the time a slow guest looks).
+y_back()
+{
+	has_event "${MON[R]}" ".event == \"restarted\" and .peer == $Y_ID and .incarnation == $1 and .time_ns > $2" &&
+		[ "$(peer_field "$NS_R" "$Y_ID" remote_incarnation)" = "$1" ]
+}
+
+# stale_grew N0: R counted a stale frame since it counted N0.
+stale_grew()
+{
+	[ "$(drop_count "$NS_R" stale)" -gt "$1" ]
+}
+
+y_state()
+{
+	log "R's peer Y: $(hbj "$NS_R" show peer "$Y_ID" 2>&1 | jq -c '{state, remote_incarnation, rx, dropped}' 2>&1), drops $(drops_json "$NS_R")"
+}
+
+# The clock-behind restart, without and then with authentication.
+test_restart_lower()
+{
+	local s0 t0 out tx0 tx1 rc=0
+
+	add_node R 10.30.0.20 "" || return 2
+	start_monitor R "$NS_R"
+	run "$HBCTL" -n "$NS_R" node set id 20 cluster "$CLUSTER" || return 2
+	run "$HBCTL" -n "$NS_R" peer add "$Y_ID" 10.30.0.100 port 7411 \
+		interval 200ms multiplier 10 || return 2
+
+	# Y alive at incarnation 5000 (a frame every 100 ms for up to 20 s);
+	# its restart "back in time" to 4000 is refused while it lives.
+	y_stream 5000
+	busywait 10000 y_is up 5000 || { y_state; y_stream_stop; return 2; }
+	s0=$(drop_count "$NS_R" stale)
+	qrun y_send 4000 --seq 1 || { y_stream_stop; return 2; }
+	if busywait 5000 stale_grew "$s0" && y_is up 5000; then
+		tap_ok "f: a lower incarnation (4000) from Y while it is UP (5000) is stale: no hijack of a live peer"
+	else
+		y_state
+		tap_fail "f: a lower incarnation (4000) from Y while it is UP (5000) is stale"
+		rc=1
+	fi
+	y_stream_stop
+	# Y goes silent; once DOWN, the same incarnation 4000 is a restart.
+	slowwait 15 peer_is "$NS_R" "$Y_ID" down || { y_state; return 2; }
+	t0=$(mono_ns)
+	qrun y_send 4000 --seq 1 || return 2
+	if busywait 5000 y_back 4000 "$t0"; then
+		tap_ok "f: once DOWN, Y comes back UP with the lower incarnation 4000 (RESTARTED)"
+	else
+		y_state
+		tap_fail "f: once DOWN, Y comes back UP with the lower incarnation 4000 (RESTARTED)"
+		rc=1
+	fi
+
+	if ! have_hbctl_keys || ! af_alg_ok; then
+		tap_skip "f: restarts with authentication" "no 'hbctl key' or no AF_ALG"
+		return "$rc"
+	fi
+	head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' >"$WORK/keyR.hex"
+	chmod 600 "$WORK/keyR.hex"
+	run "$HBCTL" -n "$NS_R" key add 7 file "$WORK/keyR.hex" primary &&
+		run "$HBCTL" -n "$NS_R" node set auth on || return 2
+	Y_KEY=(--key-file "$WORK/keyR.hex" --key-id 7 --dest-id 20)
+	# A signed restart upwards (6000), recorded: its timestamp is fixed
+	# so that the very same frame can be sent again.
+	REC_TS=$(mono_ns)
+	qrun y_send 6000 --seq 1 --timestamp "$REC_TS" || return 2
+	busywait 5000 y_back 6000 "$REC_TS" || { y_state; return 2; }
+	slowwait 15 peer_is "$NS_R" "$Y_ID" down || { y_state; return 2; }
+	# Lower and signed, but no proof that it is fresh: stale.
+	s0=$(drop_count "$NS_R" stale)
+	qrun y_send 3500 --seq 1 || return 2
+	if busywait 3000 stale_grew "$s0" && y_is down 6000; then
+		tap_ok "f: auth: a signed lower incarnation (3500) without an echo of R's frames is stale, Y stays DOWN"
+	else
+		y_state
+		tap_fail "f: auth: a signed lower incarnation (3500) without an echo of R's frames is stale, Y stays DOWN"
+		rc=1
+	fi
+	# The same, echoing a frame R just sent to Y: back UP.
+	t0=$(mono_ns)
+	out=$(y_send 3500 --seq 2 --echo-recv 5000 2>&1)
+	log "hb_inject: $(tr '\n' ' ' <<<"$out")"
+	if busywait 5000 y_back 3500 "$t0"; then
+		tap_ok "f: auth: incarnation 3500 echoing R's last frame ($(grep '^echo' <<<"$out")) brings Y back UP"
+	else
+		y_state
+		tap_fail "f: auth: incarnation 3500 echoing R's last frame brings Y back UP"
+		rc=1
+	fi
+	# Y silent again: the recorded frame of 6000 is higher than 3500,
+	# but Y had it before: a replay, stale.
+	slowwait 15 peer_is "$NS_R" "$Y_ID" down || { y_state; return 2; }
+	s0=$(drop_count "$NS_R" stale)
+	qrun y_send 6000 --seq 1 --timestamp "$REC_TS" || return 2
+	if busywait 3000 stale_grew "$s0" && y_is down 3500; then
+		tap_ok "f: auth: the recorded signed frame of incarnation 6000, replayed once Y is DOWN at 3500, is stale: Y stays DOWN"
+	else
+		y_state
+		tap_fail "f: auth: the recorded signed frame of incarnation 6000, replayed once Y is DOWN at 3500, is stale: Y stays DOWN"
+		rc=1
+	fi
+
+	# R as a member (of leader 99, never heard: R stays a member) beats
+	# to nobody but 99, so a restarted Y has nothing of R's to echo:
+	# its first frame gets one probe from R, and its echo of the probe
+	# brings it back.
+	run "$HBCTL" -n "$NS_R" peer add 99 10.30.0.100 port 7413 \
+		interval 60s multiplier 255 &&
+		run "$HBCTL" -n "$NS_R" node set mode member leader 99 ||
+		return 2
+	tx0=$(peer_field "$NS_R" "$Y_ID" tx)
+	t0=$(mono_ns)
+	out=$(y_send 2500 --seq 1 --knock --echo-recv 5000 2>&1)
+	log "hb_inject: $(tr '\n' ' ' <<<"$out")"
+	tx1=$(peer_field "$NS_R" "$Y_ID" tx)
+	if busywait 5000 y_back 2500 "$t0" && [ "$tx1" -eq $((tx0 + 1)) ]; then
+		tap_ok "f: auth: a member that does not beat to Y sends it one probe (tx $tx0 -> $tx1) on its restart (2500), Y echoes it and is back"
+	else
+		y_state
+		tap_fail "f: auth: a member that does not beat to Y sends it one probe (tx $tx0 -> $tx1) on its restart (2500), Y echoes it and is back"
+		rc=1
+	fi
+	return "$rc"
 }
 
 # --- main ---------------------------------------------------------------------------------
@@ -1383,8 +1609,8 @@ if hostile c; then
 	log "c took $(($(now_ms) - T_START)) ms"
 fi
 
-# The module was reloaded: the mesh is gone.  Build it again for d and e.
-if { hostile d || hostile e; } && hostile c; then
+# The module was reloaded: the mesh is gone.  Build it again for d to f.
+if { hostile d || hostile e || hostile f; } && hostile c; then
 	for n in T B C F; do
 		stop_monitor "$n"
 	done
@@ -1415,6 +1641,19 @@ if hostile e; then
 		tap_skip "e: permissions" "no mesh"
 	fi
 	log "e took $(($(now_ms) - T_START)) ms"
+fi
+
+T_START=$(now_ms)
+if hostile f; then
+	if [ "$HAVE_MESH" -eq 1 ] && [ -x "$INJECT" ]; then
+		test_settings_restart
+		test_restart_lower
+		[ $? -eq 2 ] &&
+			tap_fail "f: restarts of peer Y of R (setup, or Y never UP/DOWN: see above)"
+	else
+		tap_skip "f: restarts" "no mesh or no hb_inject"
+	fi
+	log "f took $(($(now_ms) - T_START)) ms"
 fi
 
 T_START=$(now_ms)

@@ -20,6 +20,7 @@ static const struct hbctl_cmd commands[] = {
 	  "         [leader <id>[,<id>...]|none] [learn on|off] [monitors <k>]\n"
 	  "         [interval <duration>] [multiplier <n>] [learn-limit <n>]\n"
 	  "         [auth on|off]\n"
+	  "node restart\n"
 	  "node show" },
 	{ "peer",	cmd_peer,
 	  "peer add <id> [address] <address> [port <port>] [interval <duration>]\n"
@@ -95,6 +96,8 @@ static void usage(FILE *f)
 		   "Durations take a unit: us, ms or s (default ms), e.g. 100ms, 1.5s.\n"
 		   "node set: at most 4 leaders, 1 to 8 monitors, a learn limit of 1 to 65536;\n"
 		   "its interval and multiplier apply to learned peers and the cluster tick.\n"
+		   "Settings change in place; a new incarnation (peers see RESTARTED) comes\n"
+		   "only with the first 'node set', a new id or port, or 'node restart'.\n"
 		   "Keys: ids 1 to 255; 'key add' reads 64 hex characters from a file or,\n"
 		   "with '-', standard input (never from the command line); 'genkey' prints\n"
 		   "a new one. 'node set auth on' needs a primary key. Reading keys ('key\n"

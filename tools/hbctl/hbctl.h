@@ -88,6 +88,7 @@ struct hb_peer;
  * @mult: multiplier of learned peers
  * @learn_limit: most peers a leader learns
  * @auth: require authenticated frames
+ * @restart: take a new incarnation ("node restart")
  */
 struct node_cfg {
 	bool has_id;
@@ -113,6 +114,7 @@ struct node_cfg {
 	uint32_t learn_limit;
 	bool has_auth;
 	bool auth;
+	bool restart;
 };
 
 int node_set_parse(int argc, char **argv, struct node_cfg *cfg);

@@ -161,6 +161,8 @@ static int node_set_put(struct nl_msg *msg, const struct node_cfg *cfg)
 		return -EMSGSIZE;
 	if (cfg->has_auth && nla_put_u8(msg, HB_A_NODE_AUTH, cfg->auth))
 		return -EMSGSIZE;
+	if (cfg->restart && nla_put_flag(msg, HB_A_NODE_RESTART))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -202,6 +204,31 @@ static int node_set(int argc, char **argv, const struct hbctl_opts *opts)
 	if (ret == -ENOKEY && !nl.ext_msg[0])
 		fprintf(stderr, "hbctl: authentication needs a primary key: add one with 'hbctl key add <key-id> file <path> primary'\n");
 	else if (ret)
+		hb_nl_perror(&nl, ret);
+	hb_nl_close(&nl);
+	return ret ? HBCTL_FAIL : HBCTL_OK;
+}
+
+/*
+ * "node restart": a new incarnation, every setting kept; the peers raise
+ * RESTARTED.
+ */
+static int node_restart(int argc, char **argv, const struct hbctl_opts *opts)
+{
+	struct node_cfg cfg;
+	struct hb_nl nl;
+	int ret;
+
+	(void)opts;
+	if (argc)
+		return hbctl_usage("node restart: unexpected argument '%s'",
+				   argv[0]);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.restart = true;
+	if (hb_nl_open(&nl))
+		return HBCTL_FAIL;
+	ret = node_set_request(&nl, &cfg);
+	if (ret)
 		hb_nl_perror(&nl, ret);
 	hb_nl_close(&nl);
 	return ret ? HBCTL_FAIL : HBCTL_OK;
@@ -427,6 +454,7 @@ static int node_show(int argc, char **argv, const struct hbctl_opts *opts)
 static const struct hbctl_cmd node_cmds[] = {
 	{ "set",	node_set,	"node set [<keyword> <value>]..." },
 	{ "show",	node_show,	"node show" },
+	{ "restart",	node_restart,	"node restart" },
 	{ NULL, NULL, NULL }
 };
 

@@ -850,6 +850,7 @@ static void describe_request(char *buf, size_t len)
 		[HB_A_NODE_MULTIPLIER] = "multiplier",
 		[HB_A_NODE_LEARN_LIMIT] = "learn_limit",
 		[HB_A_NODE_AUTH] = "auth", [HB_A_KEY] = "key",
+		[HB_A_NODE_RESTART] = "restart",
 	};
 	struct nlmsghdr *nlh = (struct nlmsghdr *)captured;
 	struct genlmsghdr *g = nlmsg_data(nlh);
@@ -873,6 +874,8 @@ static void describe_request(char *buf, size_t len)
 				describe_list(a, buf, len);
 			continue;
 		}
+		if (!nla_len(a))
+			continue;	/* a flag */
 		v = nla_len(a) == 1 ? nla_get_u8(a) :
 		    nla_len(a) == 2 ? nla_get_u16(a) :
 		    nla_len(a) == 4 ? nla_get_u32(a) : nla_get_u64(a);
@@ -913,6 +916,8 @@ static void expect_request(struct hb_nl *nl, const char *line,
 
 static void test_node_set(struct hb_nl *nl)
 {
+	struct node_cfg restart = { .restart = true };
+	char got[256];
 	int err;
 
 	expect_request(nl, "id 1 port 7411 cluster 7",
@@ -933,6 +938,12 @@ static void test_node_set(struct hb_nl *nl)
 	expect_request(nl, "auth on", "cmd 2: auth/1=1");
 	expect_request(nl, "id 3 auth off mode leader",
 		       "cmd 2: id/4=3 mode/1=1 auth/1=0");
+	/* "node restart": the flag alone. */
+	memset(captured, 0, sizeof(captured));
+	atomic_store(&scenario, S_CAPTURE);
+	err = node_set_request(nl, &restart);
+	describe_request(got, sizeof(got));
+	ok(!err && !strcmp(got, "cmd 2: restart"), "node restart -> %s", got);
 	err = node_set_line(nl, S_REJECT, "mode member");
 	ok(err == -EINVAL &&
 	   !strcmp(nl->ext_msg, "member mode needs at least one leader"),

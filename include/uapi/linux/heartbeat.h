@@ -38,14 +38,19 @@
  *            of 0..HEARTBEAT_MAX_LEADERS HB_LIST_A_ID u32 ids, replacing
  *            the list; an empty nest clears it), HB_A_NODE_LEARN,
  *            HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
- *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT.  Member mode
- *            needs at least one leader; a leader id must not be the
- *            node's own.  Lowering the learn limit below the number of
- *            learned members is refused.  Any accepted NODE_SET picks a new
- *            incarnation (strictly greater than the previous one; it is the
- *            wall clock in nanoseconds when that is larger), so peers see the
- *            node as restarted.  Changing the port rebinds the sockets; on
- *            failure the old configuration stays in force.
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT, HB_A_NODE_AUTH,
+ *            HB_A_NODE_RESTART.  Member mode needs at least one leader; a
+ *            leader id must not be the node's own.  Lowering the learn
+ *            limit below the number of learned members is refused.  The
+ *            node picks a new incarnation (strictly greater than the
+ *            previous one; it is the wall clock in nanoseconds when that
+ *            is larger), so that peers see it as restarted
+ *            (HB_EVENT_RESTARTED), only when it starts afresh: on its
+ *            first NODE_SET, on a new node id or port, and on a request
+ *            with the HB_A_NODE_RESTART flag.  Every other setting
+ *            changes in place, with the incarnation kept.  Changing the
+ *            port rebinds the sockets; on failure the old configuration
+ *            stays in force.
  *
  * HB_CMD_PEER_ADD (CAP_NET_ADMIN)
  *   Request: HB_A_PEER nest with HB_PEER_A_ID, exactly one of
@@ -148,12 +153,11 @@
  *
  * The endpoint of a peer that was not configured follows the peer (outside
  * static mode): it moves to the source of a valid frame that announces a
- * newer incarnation than the last one received (the node restarted
- * elsewhere; frames from that source are accepted until the move is
- * applied), and, on a member, to the endpoint in the list of the leader it
- * follows.  Each move raises HB_EVENT_MOVED.  Any other frame from another
- * source is dropped (HB_DROP_BAD_SOURCE), and a configured peer never
- * moves.
+ * restart (see "Incarnations" below: the node restarted elsewhere; frames
+ * from that source are accepted until the move is applied), and, on a
+ * member, to the endpoint in the list of the leader it follows.  Each move
+ * raises HB_EVENT_MOVED.  Any other frame from another source is dropped
+ * (HB_DROP_BAD_SOURCE), and a configured peer never moves.
  *
  * HB_MODE_STATIC: beat to and watch every peer (the default).
  * HB_MODE_LEADER: as static, and learn a peer for every valid frame of the
@@ -218,8 +222,21 @@
  * seen yet and is inside the window is accepted (reordering: it is no
  * longer counted as lost, but only a frame newer than every other one
  * counts as a sign of life), anything else is dropped (HB_DROP_REPLAY
- * inside the window, HB_DROP_STALE before it or from an older
- * incarnation).
+ * inside the window, HB_DROP_STALE before it or from another incarnation
+ * that is not a restart).
+ *
+ * Incarnations: a frame of another incarnation than the last one received
+ * from a peer is a restart (HB_EVENT_RESTARTED; its sequence numbers start
+ * over) when the incarnation is higher than every one received from that
+ * peer, or when no valid frame came from the peer for its detection time
+ * (a node that restarted with its clock behind comes back lower).  When
+ * authentication is required, the second kind must also be fresh: it has
+ * HB_FRAME_F_ECHO, and echoes a sequence number the receiver sent and a
+ * timestamp_ns of the receiver later than the peer's last valid frame.  A
+ * receiver that does not beat to the peer answers such a signed frame
+ * without that proof with one frame (at most one per interval) to the
+ * peer's endpoint, so that the peer has something to echo.  Otherwise the
+ * frame is HB_DROP_STALE.
  *
  * HB_TLV_MEMBERS (leaders only): 1..HB_TLV_MEMBERS_MAX struct hb_member;
  * HB_TLV_VERDICTS (leaderless nodes): 1..HB_TLV_VERDICTS_MAX struct
@@ -309,6 +326,7 @@ enum hb_attr {
 	HB_A_NODE_PRIMARY_KEY,		/* u8, read only: 0 when none */
 	HB_A_NODE_KEYS,			/* u32, read only: keys installed */
 	HB_A_NODE_TX_NO_KEY,		/* u64, read only: frames not sent */
+	HB_A_NODE_RESTART,		/* flag: take a new incarnation */
 	__HB_A_MAX
 };
 
@@ -440,7 +458,7 @@ enum hb_drop_reason {
 	HB_DROP_BAD_SOURCE,	/* source address/port is not the peer's */
 	HB_DROP_BAD_FIELD,	/* zero id, interval or multiplier out of range */
 	HB_DROP_AUTH,		/* bad trailer, or the MAC does not verify */
-	HB_DROP_STALE,		/* sequence number not newer than last seen */
+	HB_DROP_STALE,		/* too old a sequence number or incarnation */
 	HB_DROP_NOT_CONFIGURED,	/* the node has no id yet */
 	HB_DROP_SELF,		/* sender id is our own id */
 	HB_DROP_LEARN_LIMIT,	/* unknown sender, learned table full */
@@ -513,7 +531,7 @@ enum hb_obj {
  * @length: bytes of this header plus TLV extensions (not the trailer)
  * @sender_id: node id of the sender
  * @cluster_id: cluster id of the sender
- * @incarnation: chosen by the sender when it was configured
+ * @incarnation: chosen by the sender when it started afresh
  * @seq: per destination sequence number, starts at 1, +1 per frame
  * @timestamp_ns: sender's CLOCK_MONOTONIC when the frame was built
  * @interval_us: sender's interval towards this destination
