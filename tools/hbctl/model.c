@@ -123,6 +123,7 @@ static const char *const drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_NO_KEY]	= "no_key",
 	[HB_DROP_UNAUTH]	= "unauth",
 	[HB_DROP_REPLAY]	= "replay",
+	[HB_DROP_TOO_LONG]	= "too_long",
 };
 
 static const char *const obj_names[HB_NODE_OBJS] = {

@@ -1095,7 +1095,7 @@ static void test_show(struct hb_nl *nl)
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
 		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
-		    "\"unauth\":16,\"replay\":17},"
+		    "\"unauth\":16,\"replay\":17,\"too_long\":18},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1136,7 +1136,7 @@ static void test_show(struct hb_nl *nl)
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
 		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
-		    " unauth 16, replay 17\n"
+		    " unauth 16, replay 17, too_long 18\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text");
 	expect_text(capture(&node, &l, 'p'),
@@ -1208,7 +1208,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
 		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
-		    "\"unauth\":16,\"replay\":17},"
+		    "\"unauth\":16,\"replay\":17,\"too_long\":18},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1258,7 +1258,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
 		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
-		    " unauth 16, replay 17\n"
+		    " unauth 16, replay 17, too_long 18\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text with modes");
 	one.peers = &l.peers[2];	/* peer 10 */
@@ -1618,7 +1618,7 @@ static void test_show_auth(struct hb_nl *nl)
 	ok(strstr(text, "\"epoch\":0,\"auth\":true,\"primary_key\":2,"
 			"\"keys\":2,\"tx_no_key\":0,\"drops\":") &&
 	   strstr(text, "\"not_leader\":14,\"no_key\":15,\"unauth\":16,"
-			"\"replay\":17}"), "show json: auth members, new drops");
+			"\"replay\":17,\"too_long\":18}"), "show json: auth members, new drops");
 	free(text);
 	peer_list_free(&l);
 

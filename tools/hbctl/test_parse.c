@@ -1489,7 +1489,7 @@ static void test_decode_node(void)
 		  "\"stale\":109,\"not_configured\":110,\"self\":111,"
 		  "\"learn_limit\":112,\"bad_members\":113,"
 		  "\"not_leader\":114,\"no_key\":115,\"unauth\":116,"
-		  "\"replay\":117},"
+		  "\"replay\":117,\"too_long\":118},"
 		  "\"objects\":{\"nets\":1,\"peers\":2,\"sockets\":3,"
 		  "\"keys\":4}}",
 		  "node json");
@@ -1516,7 +1516,7 @@ static void test_decode_node(void)
 		  "\"bad_source\":0,\"bad_field\":0,\"auth\":0,\"stale\":0,"
 		  "\"not_configured\":0,\"self\":0,\"learn_limit\":0,"
 		  "\"bad_members\":0,\"not_leader\":0,\"no_key\":0,"
-		  "\"unauth\":0,\"replay\":0}}",
+		  "\"unauth\":0,\"replay\":0,\"too_long\":0}}",
 		  "unconfigured node json (no objects)");
 	nlmsg_free(msg);
 

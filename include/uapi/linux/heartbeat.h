@@ -197,6 +197,14 @@
  * never trusts hdr.length: it must lie between sizeof(struct hb_frame) and
  * the datagram length.
  *
+ * A datagram longer than the largest frame a node builds (the header,
+ * HB_TLV_MEMBERS_MAX members, HB_TLV_VERDICTS_MAX verdicts of
+ * HEARTBEAT_MAX_MONITORS confirmations each, and a trailer: 2,328 bytes)
+ * is dropped as HB_DROP_TOO_LONG, one shorter than struct hb_frame as
+ * HB_DROP_SHORT.  Both are decided from the datagram's length and the
+ * header checks (magic, version, flags, hdr.length, trailer size) from
+ * the header alone, before the datagram is copied or any MAC computed.
+ *
  * When HB_FRAME_F_AUTH is set, exactly one struct hb_auth follows
  * hdr.length bytes, and the datagram ends with it.  Its mac is
  * HMAC-SHA256, under the key key_id, of the hdr.length bytes of the frame,
@@ -438,6 +446,7 @@ enum hb_drop_reason {
 	HB_DROP_NO_KEY,		/* signed with a key id this node lacks */
 	HB_DROP_UNAUTH,		/* unsigned, authentication required */
 	HB_DROP_REPLAY,		/* sequence number already seen */
+	HB_DROP_TOO_LONG,	/* longer than the largest valid frame */
 	__HB_DROP_MAX
 };
 
