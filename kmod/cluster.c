@@ -639,16 +639,14 @@ static void hb_cluster_move_peer(struct hb_net *hn,
 			      HB_REASON_INCARNATION : HB_REASON_LEADER,
 			      ktime_get());
 		ev.addr = peer->addr;
+		hb_genl_notify_event(hn, &ev);
 	}
 	spin_unlock_bh(&peer->lock);
 
-	if (err) {
-		/* An endpoint no frame can be sent to. */
+	/* An endpoint no frame can be sent to. */
+	if (err)
 		hb_cluster_drop(hn, req->origin == HB_ORIGIN_LEARNED ?
 				HB_DROP_BAD_SOURCE : HB_DROP_BAD_MEMBERS);
-		return;
-	}
-	hb_genl_notify_event(hn, &ev);
 }
 
 /* Create (or move) the peers the receive path queued. */
@@ -724,8 +722,8 @@ static void hb_cluster_learn(struct hb_net *hn)
 		hb_event_init(&ev, peer, HB_EVENT_LEARNED, HB_STATE_UNKNOWN,
 			      HB_REASON_NONE, now);
 		ev.origin = peer->origin;
-		spin_unlock_bh(&peer->lock);
 		hb_genl_notify_event(hn, &ev);
+		spin_unlock_bh(&peer->lock);
 	}
 	kfree(req);
 }
@@ -826,9 +824,9 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 			notify = true;
 		}
 next_unlock:
-		spin_unlock(&peer->lock);
 		if (notify)
 			hb_genl_notify_event(hn, &ev);
+		spin_unlock(&peer->lock);
 		if (move)
 			hb_cluster_move(hn, m.id, &addr, HB_ORIGIN_LEADER,
 					leader->id);
@@ -1060,9 +1058,9 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 		spin_lock(&peer->lock);
 		if (!peer->dead && !peer->is_leader)
 			ret |= hb_verdict_merge(peer, &v, now, &ev, &notify);
-		spin_unlock(&peer->lock);
 		if (notify)
 			hb_genl_notify_event(hn, &ev);
+		spin_unlock(&peer->lock);
 	}
 	if (ret & HB_MERGE_DIRTY)
 		hb_cluster_dirty(hn);
@@ -1164,9 +1162,9 @@ static void hb_cluster_decide(struct hb_net *hn, ktime_t now)
 		if (mine && peer->rx_valid)
 			ev.detect_us = max_t(s64, 0,
 					     ktime_us_delta(now, peer->rx_time));
+		hb_genl_notify_event(hn, &ev);
 		spin_unlock_bh(&peer->lock);
 
-		hb_genl_notify_event(hn, &ev);
 		hb_cluster_dirty(hn);
 	}
 	kvfree(ring);

@@ -12,7 +12,10 @@
  * find peers through RCU hash tables and touch per-peer state under the
  * peer's spinlock (hb_peer->lock, always taken with spin_lock_bh() from
  * process context).  No global lock is on the receive path; drop counters
- * are per CPU.
+ * are per CPU.  An event about a peer is numbered and multicast under the
+ * peer->lock that made the change it reports (netlink.c's hb_event_lock
+ * nests inside it), so a peer's events reach listeners in the order of its
+ * changes.
  *
  * Teardown order of a peer (hb_peer_remove(), hb_peers_remove_all()):
  *   1. under hn->lock: unlink from both hash tables and the list, and set

@@ -170,7 +170,8 @@ static bool hb_genl_registered;
 /*
  * Taken around "next sequence number + multicast" so that a listener
  * receives the events of a namespace in sequence order, even when they are
- * raised on several CPUs at once.  Events are rare (state changes only), so
+ * raised on several CPUs at once.  Always the innermost lock: taken inside
+ * peer->lock.  Events are rare (state changes only), so
  * one lock for all namespaces is enough.
  */
 static DEFINE_SPINLOCK(hb_event_lock);
@@ -1343,9 +1344,13 @@ err_free:
  * sees a gap only when a notification could not be allocated (or its
  * socket overflowed, which it learns as ENOBUFS).  Numbering and sending
  * are done under one lock, so listeners receive events in sequence order.
+ * The caller holds the lock under which the change the event reports was
+ * made (peer->lock for a peer's), so that a peer's events are numbered, and
+ * delivered, in the order of its changes even when a frame and a timer
+ * change it on two CPUs at once.
  *
- * Context: any context up to softirq; never sleeps.  Call it without
- * peer->lock held.
+ * Context: any context up to softirq; never sleeps.  hb_event_lock nests
+ * inside peer->lock.
  */
 void hb_genl_notify_event(struct hb_net *hn, const struct hb_event *ev)
 {

@@ -174,10 +174,10 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 			      HB_REASON_TIMEOUT, now);
 
 out_unlock:
-	spin_unlock(&peer->lock);
-
 	for (i = 0; i < nev; i++)
 		hb_genl_notify_event(hn, &ev[i]);
+	spin_unlock(&peer->lock);
+
 	if (kick)
 		hb_cluster_kick(hn);
 	return HRTIMER_NORESTART;

@@ -128,7 +128,9 @@
  *   Every event takes a sequence number whether or not anyone listens
  *   (HB_A_NODE_EVENT_SEQ is the last one taken), and listeners receive the
  *   events of a namespace in sequence order; a gap means notifications
- *   were lost (not allocated, or ENOBUFS on the listener's socket).
+ *   were lost (not allocated, or ENOBUFS on the listener's socket).  The
+ *   events of one peer are numbered in the order of its changes, so its
+ *   last event tells its current state.
  *
  * Every rejection carries an extended ack message naming the problem.
  * Unknown attributes are rejected (strict validation), and so are the
