@@ -144,6 +144,27 @@ static const struct nla_policy hb_key_id_req_policy[HB_A_MAX + 1] = {
 	[HB_A_KEY]		= NLA_POLICY_NESTED(hb_key_id_policy),
 };
 
+/*
+ * A request that may carry a secret (KEY_ADD, KEY_SET, KEY_DEL) is checked
+ * against its real policy (above) by hb_nl_pre_doit(), not by the genetlink
+ * core: a request the core refuses is freed without any handler seeing it,
+ * with the secret still in it.  The core only checks these requests against
+ * this policy, which lets every attribute of the family through (so that
+ * the permission and strict checks in pre_doit decide, and wipe what they
+ * refuse), and post_doit wipes the request after the handler.  What the core
+ * still refuses itself, unwiped, is a request that is not a sequence of
+ * attributes, or that holds an attribute type above HB_A_MAX or a key nest
+ * without NLA_F_NESTED.
+ */
+static const struct nla_policy hb_secret_pass_policy[HB_A_MAX + 1] = {
+	[HB_A_PAD ... HB_A_NODE_EPOCH]	= { .type = NLA_BINARY },
+	[HB_A_KEY]			= { .type = NLA_NESTED },
+	[HB_A_NODE_AUTH ... HB_A_MAX]	= { .type = NLA_BINARY },
+};
+
+/* genl_ops.internal_flags */
+#define HB_NL_SECRET	BIT(0)	/* may carry key material: see above */
+
 /* KEY_GET is a dump without attributes. */
 static const struct nla_policy hb_no_attr_policy[HB_A_MAX + 1] = {
 	[HB_A_KEY]		= {
@@ -1038,12 +1059,11 @@ static int hb_nl_key_add_doit(struct sk_buff *skb, struct genl_info *info)
 
 	ret = hb_nl_parse_key(info, hb_key_add_policy, tb);
 	if (ret)
-		goto out_wipe;
+		return ret;
 	if (!tb[HB_KEY_A_SECRET]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HB_A_KEY],
 				    "key secret is required");
-		ret = -EINVAL;
-		goto out_wipe;
+		return -EINVAL;
 	}
 
 	mutex_lock(&hn->lock);
@@ -1055,12 +1075,7 @@ static int hb_nl_key_add_doit(struct sk_buff *skb, struct genl_info *info)
 				 nla_get_flag(tb[HB_KEY_A_PRIMARY]),
 				 info->extack);
 	mutex_unlock(&hn->lock);
-
-out_wipe:
-	/* The transform has its own copy: wipe the request's. */
-	if (info->attrs[HB_A_KEY])
-		memzero_explicit(nla_data(info->attrs[HB_A_KEY]),
-				 nla_len(info->attrs[HB_A_KEY]));
+	/* The transform has its own copy: post_doit wipes the request's. */
 	return ret;
 }
 
@@ -1152,6 +1167,65 @@ static int hb_nl_key_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* Wipe every attribute of the request: a secret may be anywhere in it. */
+static void hb_nl_wipe(struct genl_info *info)
+{
+	memzero_explicit(genlmsg_data(info->genlhdr),
+			 genlmsg_len(info->genlhdr));
+}
+
+/**
+ * hb_nl_pre_doit() - check a request that may carry a secret
+ * @ops: the command
+ * @skb: the request
+ * @info: the request, parsed against hb_secret_pass_policy
+ *
+ * For HB_NL_SECRET commands: CAP_NET_ADMIN over the user namespace that
+ * owns the network namespace (as GENL_UNS_ADMIN_PERM would check), then
+ * the command's real policy, strictly.  A request refused here is wiped.
+ *
+ * Return: 0, -EPERM, or the validation error.
+ */
+static int hb_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			  struct genl_info *info)
+{
+	const struct nla_policy *policy;
+	int ret;
+
+	if (!(ops->internal_flags & HB_NL_SECRET))
+		return 0;
+
+	if (!netlink_ns_capable(skb, genl_info_net(info)->user_ns,
+				CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "CAP_NET_ADMIN is needed to change keys");
+		ret = -EPERM;
+		goto wipe;
+	}
+	policy = ops->cmd == HB_CMD_KEY_ADD ? hb_key_add_req_policy :
+					      hb_key_id_req_policy;
+	ret = nla_validate(genlmsg_data(info->genlhdr),
+			   genlmsg_len(info->genlhdr), HB_A_MAX, policy,
+			   info->extack);
+	if (!ret)
+		return 0;
+wipe:
+	hb_nl_wipe(info);
+	return ret;
+}
+
+/* After the handler of a request that may carry a secret: wipe it. */
+static void hb_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	if (ops->internal_flags & HB_NL_SECRET)
+		hb_nl_wipe(info);
+}
+
+/*
+ * KEY_ADD, KEY_SET and KEY_DEL need CAP_NET_ADMIN like every other change,
+ * but it is checked in hb_nl_pre_doit(), which can wipe a refused request.
+ */
 static const struct genl_ops hb_genl_ops[] = {
 	{
 		.cmd		= HB_CMD_NODE_GET,
@@ -1194,23 +1268,23 @@ static const struct genl_ops hb_genl_ops[] = {
 	},
 	{
 		.cmd		= HB_CMD_KEY_ADD,
-		.flags		= GENL_UNS_ADMIN_PERM,
-		.policy		= hb_key_add_req_policy,
-		.maxattr	= ARRAY_SIZE(hb_key_add_req_policy) - 1,
+		.internal_flags	= HB_NL_SECRET,
+		.policy		= hb_secret_pass_policy,
+		.maxattr	= ARRAY_SIZE(hb_secret_pass_policy) - 1,
 		.doit		= hb_nl_key_add_doit,
 	},
 	{
 		.cmd		= HB_CMD_KEY_SET,
-		.flags		= GENL_UNS_ADMIN_PERM,
-		.policy		= hb_key_id_req_policy,
-		.maxattr	= ARRAY_SIZE(hb_key_id_req_policy) - 1,
+		.internal_flags	= HB_NL_SECRET,
+		.policy		= hb_secret_pass_policy,
+		.maxattr	= ARRAY_SIZE(hb_secret_pass_policy) - 1,
 		.doit		= hb_nl_key_set_doit,
 	},
 	{
 		.cmd		= HB_CMD_KEY_DEL,
-		.flags		= GENL_UNS_ADMIN_PERM,
-		.policy		= hb_key_id_req_policy,
-		.maxattr	= ARRAY_SIZE(hb_key_id_req_policy) - 1,
+		.internal_flags	= HB_NL_SECRET,
+		.policy		= hb_secret_pass_policy,
+		.maxattr	= ARRAY_SIZE(hb_secret_pass_policy) - 1,
 		.doit		= hb_nl_key_del_doit,
 	},
 	{
@@ -1236,6 +1310,8 @@ static struct genl_family hb_genl_family __ro_after_init = {
 	.version	= HEARTBEAT_GENL_VERSION,
 	.netnsok	= true,
 	.parallel_ops	= true,
+	.pre_doit	= hb_nl_pre_doit,
+	.post_doit	= hb_nl_post_doit,
 	.module		= THIS_MODULE,
 	.ops		= hb_genl_ops,
 	.n_ops		= ARRAY_SIZE(hb_genl_ops),

@@ -82,6 +82,11 @@
  *            most HEARTBEAT_MAX_KEYS keys per namespace; -EEXIST for a
  *            known id.  The secret is never sent back, and the module
  *            wipes every copy it made of it when the key is deleted.
+ *            The request itself is wiped once it has been handled,
+ *            accepted or refused (a refusal's ack echoes it wiped), and
+ *            so is any KEY_SET or KEY_DEL request (which must not carry
+ *            a secret); only a request that is not a well-formed list of
+ *            attributes of this family is refused before it can be.
  *
  * HB_CMD_KEY_SET (CAP_NET_ADMIN)
  *   Request: HB_A_KEY nest with HB_KEY_A_ID and HB_KEY_A_PRIMARY: frames
