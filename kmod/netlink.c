@@ -84,6 +84,11 @@ static struct netlink_range_validation hb_learn_limit_range = {
 	.max	= HEARTBEAT_MAX_PEERS,
 };
 
+static struct netlink_range_validation hb_max_detect_range = {
+	.min	= HEARTBEAT_MIN_MAX_DETECT_MS,
+	.max	= HEARTBEAT_MAX_MAX_DETECT_MS,
+};
+
 /* Key nest of KEY_ADD. */
 static const struct nla_policy hb_key_add_policy[HB_KEY_A_MAX + 1] = {
 	[HB_KEY_A_ID]		= NLA_POLICY_MIN(NLA_U8, 1),
@@ -134,6 +139,8 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_EFFECTIVE_MODE ... HB_A_NODE_EPOCH] = HB_NLA_READ_ONLY,
 	[HB_A_NODE_AUTH]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[HB_A_NODE_PRIMARY_KEY ... HB_A_NODE_TX_NO_KEY] = HB_NLA_READ_ONLY,
+	[HB_A_NODE_MAX_DETECT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &hb_max_detect_range),
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -252,6 +259,7 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size(sizeof(u32)) +		/* NODE_INTERVAL_US */
 	       nla_total_size(sizeof(u8)) +		/* NODE_MULTIPLIER */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEARN_LIMIT */
+	       nla_total_size(sizeof(u32)) +		/* NODE_MAX_DETECT_MS */
 	       nla_total_size(sizeof(u8)) +		/* NODE_EFFECTIVE_MODE */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEADER */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEARNED */
@@ -298,6 +306,7 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_INTERVAL_US, hn->def_interval_us) ||
 	    nla_put_u8(skb, HB_A_NODE_MULTIPLIER, hn->def_multiplier) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARN_LIMIT, hn->learn_limit) ||
+	    nla_put_u32(skb, HB_A_NODE_MAX_DETECT_MS, hn->max_detect_ms) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARNED, hn->nlearned) ||
 	    nla_put_u32(skb, HB_A_NODE_SENDING, sending) ||
 	    nla_put_u32(skb, HB_A_NODE_WATCHING, watching) ||
@@ -468,6 +477,11 @@ static int hb_nl_node_cluster_cfg(struct genl_info *info,
 	if (attrs[HB_A_NODE_AUTH]) {
 		cfg->has_auth = true;
 		cfg->auth = nla_get_u8(attrs[HB_A_NODE_AUTH]);
+	}
+	if (attrs[HB_A_NODE_MAX_DETECT_MS]) {
+		cfg->has_max_detect = true;
+		cfg->max_detect_ms =
+			nla_get_u32(attrs[HB_A_NODE_MAX_DETECT_MS]);
 	}
 	if (attrs[HB_A_NODE_LEADERS])
 		return hb_nl_parse_leaders(attrs[HB_A_NODE_LEADERS], cfg,

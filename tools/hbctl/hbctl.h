@@ -85,6 +85,7 @@ struct hb_peer;
  * @mult: multiplier of learned peers
  * @learn_limit: most peers a leader learns
  * @auth: require authenticated frames
+ * @max_detect_ms: longest detection time used for a peer
  */
 struct node_cfg {
 	bool has_id;
@@ -110,6 +111,8 @@ struct node_cfg {
 	uint32_t learn_limit;
 	bool has_auth;
 	bool auth;
+	bool has_max_detect;
+	uint32_t max_detect_ms;
 };
 
 int node_set_parse(int argc, char **argv, struct node_cfg *cfg);

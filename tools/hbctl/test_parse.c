@@ -1240,7 +1240,7 @@ static void test_decode_peer(void)
 		  "\"state_changes\":1,\"remote_interval_us\":100000,"
 		  "\"remote_multiplier\":3,"
 		  "\"remote_incarnation\":1764000000000000000,"
-		  "\"detect_us\":300000,\"tx_errors\":0,"
+		  "\"detect_us\":300000,\"announced_detect_us\":300000,\"tx_errors\":0,"
 		  "\"origin\":\"learned\",\"roles\":[\"tx\",\"watch\"],"
 		  "\"source\":\"peers\",\"confirmations\":2,\"monitors\":3,"
 		  "\"epoch\":9}", "peer json");
@@ -1263,7 +1263,7 @@ static void test_decode_peer(void)
 		  "\"lost\":0,\"rtt_us\":null,\"rttvar_us\":0,"
 		  "\"state_changes\":0,\"remote_interval_us\":0,"
 		  "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		  "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		  "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		  "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
 		  "\"monitors\":0,\"epoch\":0}", "never seen peer json");
 	nlmsg_free(msg);

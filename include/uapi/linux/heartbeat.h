@@ -21,7 +21,8 @@
  *            HB_A_NODE_CONFIGURED (flag, present once NODE_SET succeeded),
  *            the cluster settings HB_A_NODE_MODE, HB_A_NODE_LEADERS,
  *            HB_A_NODE_LEARN, HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
- *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT, and the cluster
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT,
+ *            HB_A_NODE_MAX_DETECT_MS, and the cluster
  *            state HB_A_NODE_EFFECTIVE_MODE, HB_A_NODE_LEADER (the leader
  *            whose membership view is followed, absent when none),
  *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
@@ -38,7 +39,11 @@
  *            of 0..HEARTBEAT_MAX_LEADERS HB_LIST_A_ID u32 ids, replacing
  *            the list; an empty nest clears it), HB_A_NODE_LEARN,
  *            HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
- *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT.  Member mode
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT,
+ *            HB_A_NODE_MAX_DETECT_MS (HEARTBEAT_MIN_MAX_DETECT_MS..
+ *            HEARTBEAT_MAX_MAX_DETECT_MS, default
+ *            HEARTBEAT_DEFAULT_MAX_DETECT_MS: the longest detection time
+ *            used for a peer that announced a longer one).  Member mode
  *            needs at least one leader; a leader id must not be the
  *            node's own.  Lowering the learn limit below the number of
  *            learned members is refused.  Any accepted NODE_SET picks a new
@@ -261,6 +266,13 @@
 #define HEARTBEAT_MAX_KEYS		4
 #define HEARTBEAT_KEY_LEN		32	/* bytes of an HMAC-SHA256 key */
 #define HB_REPLAY_WINDOW		64
+/* Bounds of HB_A_NODE_MAX_DETECT_MS, the longest detection time used for
+ * a peer whatever it announces; the largest is the longest a peer can
+ * announce (60 s x 255): no bound.
+ */
+#define HEARTBEAT_DEFAULT_MAX_DETECT_MS	180000U		/* 3 min */
+#define HEARTBEAT_MIN_MAX_DETECT_MS	10U
+#define HEARTBEAT_MAX_MAX_DETECT_MS	15300000U	/* 4 h 15 min */
 
 enum hb_cmd {
 	HB_CMD_UNSPEC,
@@ -313,6 +325,7 @@ enum hb_attr {
 	HB_A_NODE_PRIMARY_KEY,		/* u8, read only: 0 when none */
 	HB_A_NODE_KEYS,			/* u32, read only: keys installed */
 	HB_A_NODE_TX_NO_KEY,		/* u64, read only: frames not sent */
+	HB_A_NODE_MAX_DETECT_MS,	/* u32, bound of a peer's detection */
 	__HB_A_MAX
 };
 
@@ -361,7 +374,12 @@ enum hb_peer_attr {
 	HB_PEER_A_REMOTE_INTERVAL_US,	/* u32, interval the peer announces */
 	HB_PEER_A_REMOTE_MULTIPLIER,	/* u8, multiplier the peer announces */
 	HB_PEER_A_REMOTE_INCARNATION,	/* u64, last incarnation seen */
-	HB_PEER_A_DETECT_US,		/* u64, detection time in force */
+	HB_PEER_A_DETECT_US,		/* u64, detection time in force:
+					 * REMOTE_INTERVAL_US x
+					 * REMOTE_MULTIPLIER, at most
+					 * HB_A_NODE_MAX_DETECT_MS (the
+					 * local ones before any frame)
+					 */
 	HB_PEER_A_TX_ERRORS,		/* u64, frames that could not be sent */
 	HB_PEER_A_ORIGIN,		/* u8, enum hb_origin, read only */
 	HB_PEER_A_ROLES,		/* u32, HB_ROLE_* bits, read only */
@@ -518,7 +536,10 @@ enum hb_obj {
  * @seq: per destination sequence number, starts at 1, +1 per frame
  * @timestamp_ns: sender's CLOCK_MONOTONIC when the frame was built
  * @interval_us: sender's interval towards this destination
- * @multiplier: sender's detection multiplier
+ * @multiplier: sender's detection multiplier; the destination declares
+ *		the sender DOWN after interval_us x multiplier without a
+ *		frame, or after its own HB_A_NODE_MAX_DETECT_MS if that is
+ *		shorter
  * @reserved: zero on send, ignored on receive
  * @echo_delay_us: time from receiving echo_seq to building this frame
  * @echo_seq: last sequence number the sender received from the destination
