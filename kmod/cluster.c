@@ -647,16 +647,14 @@ static void hb_cluster_move_peer(struct hb_net *hn,
 			      HB_REASON_INCARNATION : HB_REASON_LEADER,
 			      ktime_get());
 		ev.addr = peer->addr;
+		hb_genl_notify_event(hn, &ev);
 	}
 	spin_unlock_bh(&peer->lock);
 
-	if (err) {
-		/* An endpoint no frame can be sent to. */
+	/* An endpoint no frame can be sent to. */
+	if (err)
 		hb_cluster_drop(hn, req->origin == HB_ORIGIN_LEARNED ?
 				HB_DROP_BAD_SOURCE : HB_DROP_BAD_MEMBERS);
-		return;
-	}
-	hb_genl_notify_event(hn, &ev);
 }
 
 /* Create (or move) the peers the receive path queued. */
@@ -732,8 +730,8 @@ static void hb_cluster_learn(struct hb_net *hn)
 		hb_event_init(&ev, peer, HB_EVENT_LEARNED, HB_STATE_UNKNOWN,
 			      HB_REASON_NONE, now);
 		ev.origin = peer->origin;
-		spin_unlock_bh(&peer->lock);
 		hb_genl_notify_event(hn, &ev);
+		spin_unlock_bh(&peer->lock);
 	}
 	kfree(req);
 }
@@ -835,9 +833,9 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 			notify = true;
 		}
 next_unlock:
-		spin_unlock(&peer->lock);
 		if (notify)
 			hb_genl_notify_event(hn, &ev);
+		spin_unlock(&peer->lock);
 		if (move)
 			hb_cluster_move(hn, m.id, &addr, HB_ORIGIN_LEADER,
 					leader->id);
@@ -1174,9 +1172,9 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 		if (!peer->dead && !peer->is_leader)
 			m = hb_verdict_merge(peer, &v, sender->id, self, now,
 					     &ev, &notify);
-		spin_unlock(&peer->lock);
 		if (notify)
 			hb_genl_notify_event(hn, &ev);
+		spin_unlock(&peer->lock);
 		if (m & HB_MERGE_FAR)
 			hb_drop(hn, HB_DROP_BAD_EPOCH);
 		ret |= m & ~HB_MERGE_FAR;
@@ -1281,9 +1279,9 @@ static void hb_cluster_decide(struct hb_net *hn, ktime_t now)
 		if (mine && peer->rx_valid)
 			ev.detect_us = max_t(s64, 0,
 					     ktime_us_delta(now, peer->rx_time));
+		hb_genl_notify_event(hn, &ev);
 		spin_unlock_bh(&peer->lock);
 
-		hb_genl_notify_event(hn, &ev);
 		hb_cluster_dirty(hn);
 	}
 	kvfree(ring);

@@ -139,17 +139,57 @@ static int hb_frame_tlvs(const unsigned char *buf, size_t length,
 }
 
 /**
+ * hb_frame_check_header() - the checks that need the fixed header only
+ * @hdr: the first sizeof(struct hb_frame) bytes of the datagram, any
+ *	 alignment; not read (may be NULL) when @len is shorter
+ * @len: the datagram's length in bytes
+ *
+ * In this order: @len against the header size and HB_FRAME_MAX_LEN, magic,
+ * version, flags, hdr.length against @len, and the size of the
+ * authentication trailer; hb_frame_parse() starts with the same checks.
+ *
+ * Return: HB_FRAME_OK, or the enum hb_drop_reason of the first check that
+ * failed.
+ */
+int hb_frame_check_header(const void *hdr, size_t len)
+{
+	const struct hb_frame *f = hdr;
+	size_t length;
+
+	if (len < sizeof(*f))
+		return HB_DROP_SHORT;
+	if (len > HB_FRAME_MAX_LEN)
+		return HB_DROP_TOO_LONG;
+	if (get_unaligned_be32(&f->magic) != HB_FRAME_MAGIC)
+		return HB_DROP_BAD_MAGIC;
+	if (f->version != HB_FRAME_VERSION)
+		return HB_DROP_BAD_VERSION;
+	if (f->flags & ~HB_FRAME_F_ALL)
+		return HB_DROP_BAD_FIELD;
+
+	length = get_unaligned_be16(&f->length);
+	if (length < sizeof(*f) || length > len)
+		return HB_DROP_BAD_LENGTH;
+	/* Exactly one trailer. */
+	if ((f->flags & HB_FRAME_F_AUTH) &&
+	    len - length != sizeof(struct hb_auth))
+		return HB_DROP_AUTH;
+	return HB_FRAME_OK;
+}
+
+/**
  * hb_frame_parse() - validate one received heartbeat frame
  * @buf: the UDP payload
  * @len: its length in bytes
  * @fi: filled in, in host byte order, when the frame is valid
  *
- * Checks everything that needs no node state, in this order: @len against
- * the header size, magic, version, flags, hdr.length against @len, the
- * authentication trailer's size and key id (not its MAC: hb_auth_verify()
- * needs the key), the extension chain and the content of known
- * extensions, then the sender id, interval and multiplier.  Bytes past
- * hdr.length of a frame without HB_FRAME_F_AUTH are never read.
+ * Checks everything that needs no node state, in this order: the checks
+ * of hb_frame_check_header() (length, magic, version, flags, hdr.length
+ * against @len, the authentication trailer's size), the trailer's key id
+ * (not its MAC: hb_auth_verify() needs the key), the extension chain and
+ * the content of known extensions, then the sender id, interval and
+ * multiplier.  Bytes past hdr.length of a frame without HB_FRAME_F_AUTH
+ * are never read.
  *
  * Return: HB_FRAME_OK and @fi filled in, or the enum hb_drop_reason that
  * explains why the frame is invalid (@fi is then unspecified).
@@ -162,24 +202,14 @@ int hb_frame_parse(const void *buf, size_t len, struct hb_frame_info *fi)
 	int ret;
 	u8 flags;
 
-	if (len < sizeof(*f))
-		return HB_DROP_SHORT;
-	if (get_unaligned_be32(&f->magic) != HB_FRAME_MAGIC)
-		return HB_DROP_BAD_MAGIC;
-	if (f->version != HB_FRAME_VERSION)
-		return HB_DROP_BAD_VERSION;
+	ret = hb_frame_check_header(buf, len);
+	if (ret != HB_FRAME_OK)
+		return ret;
 	flags = f->flags;
-	if (flags & ~HB_FRAME_F_ALL)
-		return HB_DROP_BAD_FIELD;
-
 	length = get_unaligned_be16(&f->length);
-	if (length < sizeof(*f) || length > len)
-		return HB_DROP_BAD_LENGTH;
 	fi->auth_key_id = 0;
 	if (flags & HB_FRAME_F_AUTH) {
-		/* Exactly one trailer, and a key id. */
-		if (len - length != sizeof(struct hb_auth))
-			return HB_DROP_AUTH;
+		/* A key id (the trailer's size was checked above). */
 		fi->auth_key_id = ((const unsigned char *)buf)[length];
 		if (!fi->auth_key_id)
 			return HB_DROP_AUTH;

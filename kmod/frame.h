@@ -75,6 +75,17 @@ struct hb_verdict_info {
 #define HB_FRAME_OK (-1)
 
 /*
+ * Check what the fixed header and the datagram length alone tell: @hdr
+ * holds the first sizeof(struct hb_frame) bytes (any alignment) of a
+ * datagram of @len bytes (it is not read when @len is shorter: it may then
+ * be NULL).  Returns
+ * HB_FRAME_OK or the enum hb_drop_reason that hb_frame_parse() would
+ * return for the same bytes, so that the receive path can drop a datagram
+ * before it copies or verifies it.
+ */
+int hb_frame_check_header(const void *hdr, size_t len);
+
+/*
  * Parse and validate @len bytes at @buf, which hold one UDP payload.
  * Returns HB_FRAME_OK and fills @fi, or an enum hb_drop_reason.  Checks
  * everything that needs no node state: length, magic, version, flags,
@@ -117,5 +128,11 @@ size_t hb_tlv_end(u8 *buf, size_t start, size_t off);
 	 HB_TLV_MEMBERS_MAX * sizeof(struct hb_member) + \
 	 HB_TLV_VERDICTS_MAX * (sizeof(struct hb_verdict) + \
 				HEARTBEAT_MAX_MONITORS * sizeof(__be32)))
+
+/* Largest datagram a node sends, and so the largest one it accepts:
+ * anything longer is dropped (HB_DROP_TOO_LONG) before it is read.
+ */
+#define HB_FRAME_MAX_LEN \
+	(sizeof(struct hb_frame) + HB_EXT_MAX + sizeof(struct hb_auth))
 
 #endif /* _HB_FRAME_H */

@@ -12,7 +12,10 @@
  * find peers through RCU hash tables and touch per-peer state under the
  * peer's spinlock (hb_peer->lock, always taken with spin_lock_bh() from
  * process context).  No global lock is on the receive path; drop counters
- * are per CPU.
+ * are per CPU.  An event about a peer is numbered and multicast under the
+ * peer->lock that made the change it reports (netlink.c's hb_event_lock
+ * nests inside it), so a peer's events reach listeners in the order of its
+ * changes.
  *
  * Teardown order of a peer (hb_peer_remove(), hb_peers_remove_all()):
  *   1. under hn->lock: unlink from both hash tables and the list, and set
@@ -151,6 +154,7 @@ struct hb_ext {
  * @def_interval_us: interval towards learned peers; period of the tick
  * @def_multiplier: multiplier towards learned peers
  * @learn_limit: most peers that may be learned
+ * @max_detect_ms: longest detection time used for a peer (hb_peer_detect_ns)
  * @leaders: ids of the leaders (member mode)
  * @nleaders: entries of @leaders in use
  * @nlearned: peers that were learned rather than configured
@@ -171,7 +175,8 @@ struct hb_ext {
  * @auth_flags: bit 0: signing is failing (HB_EVENT_AUTH was raised)
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
- * learn, monitors, leader, learn_limit, auth and primary_key are written under @lock with
+ * learn, monitors, leader, learn_limit, max_detect_ms, auth and primary_key
+ * are written under @lock with
  * WRITE_ONCE() and read with READ_ONCE() from softirq context.
  */
 struct hb_net {
@@ -200,6 +205,7 @@ struct hb_net {
 	u32 def_interval_us;
 	u8 def_multiplier;
 	u32 learn_limit;
+	u32 max_detect_ms;
 	u32 leaders[HEARTBEAT_MAX_LEADERS];
 	u8 nleaders;
 	u32 nlearned;
@@ -248,6 +254,8 @@ struct hb_net {
  * @has_auth: @auth was given
  * @auth: require signed frames
  * @restart: take a new incarnation even if nothing else asks for one
+ * @has_max_detect: @max_detect_ms was given
+ * @max_detect_ms: HEARTBEAT_MIN_MAX_DETECT_MS..HEARTBEAT_MAX_MAX_DETECT_MS
  */
 struct hb_node_cfg {
 	bool has_id;
@@ -274,6 +282,8 @@ struct hb_node_cfg {
 	bool has_auth;
 	bool auth;
 	bool restart;
+	bool has_max_detect;
+	u32 max_detect_ms;
 };
 
 extern unsigned int hb_net_id;

@@ -84,6 +84,11 @@ static struct netlink_range_validation hb_learn_limit_range = {
 	.max	= HEARTBEAT_MAX_PEERS,
 };
 
+static struct netlink_range_validation hb_max_detect_range = {
+	.min	= HEARTBEAT_MIN_MAX_DETECT_MS,
+	.max	= HEARTBEAT_MAX_MAX_DETECT_MS,
+};
+
 /* Key nest of KEY_ADD. */
 static const struct nla_policy hb_key_add_policy[HB_KEY_A_MAX + 1] = {
 	[HB_KEY_A_ID]		= NLA_POLICY_MIN(NLA_U8, 1),
@@ -135,6 +140,8 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_AUTH]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[HB_A_NODE_PRIMARY_KEY ... HB_A_NODE_TX_NO_KEY] = HB_NLA_READ_ONLY,
 	[HB_A_NODE_RESTART]	= { .type = NLA_FLAG },
+	[HB_A_NODE_MAX_DETECT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &hb_max_detect_range),
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -144,6 +151,27 @@ static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
 static const struct nla_policy hb_key_id_req_policy[HB_A_MAX + 1] = {
 	[HB_A_KEY]		= NLA_POLICY_NESTED(hb_key_id_policy),
 };
+
+/*
+ * A request that may carry a secret (KEY_ADD, KEY_SET, KEY_DEL) is checked
+ * against its real policy (above) by hb_nl_pre_doit(), not by the genetlink
+ * core: a request the core refuses is freed without any handler seeing it,
+ * with the secret still in it.  The core only checks these requests against
+ * this policy, which lets every attribute of the family through (so that
+ * the permission and strict checks in pre_doit decide, and wipe what they
+ * refuse), and post_doit wipes the request after the handler.  What the core
+ * still refuses itself, unwiped, is a request that is not a sequence of
+ * attributes, or that holds an attribute type above HB_A_MAX or a key nest
+ * without NLA_F_NESTED.
+ */
+static const struct nla_policy hb_secret_pass_policy[HB_A_MAX + 1] = {
+	[HB_A_PAD ... HB_A_NODE_EPOCH]	= { .type = NLA_BINARY },
+	[HB_A_KEY]			= { .type = NLA_NESTED },
+	[HB_A_NODE_AUTH ... HB_A_MAX]	= { .type = NLA_BINARY },
+};
+
+/* genl_ops.internal_flags */
+#define HB_NL_SECRET	BIT(0)	/* may carry key material: see above */
 
 /* KEY_GET is a dump without attributes. */
 static const struct nla_policy hb_no_attr_policy[HB_A_MAX + 1] = {
@@ -171,7 +199,8 @@ static bool hb_genl_registered;
 /*
  * Taken around "next sequence number + multicast" so that a listener
  * receives the events of a namespace in sequence order, even when they are
- * raised on several CPUs at once.  Events are rare (state changes only), so
+ * raised on several CPUs at once.  Always the innermost lock: taken inside
+ * peer->lock.  Events are rare (state changes only), so
  * one lock for all namespaces is enough.
  */
 static DEFINE_SPINLOCK(hb_event_lock);
@@ -231,6 +260,7 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size(sizeof(u32)) +		/* NODE_INTERVAL_US */
 	       nla_total_size(sizeof(u8)) +		/* NODE_MULTIPLIER */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEARN_LIMIT */
+	       nla_total_size(sizeof(u32)) +		/* NODE_MAX_DETECT_MS */
 	       nla_total_size(sizeof(u8)) +		/* NODE_EFFECTIVE_MODE */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEADER */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEARNED */
@@ -277,6 +307,7 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_INTERVAL_US, hn->def_interval_us) ||
 	    nla_put_u8(skb, HB_A_NODE_MULTIPLIER, hn->def_multiplier) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARN_LIMIT, hn->learn_limit) ||
+	    nla_put_u32(skb, HB_A_NODE_MAX_DETECT_MS, hn->max_detect_ms) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARNED, hn->nlearned) ||
 	    nla_put_u32(skb, HB_A_NODE_SENDING, sending) ||
 	    nla_put_u32(skb, HB_A_NODE_WATCHING, watching) ||
@@ -449,6 +480,11 @@ static int hb_nl_node_cluster_cfg(struct genl_info *info,
 		cfg->auth = nla_get_u8(attrs[HB_A_NODE_AUTH]);
 	}
 	cfg->restart = nla_get_flag(attrs[HB_A_NODE_RESTART]);
+	if (attrs[HB_A_NODE_MAX_DETECT_MS]) {
+		cfg->has_max_detect = true;
+		cfg->max_detect_ms =
+			nla_get_u32(attrs[HB_A_NODE_MAX_DETECT_MS]);
+	}
 	if (attrs[HB_A_NODE_LEADERS])
 		return hb_nl_parse_leaders(attrs[HB_A_NODE_LEADERS], cfg,
 					   info->extack);
@@ -1039,12 +1075,11 @@ static int hb_nl_key_add_doit(struct sk_buff *skb, struct genl_info *info)
 
 	ret = hb_nl_parse_key(info, hb_key_add_policy, tb);
 	if (ret)
-		goto out_wipe;
+		return ret;
 	if (!tb[HB_KEY_A_SECRET]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HB_A_KEY],
 				    "key secret is required");
-		ret = -EINVAL;
-		goto out_wipe;
+		return -EINVAL;
 	}
 
 	mutex_lock(&hn->lock);
@@ -1056,12 +1091,7 @@ static int hb_nl_key_add_doit(struct sk_buff *skb, struct genl_info *info)
 				 nla_get_flag(tb[HB_KEY_A_PRIMARY]),
 				 info->extack);
 	mutex_unlock(&hn->lock);
-
-out_wipe:
-	/* The transform has its own copy: wipe the request's. */
-	if (info->attrs[HB_A_KEY])
-		memzero_explicit(nla_data(info->attrs[HB_A_KEY]),
-				 nla_len(info->attrs[HB_A_KEY]));
+	/* The transform has its own copy: post_doit wipes the request's. */
 	return ret;
 }
 
@@ -1153,6 +1183,65 @@ static int hb_nl_key_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* Wipe every attribute of the request: a secret may be anywhere in it. */
+static void hb_nl_wipe(struct genl_info *info)
+{
+	memzero_explicit(genlmsg_data(info->genlhdr),
+			 genlmsg_len(info->genlhdr));
+}
+
+/**
+ * hb_nl_pre_doit() - check a request that may carry a secret
+ * @ops: the command
+ * @skb: the request
+ * @info: the request, parsed against hb_secret_pass_policy
+ *
+ * For HB_NL_SECRET commands: CAP_NET_ADMIN over the user namespace that
+ * owns the network namespace (as GENL_UNS_ADMIN_PERM would check), then
+ * the command's real policy, strictly.  A request refused here is wiped.
+ *
+ * Return: 0, -EPERM, or the validation error.
+ */
+static int hb_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			  struct genl_info *info)
+{
+	const struct nla_policy *policy;
+	int ret;
+
+	if (!(ops->internal_flags & HB_NL_SECRET))
+		return 0;
+
+	if (!netlink_ns_capable(skb, genl_info_net(info)->user_ns,
+				CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "CAP_NET_ADMIN is needed to change keys");
+		ret = -EPERM;
+		goto wipe;
+	}
+	policy = ops->cmd == HB_CMD_KEY_ADD ? hb_key_add_req_policy :
+					      hb_key_id_req_policy;
+	ret = nla_validate(genlmsg_data(info->genlhdr),
+			   genlmsg_len(info->genlhdr), HB_A_MAX, policy,
+			   info->extack);
+	if (!ret)
+		return 0;
+wipe:
+	hb_nl_wipe(info);
+	return ret;
+}
+
+/* After the handler of a request that may carry a secret: wipe it. */
+static void hb_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	if (ops->internal_flags & HB_NL_SECRET)
+		hb_nl_wipe(info);
+}
+
+/*
+ * KEY_ADD, KEY_SET and KEY_DEL need CAP_NET_ADMIN like every other change,
+ * but it is checked in hb_nl_pre_doit(), which can wipe a refused request.
+ */
 static const struct genl_ops hb_genl_ops[] = {
 	{
 		.cmd		= HB_CMD_NODE_GET,
@@ -1195,23 +1284,23 @@ static const struct genl_ops hb_genl_ops[] = {
 	},
 	{
 		.cmd		= HB_CMD_KEY_ADD,
-		.flags		= GENL_UNS_ADMIN_PERM,
-		.policy		= hb_key_add_req_policy,
-		.maxattr	= ARRAY_SIZE(hb_key_add_req_policy) - 1,
+		.internal_flags	= HB_NL_SECRET,
+		.policy		= hb_secret_pass_policy,
+		.maxattr	= ARRAY_SIZE(hb_secret_pass_policy) - 1,
 		.doit		= hb_nl_key_add_doit,
 	},
 	{
 		.cmd		= HB_CMD_KEY_SET,
-		.flags		= GENL_UNS_ADMIN_PERM,
-		.policy		= hb_key_id_req_policy,
-		.maxattr	= ARRAY_SIZE(hb_key_id_req_policy) - 1,
+		.internal_flags	= HB_NL_SECRET,
+		.policy		= hb_secret_pass_policy,
+		.maxattr	= ARRAY_SIZE(hb_secret_pass_policy) - 1,
 		.doit		= hb_nl_key_set_doit,
 	},
 	{
 		.cmd		= HB_CMD_KEY_DEL,
-		.flags		= GENL_UNS_ADMIN_PERM,
-		.policy		= hb_key_id_req_policy,
-		.maxattr	= ARRAY_SIZE(hb_key_id_req_policy) - 1,
+		.internal_flags	= HB_NL_SECRET,
+		.policy		= hb_secret_pass_policy,
+		.maxattr	= ARRAY_SIZE(hb_secret_pass_policy) - 1,
 		.doit		= hb_nl_key_del_doit,
 	},
 	{
@@ -1237,6 +1326,8 @@ static struct genl_family hb_genl_family __ro_after_init = {
 	.version	= HEARTBEAT_GENL_VERSION,
 	.netnsok	= true,
 	.parallel_ops	= true,
+	.pre_doit	= hb_nl_pre_doit,
+	.post_doit	= hb_nl_post_doit,
 	.module		= THIS_MODULE,
 	.ops		= hb_genl_ops,
 	.n_ops		= ARRAY_SIZE(hb_genl_ops),
@@ -1345,9 +1436,13 @@ err_free:
  * sees a gap only when a notification could not be allocated (or its
  * socket overflowed, which it learns as ENOBUFS).  Numbering and sending
  * are done under one lock, so listeners receive events in sequence order.
+ * The caller holds the lock under which the change the event reports was
+ * made (peer->lock for a peer's), so that a peer's events are numbered, and
+ * delivered, in the order of its changes even when a frame and a timer
+ * change it on two CPUs at once.
  *
- * Context: any context up to softirq; never sleeps.  Call it without
- * peer->lock held.
+ * Context: any context up to softirq; never sleeps.  hb_event_lock nests
+ * inside peer->lock.
  */
 void hb_genl_notify_event(struct hb_net *hn, const struct hb_event *ev)
 {

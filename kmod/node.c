@@ -21,6 +21,7 @@
 #include "peer.h"
 #include "proc.h"
 #include "socket.h"
+#include "timers.h"
 
 unsigned int hb_net_id __read_mostly;
 atomic64_t hb_objects[__HB_OBJ_MAX];
@@ -35,6 +36,7 @@ static int __net_init hb_net_init(struct net *net)
 	mutex_init(&hn->lock);
 	INIT_LIST_HEAD(&hn->peers);
 	atomic64_set(&hn->event_seq, 0);
+	hn->max_detect_ms = HEARTBEAT_DEFAULT_MAX_DETECT_MS;
 
 	hn->drops = alloc_percpu(struct hb_drop_stats);
 	if (!hn->drops) {
@@ -122,6 +124,17 @@ void hb_node_uninit(void)
 	unregister_pernet_subsys(&hb_net_ops);
 }
 
+/* Bring detection timers forward after max_detect_ms became shorter. */
+static void hb_node_detect_changed(struct hb_net *hn)
+{
+	struct hb_peer *peer;
+
+	lockdep_assert_held(&hn->lock);
+
+	list_for_each_entry(peer, &hn->peers, list)
+		hb_timers_detect_changed(peer);
+}
+
 /**
  * hb_node_set() - apply a NODE_SET request
  * @hn: the instance
@@ -200,6 +213,11 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 	WRITE_ONCE(hn->configured, true);
 	if (cfg->has_auth)
 		WRITE_ONCE(hn->auth, cfg->auth);
+	if (cfg->has_max_detect &&
+	    cfg->max_detect_ms != hn->max_detect_ms) {
+		WRITE_ONCE(hn->max_detect_ms, cfg->max_detect_ms);
+		hb_node_detect_changed(hn);
+	}
 
 	hb_cluster_apply(hn, cfg);
 	return 0;

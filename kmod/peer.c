@@ -742,8 +742,9 @@ static bool hb_peer_may_move(struct hb_net *hn, const struct hb_peer *peer,
  * event is sent and its sequence numbers start over.  A peer not UP
  * becomes UP (HB_EVENT_STATE_CHANGE,
  * reason HB_REASON_FRAME; when it also restarted, this event comes
- * first).  Events are built under peer->lock and sent after it is
- * released; the frame's extensions are used after that too.
+ * first).  Events are built and sent under peer->lock, so that they are
+ * numbered in the order of the peer's changes; the frame's extensions are
+ * used after it is released.
  *
  * Context: softirq, rcu_read_lock() held.
  */
@@ -850,14 +851,15 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 out_dropped:
 	peer->dropped++;
 out_unlock:
+	/* Numbered and sent in the order of the changes (see netlink.c). */
+	for (i = 0; i < nev; i++)
+		hb_genl_notify_event(hn, &ev[i]);
 	spin_unlock(&peer->lock);
 
 	if (drop != HB_FRAME_OK)
 		hb_drop(hn, drop);
 	if (probe)
 		hb_socket_send(peer);
-	for (i = 0; i < nev; i++)
-		hb_genl_notify_event(hn, &ev[i]);
 	if (!accepted)
 		return;
 	if (move)

@@ -190,7 +190,8 @@ struct hb_peer_cfg {
  * struct hb_peer_info - a consistent snapshot of a peer for netlink and /proc
  * (fields as in struct hb_peer; @last_seen_ms is valid when @rx_valid;
  * @detect_us is the detection time in force: the announced interval times
- * the announced multiplier once a frame arrived, the local ones before)
+ * the announced multiplier, at most the node's max_detect_ms, once a frame
+ * arrived, the local ones before)
  */
 struct hb_peer_info {
 	u32 id;
@@ -285,14 +286,21 @@ void hb_peer_net_uninit(struct hb_net *hn);
  * hb_peer_detect_ns() - the detection time in force for @peer
  * @peer: the peer, peer->lock held
  *
- * Return: the announced interval times the announced multiplier once a
- * frame arrived, the local ones before, in nanoseconds.
+ * A peer announces its own detection time, up to 60 s x 255: the node's
+ * max_detect_ms bounds it.  The local settings are the administrator's,
+ * and are used as they are.
+ *
+ * Return: the announced interval times the announced multiplier, at most
+ * hn->max_detect_ms, once a frame arrived; the local ones before; in
+ * nanoseconds.
  */
 static inline u64 hb_peer_detect_ns(const struct hb_peer *peer)
 {
+	u64 max = (u64)READ_ONCE(peer->hn->max_detect_ms) * NSEC_PER_MSEC;
+
 	if (peer->rx_valid)
-		return (u64)peer->remote_interval_us * peer->remote_multiplier *
-		       NSEC_PER_USEC;
+		return min((u64)peer->remote_interval_us *
+			   peer->remote_multiplier * NSEC_PER_USEC, max);
 	return (u64)peer->interval_us * peer->multiplier * NSEC_PER_USEC;
 }
 

@@ -46,13 +46,22 @@
 /* Any nonzero value makes UDP hand every datagram to encap_rcv. */
 #define HB_UDP_ENCAP_TYPE	1
 
-/* encap_rcv: softirq, rcu_read_lock() held; always consumes @skb. */
+/*
+ * encap_rcv: softirq, rcu_read_lock() held; always consumes @skb.
+ *
+ * Cheap checks first: the datagram's length and its fixed header, read
+ * with skb_header_pointer() wherever it lies, decide most drops before the
+ * datagram is linearized (which may need a high-order GFP_ATOMIC
+ * allocation for a large one) or any MAC is computed.
+ */
 static int hb_udp_recv(struct sock *sk, struct sk_buff *skb)
 {
 	struct hb_frame_info fi;
+	unsigned int off, len;
+	struct hb_frame hbuf;
 	struct hb_addr src;
 	struct hb_net *hn;
-	unsigned int off;
+	const void *hdr;
 	int ret;
 
 	hn = rcu_dereference_sk_user_data(sk);
@@ -66,12 +75,29 @@ static int hb_udp_recv(struct sock *sk, struct sk_buff *skb)
 
 	/* skb->len is the UDP length: udp_rcv() trimmed the rest. */
 	off = skb_transport_offset(skb) + sizeof(struct udphdr);
-	if (unlikely(skb_linearize(skb) || off > skb->len)) {
+	if (unlikely(off > skb->len)) {
 		ret = HB_DROP_SHORT;
 		goto drop;
 	}
+	len = skb->len - off;
+	hdr = NULL;
+	if (len >= sizeof(hbuf)) {
+		hdr = skb_header_pointer(skb, off, sizeof(hbuf), &hbuf);
+		if (unlikely(!hdr)) {
+			ret = HB_DROP_SHORT;
+			goto drop;
+		}
+	}
+	ret = hb_frame_check_header(hdr, len);
+	if (ret != HB_FRAME_OK)
+		goto drop;
 
-	ret = hb_frame_parse(skb->data + off, skb->len - off, &fi);
+	/* At most HB_FRAME_MAX_LEN bytes now: only then copy them. */
+	if (unlikely(skb_linearize(skb))) {
+		ret = HB_DROP_SHORT;
+		goto drop;
+	}
+	ret = hb_frame_parse(skb->data + off, len, &fi);
 	if (ret != HB_FRAME_OK)
 		goto drop;
 	if (fi.sender_id == READ_ONCE(hn->node_id)) {

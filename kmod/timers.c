@@ -93,6 +93,9 @@ static bool hb_detect_grace(struct hb_peer *peer, ktime_t now,
 
 	lockdep_assert_held(&peer->lock);
 
+	/* No longer than the detection time (max_detect_ms bounds it). */
+	interval_ns = min(interval_ns, hb_peer_detect_ns(peer));
+
 	if (peer->detect_grace ||
 	    ktime_to_ns(ktime_sub(now, deadline)) <= interval_ns / 2)
 		return false;
@@ -174,10 +177,10 @@ static enum hrtimer_restart hb_expired_detect(struct hrtimer *timer)
 			      HB_REASON_TIMEOUT, now);
 
 out_unlock:
-	spin_unlock(&peer->lock);
-
 	for (i = 0; i < nev; i++)
 		hb_genl_notify_event(hn, &ev[i]);
+	spin_unlock(&peer->lock);
+
 	if (kick)
 		hb_cluster_kick(hn);
 	return HRTIMER_NORESTART;
@@ -275,6 +278,25 @@ void hb_timers_interval_changed(struct hb_peer *peer)
 		peer->next_tx = now;
 		hrtimer_start(&peer->tx_timer, now, HRTIMER_MODE_ABS_SOFT);
 	}
+	hb_detect_arm(peer);
+	spin_unlock_bh(&peer->lock);
+}
+
+/**
+ * hb_timers_detect_changed() - apply a shorter bound of the detection time
+ * @peer: the peer
+ *
+ * Call after hn->max_detect_ms changed: the detection timer is brought
+ * forward if the detection time in force became shorter (a later deadline
+ * is found when it fires).
+ *
+ * Context: process context, hn->lock held.
+ */
+void hb_timers_detect_changed(struct hb_peer *peer)
+{
+	lockdep_assert_held(&peer->hn->lock);
+
+	spin_lock_bh(&peer->lock);
 	hb_detect_arm(peer);
 	spin_unlock_bh(&peer->lock);
 }

@@ -15,6 +15,8 @@ void hb_timers_apply_roles(struct hb_peer *peer, bool tx, bool watch,
 			   bool lazy);
 /* Call after the interval changed: send now and on the new schedule. */
 void hb_timers_interval_changed(struct hb_peer *peer);
+/* Call after hn->max_detect_ms changed: re-arm the detection timer. */
+void hb_timers_detect_changed(struct hb_peer *peer);
 /* Call with peer->lock held after a valid frame made the peer UP: makes sure
  * the detection timer runs (it re-arms itself lazily from rx_time).
  */

@@ -50,12 +50,13 @@ PACKAGES=(
 	# tools the scripts run, on the host and in the guest (which runs the
 	# host's root file system): modprobe, insmod (kmod); ip, tc for
 	# netem, ss, bridge (iproute2); jq; setpriv, chrt, flock, dmesg
-	# (util-linux); awk (mawk: Priority required, yet not Essential)
+	# (util-linux); awk (mawk: Priority required, yet not Essential);
+	# mount (tracefs for hostile.sh g's kprobes; not Essential either)
 	kmod iproute2 jq util-linux procps coreutils grep sed findutils mawk
 	# operator.sh and install-selftest.sh: dkms builds the module from
 	# dkms.conf; Prometheus' own text parser checks hbctl stats
 	# (Debian's python3); mount and umount put a tmpfs overlay on the
-	# guest's /lib/modules
+	# guest's /lib/modules and mount tracefs for hostile.sh g
 	dkms python3 python3-prometheus-client mount
 	# gojq: the language of jq, which lib.sh prefers (it starts three
 	# times faster in the guest)

@@ -96,7 +96,7 @@
 #define SOL_ALG 279
 #endif
 
-#define MAX_DGRAM 8192
+#define MAX_DGRAM 65536
 #define MAX_EXT (MAX_DGRAM - sizeof(struct hb_frame))
 
 static unsigned long long num(const char *opt, const char *s)

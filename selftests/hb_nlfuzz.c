@@ -19,9 +19,23 @@
  *   peer-set-interval ID US    PEER_SET with a raw interval
  *   peer-del-noid              PEER_DEL nest without a peer id
  *
+ * Key requests, each with a recognisable secret ("HBSECRET" repeated):
+ *
+ *   key-add ID                 a valid KEY_ADD
+ *   key-add-short ID           a 31 byte secret
+ *   key-add-extra ID           a valid key nest and a NODE_ID beside it
+ *   key-add-readonly ID        the read-only HB_KEY_A_RX in the nest
+ *   key-set-secret ID          KEY_SET with a secret
+ *
+ * When the kernel refuses a request, the ack echoes the request as the
+ * kernel holds it (the tool does not set NETLINK_CAP_ACK): for the key
+ * requests, "secret echoed: yes" or "secret echoed: no" is then printed on
+ * stdout, so a test can tell whether the kernel wiped a refused secret.
+ *
  * Exit 0 when the kernel accepted the request, 1 when it rejected it (with
  * "hb_nlfuzz: <errno text>: <extack message>" on stderr), 2 on usage errors.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
@@ -39,6 +53,10 @@
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
 #endif
+
+static const char secret_text[] = "HBSECRETHBSECRETHBSECRETHBSECRET";
+/* Whether the last refused request came back with the secret in it. */
+static int secret_echoed = -1;
 
 struct msg {
 	union {
@@ -128,6 +146,11 @@ static int transact(int fd, struct msg *m, struct msg *reply,
 			}
 			e = NLMSG_DATA(h);
 			ret = e->error;
+			if (ret && !(h->nlmsg_flags & NLM_F_CAPPED) &&
+			    e->msg.nlmsg_len <= h->nlmsg_len)
+				secret_echoed = memmem(&e->msg,
+						       e->msg.nlmsg_len,
+						       secret_text, 8) != NULL;
 			if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
 				break;
 			off = NLMSG_HDRLEN + sizeof(*e);
@@ -306,6 +329,25 @@ int main(int argc, char **argv)
 		put_u32(&m, HB_PEER_A_ID, number(argv[2]));
 		put_u32(&m, HB_PEER_A_INTERVAL_US, number(argv[3]));
 		nest_end(&m);
+	} else if (!strncmp(c, "key-", 4)) {
+		NEED(1);
+		msg_init(&m, fam, strcmp(c, "key-set-secret") ?
+			 HB_CMD_KEY_ADD : HB_CMD_KEY_SET);
+		nest_start(&m, HB_A_KEY);
+		put_u8(&m, HB_KEY_A_ID, number(argv[2]));
+		put(&m, HB_KEY_A_SECRET, secret_text,
+		    HEARTBEAT_KEY_LEN - !strcmp(c, "key-add-short"));
+		if (!strcmp(c, "key-add-readonly"))
+			put(&m, HB_KEY_A_RX, "\0\0\0\0\0\0\0\0", 8);
+		if (!strcmp(c, "key-set-secret"))
+			put(&m, HB_KEY_A_PRIMARY, NULL, 0);
+		nest_end(&m);
+		if (!strcmp(c, "key-add-extra"))
+			put_u32(&m, HB_A_NODE_ID, 1);
+		else if (strcmp(c, "key-add") && strcmp(c, "key-add-short") &&
+			 strcmp(c, "key-add-readonly") &&
+			 strcmp(c, "key-set-secret"))
+			usage();
 	} else if (!strcmp(c, "peer-del-noid")) {
 		NEED(0);
 		msg_init(&m, fam, HB_CMD_PEER_DEL);
@@ -317,6 +359,8 @@ int main(int argc, char **argv)
 
 	err = transact(fd, &m, NULL, ext, sizeof(ext));
 	close(fd);
+	if (err && !strncmp(c, "key-", 4) && secret_echoed >= 0)
+		printf("secret echoed: %s\n", secret_echoed ? "yes" : "no");
 	if (err) {
 		fprintf(stderr, "hb_nlfuzz: %s: %s\n", strerror(-err),
 			ext[0] ? ext : "(no extack message)");

@@ -45,6 +45,15 @@
 #      lower one needs a fresh echo, a signed recording of an older,
 #      higher incarnation replayed after a restart downwards is stale, and
 #      a member that does not beat to Y probes it once so it can echo
+#   g  cheap checks first (K, 10.30.0.7, alone): 64 KB and
+#      2.4 KB datagrams from F, unsigned and signed, are dropped as
+#      too_long and 40 byte ones as short, and kprobes show that none of
+#      them was parsed or verified (the valid ones of the largest size
+#      were); a peer announcing 60 s x 255 is DOWN within K's max-detect
+#      (2 s); refused key requests come back wiped; and K's events over a
+#      storm of flaps at 1 ms x 2 (50% loss) between K and F (then node 8)
+#      are in sequence order, each starting from the state the one before
+#      left, the last one the peer's final state
 #   i  forged verdicts: a leaderless ring R1..R4 (ids 21-24, 10.30.0.21-24,
 #      100 ms x 10, k = 3) and G (id 25, 10.30.0.25), a member whose beats
 #      hb_inject forges: G claims that the live R2 is DOWN, confirmed by
@@ -101,7 +110,7 @@ NLSTORM_BIN=$BIN/hb_nlstorm
 # shellcheck disable=SC2034 # read through nsof
 NS_SW="" NS_T="" NS_B="" NS_C="" NS_F="" NS_S="" NS_L="" NS_P="" NS_Q=""
 # shellcheck disable=SC2034
-NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G=""
+NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G="" NS_K=""
 NS_R=""
 HAVE_MESH=0
 HAVE_AUTH=0
@@ -1411,7 +1420,271 @@ test_restart_lower()
 	return "$rc"
 }
 
-# --- main ---------------------------------------------------------------------------------
+# --- g: cheap checks first, bounded detection, wiped keys, event order ----------
+
+# K (10.30.0.7, id 7) is alone on the switch: nothing beats to it, so the
+# kprobes below count only what F sends it.  Then F becomes node 8, and
+# F and K flap at 1 ms x 2 for the event order check.
+G_ID=7
+G_TRACE=""
+G_PROBES=0
+
+# g_tracefs: the tracefs mount point, mounted when needed; empty if none.
+g_tracefs()
+{
+	local d
+
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -w "$d/kprobe_events" ] && { echo "$d"; return 0; }
+	done
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+	[ -w /sys/kernel/tracing/kprobe_events ] && echo /sys/kernel/tracing
+}
+
+# g_probes_on: a kprobe on hb_frame_parse() for datagrams over 2,000
+# bytes and one on hb_auth_verify() for signed frames over 2,000 bytes
+# (the linearized datagram is parsed, then verified: no parse, no copy).
+g_probes_on()
+{
+	G_TRACE=$(g_tracefs) || return 1
+	[ -n "$G_TRACE" ] || return 1
+	{
+		echo 'p:hbg_parse heartbeat:hb_frame_parse len=%si:u64' &&
+		echo 'p:hbg_verify heartbeat:hb_auth_verify fl=+0(%dx):u8 flen=+2(%dx):u16'
+	} >>"$G_TRACE/kprobe_events" 2>"$WORK/g-kprobe.err" || return 1
+	G_PROBES=1
+	echo 'len > 2000' >"$G_TRACE/events/kprobes/hbg_parse/filter" &&
+	echo 'flen > 2000 && fl == 1' \
+		>"$G_TRACE/events/kprobes/hbg_verify/filter" &&
+	: >"$G_TRACE/trace" &&
+	echo 1 >"$G_TRACE/events/kprobes/hbg_parse/enable" &&
+	echo 1 >"$G_TRACE/events/kprobes/hbg_verify/enable"
+}
+
+g_probes_off()
+{
+	[ "$G_PROBES" -eq 1 ] || return 0
+	echo 0 >"$G_TRACE/events/kprobes/hbg_parse/enable"
+	echo 0 >"$G_TRACE/events/kprobes/hbg_verify/enable"
+	echo '-:hbg_parse' >>"$G_TRACE/kprobe_events"
+	echo '-:hbg_verify' >>"$G_TRACE/kprobe_events"
+	G_PROBES=0
+}
+
+# g_hits NAME: hits of kprobe NAME so far.
+g_hits()
+{
+	grep -c " $1: " "$G_TRACE/trace"
+}
+
+# g_send ARGS...: hb_inject from X's address to K as peer 100, in F.
+g_send()
+{
+	qrun "$IP" netns exec "$NS_F" "$INJECT" --src 10.30.0.100 \
+		--dst 10.30.0.7 --id 100 --cluster "$CLUSTER" --gap-us 2000 "$@"
+}
+
+# g_udp_in: UDP datagrams K's stack handed to a socket (the module's
+# encap_rcv included), from its /proc/net/snmp.
+g_udp_in()
+{
+	ns_proc "$NS_K" snmp || return 1
+	awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "InDatagrams") c = i; h = 1 } else print $c }' <<<"$NS_TEXT"
+}
+
+test_sizes()
+{
+	local d0 d1 u0 u1 p v n probes=1 k inj
+
+	head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' >"$WORK/keyg.hex"
+	chmod 600 "$WORK/keyg.hex"
+	run "$HBCTL" -n "$NS_K" key add 7 file "$WORK/keyg.hex" || return 1
+	k="--key-file $WORK/keyg.hex --key-id 7 --dest-id $G_ID"
+	if ! g_probes_on; then
+		log "kprobes: $(cat "$WORK/g-kprobe.err" 2>/dev/null)"
+		g_probes_off
+		probes=0
+	fi
+	d0=$(drops_json "$NS_K")
+	u0=$(g_udp_in)
+	# 64 KB and 2.4 KB datagrams (hdr.length covers the padding: they
+	# parse as frames with empty TLVs), unsigned and signed, and 40 byte
+	# ones; then 3 + 3 frames of 2,268 (+ 36) bytes, the largest sizes
+	# that are valid, which must be parsed and verified.  One process in
+	# F: each "ip netns exec" costs the emulated guest a second.
+	inj="$INJECT --src 10.30.0.100 --dst 10.30.0.7 --id 100 --cluster $CLUSTER --gap-us 2000"
+	qrun "$IP" netns exec "$NS_F" sh -c "
+		$inj --seq 1 --count 5 --pad 65000 &&
+		$inj --seq 10 --count 5 --pad 2400 &&
+		$inj --seq 20 --count 5 --pad 65000 $k &&
+		$inj --seq 30 --count 5 --pad 2300 $k &&
+		$inj --seq 40 --count 5 --truncate 40 &&
+		$inj --seq 50 --count 3 --pad 2200 &&
+		$inj --seq 60 --count 3 --pad 2200 $k" || {
+		fail "g: hb_inject failed"
+		return 1
+	}
+	# 31 datagrams; a 64 KB one is 45 fragments, and the emulated
+	# guest may lose one: what reached K's socket is counted below.
+	slowwait 3 g_drops_reached "$d0" 31
+	d1=$(drops_json "$NS_K")
+	u1=$(g_udp_in)
+	n=$((u1 - u0))
+	log "K's drops before: $d0"
+	log "K's drops after:  $d1"
+	log "K's UDP InDatagrams: $u0 -> $u1 (31 sent)"
+	v=$(jq -rn --argjson a "$d0" --argjson b "$d1" \
+		'[$b | to_entries[] | select(.value != $a[.key]) |
+		  "\(.key)+\(.value - $a[.key])"] | join(" ")')
+	[ "$v" = "short+5 too_long+$((n - 11)) unknown_peer+6" ] &&
+		[ "$n" -ge 25 ]
+	tap_result $? "g: 64 KB and 2.4 KB datagrams, unsigned and signed, dropped as too_long, 40 byte ones as short, valid ones of the largest size accepted (drops: $v; $n of 31 datagrams arrived)"
+	if [ "$probes" -eq 0 ]; then
+		tap_missing "g: no parse or MAC of an oversized datagram (kprobes)" \
+			"no kprobe on heartbeat's functions through tracefs"
+	else
+		p=$(g_hits hbg_parse)
+		v=$(g_hits hbg_verify)
+		g_probes_off
+		[ "$p" -eq 6 ] && [ "$v" -eq 3 ]
+		tap_result $? "g: hb_frame_parse() ran for the 6 valid large frames only, hb_auth_verify() for the 3 signed ones only: no oversized one was parsed or verified (kprobe hits: $p parse, $v verify; want 6 and 3)"
+	fi
+	qrun "$HBCTL" -n "$NS_K" key del 7
+}
+
+# g_drops_reached DROPS0 N: K dropped N more datagrams than DROPS0 says.
+g_drops_reached()
+{
+	drops_reached "$NS_K" "$(($(jq '[.[]] | add' <<<"$1") + $2))"
+}
+
+# A peer announcing 60 s x 255 is DOWN within K's max-detect (2 s).
+test_max_detect()
+{
+	local t0 ev d a rc=0
+
+	# From F's second address: F's first becomes node 8 below.
+	run "$HBCTL" -n "$NS_K" peer add 100 10.30.0.101 interval 100ms \
+		multiplier 10 || return 1
+	g_send --seq 100 --count 3 --gap-us 100000 --src 10.30.0.101 \
+		--interval 60000000 --multiplier 255 || return 1
+	t0=$(mono_ns)
+	if ! busywait 5000 peer_is "$NS_K" 100 up; then
+		fail "g: peer 100 is not UP on K after its frames"
+		return 1
+	fi
+	d=$(peer_field "$NS_K" 100 detect_us)
+	a=$(peer_field "$NS_K" 100 announced_detect_us)
+	[ "$d" = 2000000 ] && [ "$a" = 15300000000 ]
+	tap_result $? "g: show peer: detection time 2 s in force (max-detect), 15300 s announced (got $d us, $a us)" || rc=1
+	ev=$(wait_event "${MON[K]}" ".event == \"state\" and .peer == 100 and .state == \"down\" and .time_ns > $t0" 15000)
+	if [ -n "$ev" ]; then
+		tap_ok "g: a peer announcing 60 s x 255 is DOWN within K's max-detect of 2 s ($ev)"
+	else
+		tap_fail "g: a peer announcing 60 s x 255 is DOWN within K's max-detect of 2 s (still $(peer_field "$NS_K" 100 state) after 15 s)"
+		rc=1
+	fi
+	return "$rc"
+}
+
+# A key request refused, by its policy or for want of CAP_NET_ADMIN,
+# comes back wiped in the error ack, which echoes the kernel's copy.
+test_key_wipe()
+{
+	local c out rc=0 fuzz=$BIN/hb_nlfuzz
+
+	require_cmd "$fuzz" setpriv || return "$KSFT_SKIP"
+	# In the guest's own namespace: refused before they act on one.
+	for c in key-add-short key-add-extra key-add-readonly key-set-secret \
+		 nocap; do
+		if [ "$c" = nocap ]; then
+			out=$("${NOCAP[@]}" "$fuzz" key-add 5 2>&1)
+		else
+			out=$("$fuzz" "$c" 5 2>&1)
+		fi
+		log "hb_nlfuzz $c: $(tr '\n' ' ' <<<"$out")"
+		if ! grep -q '^secret echoed: no$' <<<"$out"; then
+			tap_fail "g: refused key request ($c) wiped: $(tr '\n' ' ' <<<"$out")"
+			rc=1
+		fi
+	done
+	[ "$rc" -eq 0 ] && tap_ok "g: 5 refused key requests (31 byte secret, extra attribute, read-only attribute, secret in KEY_SET, no CAP_NET_ADMIN) echoed wiped"
+	[ -z "$("$HBCTL" -j key show | jq -c '.[]?')" ]
+	tap_result $? "g: no key was added by the refused requests"
+	return "$rc"
+}
+
+# g_ev_check FILE PEER: the monitor's events have strictly increasing
+# sequence numbers, and each event of PEER that follows the one before
+# without a gap starts from the state that one left.
+g_ev_check()
+{
+	jq -sc --argjson p "$2" '
+		(. | map(.seq)) as $s |
+		([range(1; length) | select($s[.] <= $s[. - 1])] | length) as $back |
+		[.[] | select(.event == "state" and .peer == $p)] as $e |
+		([range(1; $e | length) |
+		  select($e[.].seq == $e[. - 1].seq + 1 and
+			 $e[.].old_state != $e[. - 1].state)] | length) as $breaks |
+		{events: length, state_events: ($e | length), back: $back,
+		 breaks: $breaks, last: ($e[-1].state // null)}' "$1"
+}
+
+g_mon_caught_up()
+{
+	local seq
+
+	seq=$(node_field "$NS_K" event_seq)
+	[ -n "$seq" ] && [ "$(tail -n 1 "${MON[K]}" | jq -r '.seq // 0')" = "$seq" ]
+}
+
+test_event_order()
+{
+	local r st
+
+	# F, the injector so far, becomes node 8 (a new namespace would
+	# cost the guest seconds).
+	run "$HBCTL" -n "$NS_F" node set id 8 cluster "$CLUSTER" || return 1
+	run "$HBCTL" -n "$NS_F" peer add "$G_ID" 10.30.0.7 interval 1ms \
+		multiplier 2 || return 1
+	run "$HBCTL" -n "$NS_K" peer add 8 10.30.0.100 interval 1ms \
+		multiplier 2 || return 1
+	# Frames and timeouts of peer 8 on both CPUs for a while: half of
+	# F's frames lost makes K declare it DOWN every few ms.
+	qrun tc -n "$NS_F" qdisc add dev eth0 root netem loss 50%
+	sleep "${HB_G_STORM_S:-2}"
+	run "$HBCTL" -n "$NS_F" peer del "$G_ID"
+	qrun tc -n "$NS_F" qdisc del dev eth0 root
+	slowwait 10 peer_is "$NS_K" 8 down
+	slowwait 10 g_mon_caught_up
+	st=$(peer_field "$NS_K" 8 state)
+	qrun "$HBCTL" -n "$NS_K" peer del 8
+	r=$(g_ev_check "${MON[K]}" 8)
+	log "K's events: $r"
+	[ "$(jq -r '.back' <<<"$r")" = 0 ] &&
+		[ "$(jq -r '.state_events' <<<"$r")" -ge 20 ]
+	tap_result $? "g: event sequence numbers strictly increase over a storm of flaps at 1 ms x 2 ($r)"
+	[ "$(jq -r '.breaks' <<<"$r")" = 0 ] &&
+		[ "$(jq -r '.last' <<<"$r")" = "$st" ]
+	tap_result $? "g: every event of peer 8 starts from the state the previous one left, and the last one is its final state ($st)"
+}
+
+test_cheap_checks()
+{
+	require_cmd "$INJECT" || return "$KSFT_SKIP"
+	add_node K 10.30.0.7 "" || return 1
+	start_monitor K "$NS_K"
+	run "$HBCTL" -n "$NS_K" node set id "$G_ID" cluster "$CLUSTER" \
+		max-detect 2s || return 1
+	test_sizes || tap_fail "g: oversized datagrams (setup)"
+	test_max_detect || true
+	test_key_wipe
+	[ $? -eq "$KSFT_SKIP" ] && tap_missing "g: refused key requests wiped" "hb_nlfuzz or setpriv missing"
+	test_event_order || tap_fail "g: event order (setup)"
+	stop_monitor K
+	return 0
+}
+
 
 # --- i: forged verdicts -------------------------------------------------------------
 
@@ -1546,6 +1819,8 @@ test_forged_verdicts()
 	return 0
 }
 
+# --- main ---------------------------------------------------------------------------------
+
 tap_header
 log "hostile tests: kernel $(uname -r), seed $SEED, hbctl $HBCTL"
 dmesg_mark start
@@ -1654,6 +1929,18 @@ if hostile f; then
 		tap_skip "f: restarts" "no mesh or no hb_inject"
 	fi
 	log "f took $(($(now_ms) - T_START)) ms"
+fi
+
+T_START=$(now_ms)
+if hostile g; then
+	if [ "$HAVE_MESH" -eq 1 ]; then
+		test_cheap_checks
+		[ $? -eq "$KSFT_SKIP" ] && tap_missing "g: cheap checks" "hb_inject missing"
+		g_probes_off
+	else
+		tap_skip "g: cheap checks" "no mesh"
+	fi
+	log "g took $(($(now_ms) - T_START)) ms"
 fi
 
 T_START=$(now_ms)

@@ -256,14 +256,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hb_frame_info fi;
 	struct decoded d;
-	int ret;
+	int ret, hret;
 
 	ret = hb_frame_parse(data, size, &fi);
+	/* The receive path's early drops agree with the parser's. */
+	hret = hb_frame_check_header(data, size);
+	CHECK(hret == HB_FRAME_OK || hret == ret);
+	if (size > HB_FRAME_MAX_LEN)
+		CHECK(ret == HB_DROP_TOO_LONG);
 	if (ret != HB_FRAME_OK) {
 		CHECK(ret >= 0 && ret < __HB_DROP_MAX);
 		if (size < sizeof(struct hb_frame))
 			CHECK(ret == HB_DROP_SHORT);
 	} else {
+		CHECK(hret == HB_FRAME_OK);
 		CHECK(size >= sizeof(struct hb_frame));
 		CHECK(fi.length >= sizeof(struct hb_frame) && fi.length <= size);
 		CHECK(get_unaligned_be32(data) == HB_FRAME_MAGIC);

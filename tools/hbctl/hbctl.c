@@ -19,6 +19,7 @@ static const struct hbctl_cmd commands[] = {
 	  "         [mode static|leader|member|leaderless]\n"
 	  "         [leader <id>[,<id>...]|none] [learn on|off] [monitors <k>]\n"
 	  "         [interval <duration>] [multiplier <n>] [learn-limit <n>]\n"
+	  "         [max-detect <duration>]\n"
 	  "         [auth on|off]\n"
 	  "node restart\n"
 	  "node show" },

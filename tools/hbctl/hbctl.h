@@ -89,6 +89,7 @@ struct hb_peer;
  * @learn_limit: most peers a leader learns
  * @auth: require authenticated frames
  * @restart: take a new incarnation ("node restart")
+ * @max_detect_ms: longest detection time used for a peer
  */
 struct node_cfg {
 	bool has_id;
@@ -115,6 +116,8 @@ struct node_cfg {
 	bool has_auth;
 	bool auth;
 	bool restart;
+	bool has_max_detect;
+	uint32_t max_detect_ms;
 };
 
 int node_set_parse(int argc, char **argv, struct node_cfg *cfg);

@@ -124,6 +124,7 @@ static const char *const drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_UNAUTH]	= "unauth",
 	[HB_DROP_REPLAY]	= "replay",
 	[HB_DROP_BAD_EPOCH]	= "bad_epoch",
+	[HB_DROP_TOO_LONG]	= "too_long",
 };
 
 static const char *const obj_names[HB_NODE_OBJS] = {
@@ -414,6 +415,8 @@ static int decode_modes(struct nlattr **tb, struct hb_node *node)
 	node->interval_us = get_u32(tb[HB_A_NODE_INTERVAL_US]);
 	node->multiplier = get_u8(tb[HB_A_NODE_MULTIPLIER]);
 	node->learn_limit = get_u32(tb[HB_A_NODE_LEARN_LIMIT]);
+	node->has_max_detect = !!tb[HB_A_NODE_MAX_DETECT_MS];
+	node->max_detect_ms = get_u32(tb[HB_A_NODE_MAX_DETECT_MS]);
 	node->learned = get_u32(tb[HB_A_NODE_LEARNED]);
 	node->sending = get_u32(tb[HB_A_NODE_SENDING]);
 	node->watching = get_u32(tb[HB_A_NODE_WATCHING]);
@@ -628,6 +631,8 @@ static void node_modes_json(struct json *j, const struct hb_node *n)
 	json_u64(j, "interval_us", n->interval_us);
 	json_u64(j, "multiplier", n->multiplier);
 	json_u64(j, "learn_limit", n->learn_limit);
+	if (n->has_max_detect)
+		json_u64(j, "max_detect_ms", n->max_detect_ms);
 	json_u64(j, "learned", n->learned);
 	json_u64(j, "sending", n->sending);
 	json_u64(j, "watching", n->watching);
@@ -704,6 +709,8 @@ void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p)
 	json_u64(j, "remote_multiplier", p->remote_multiplier);
 	json_u64(j, "remote_incarnation", p->remote_incarnation);
 	json_u64(j, "detect_us", p->detect_us);
+	json_u64(j, "announced_detect_us",
+		 (uint64_t)p->remote_interval_us * p->remote_multiplier);
 	json_u64(j, "tx_errors", p->tx_errors);
 	json_string(j, "origin", hb_origin_name(p->origin));
 	json_array_begin(j, "roles");

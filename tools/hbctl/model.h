@@ -63,6 +63,8 @@
  * @primary_key: id of the key frames are signed with, 0 when none
  * @keys: keys installed
  * @tx_no_key: frames not sent as no usable key could sign them
+ * @has_max_detect: the module reports HB_A_NODE_MAX_DETECT_MS
+ * @max_detect_ms: longest detection time used for a peer
  */
 struct hb_node {
 	uint32_t id;
@@ -97,6 +99,8 @@ struct hb_node {
 	uint8_t primary_key;
 	uint32_t keys;
 	uint64_t tx_no_key;
+	bool has_max_detect;
+	uint32_t max_detect_ms;
 };
 
 /**

@@ -48,6 +48,7 @@ static struct nla_policy hb_attr_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_EPOCH]	= HB_NLA_U32,
 	[HB_A_KEY]		= { .type = NLA_NESTED },
 	[HB_A_NODE_AUTH]	= HB_NLA_U8,
+	[HB_A_NODE_MAX_DETECT_MS] = HB_NLA_U32,
 	[HB_A_NODE_PRIMARY_KEY]	= HB_NLA_U8,
 	[HB_A_NODE_KEYS]	= HB_NLA_U32,
 	[HB_A_NODE_TX_NO_KEY]	= HB_NLA_U64,

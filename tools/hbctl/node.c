@@ -78,6 +78,12 @@ static int node_learn_opt(struct node_cfg *cfg, const char *key,
 				   &cfg->has_learn_limit);
 		if (!ret && parse_learn_limit(val, &cfg->learn_limit, &why))
 			ret = hbctl_bad_value("learn limit", val, why);
+	} else if (!strcmp(key, "max-detect")) {
+		ret = hbctl_option("node set", key, val,
+				   &cfg->has_max_detect);
+		if (!ret &&
+		    parse_max_detect_ms(val, &cfg->max_detect_ms, &why))
+			ret = hbctl_bad_value("max-detect", val, why);
 	} else {
 		ret = hbctl_usage("node set: unknown option '%s'", key);
 	}
@@ -162,6 +168,9 @@ static int node_set_put(struct nl_msg *msg, const struct node_cfg *cfg)
 	if (cfg->has_auth && nla_put_u8(msg, HB_A_NODE_AUTH, cfg->auth))
 		return -EMSGSIZE;
 	if (cfg->restart && nla_put_flag(msg, HB_A_NODE_RESTART))
+		return -EMSGSIZE;
+	if (cfg->has_max_detect &&
+	    nla_put_u32(msg, HB_A_NODE_MAX_DETECT_MS, cfg->max_detect_ms))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -390,6 +399,10 @@ static void node_print_modes(const struct hb_node *n)
 	printf("%-14s%s\n", "interval:",
 	       format_duration_us(n->interval_us, dur, sizeof(dur)));
 	printf("%-14s%u\n", "multiplier:", n->multiplier);
+	if (n->has_max_detect)
+		printf("%-14s%s\n", "max detect:",
+		       format_duration_us(n->max_detect_ms * 1000ULL, dur,
+					  sizeof(dur)));
 	printf("%-14s%" PRIu32 " peer%s\n", "sends to:", n->sending,
 	       n->sending == 1 ? "" : "s");
 	printf("%-14s%" PRIu32 " peer%s\n", "watches:", n->watching,

@@ -275,6 +275,33 @@ int parse_interval_us(const char *s, uint32_t *us, const char **why)
 }
 
 /**
+ * parse_max_detect_ms() - parse the longest detection time used for a peer
+ * @s: a duration as parse_duration_us() takes it
+ * @ms: where to store it in milliseconds
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno; a whole number of milliseconds within
+ * HEARTBEAT_MIN_MAX_DETECT_MS..HEARTBEAT_MAX_MAX_DETECT_MS.
+ */
+int parse_max_detect_ms(const char *s, uint32_t *ms, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_duration_us(s, &v, why);
+	if (err == -ERANGE ||
+	    (!err && (v < HEARTBEAT_MIN_MAX_DETECT_MS * 1000ULL ||
+		      v > HEARTBEAT_MAX_MAX_DETECT_MS * 1000ULL)))
+		return fail(-ERANGE, why, "must be between 10ms and 15300s");
+	if (err)
+		return err;
+	if (v % 1000)
+		return fail(-EINVAL, why, "must be whole milliseconds");
+	*ms = v / 1000;
+	return 0;
+}
+
+/**
  * parse_ip() - parse an IPv4 or IPv6 address in its textual form
  * @s: the string
  * @ip: where to store the address

@@ -38,6 +38,7 @@ int parse_port(const char *s, uint16_t *port, const char **why);
 int parse_multiplier(const char *s, uint8_t *mult, const char **why);
 int parse_duration_us(const char *s, uint64_t *us, const char **why);
 int parse_interval_us(const char *s, uint32_t *us, const char **why);
+int parse_max_detect_ms(const char *s, uint32_t *ms, const char **why);
 int parse_ip(const char *s, struct hb_ip *ip, const char **why);
 int parse_on_off(const char *s, bool *on, const char **why);
 int parse_monitors(const char *s, uint8_t *k, const char **why);

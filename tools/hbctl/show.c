@@ -310,6 +310,11 @@ void peer_print(const struct hb_peer *p)
 	print_us("interval:", p->interval_us);
 	print_u64("multiplier:", p->multiplier);
 	print_us("detection time:", p->detect_us);
+	if (p->remote_multiplier)
+		print_us("announced detect:",
+			 (uint64_t)p->remote_interval_us * p->remote_multiplier);
+	else
+		printf("  %-20s%s\n", "announced detect:", "no frame yet");
 	last_seen(p, buf, sizeof(buf));
 	printf("  %-20s%s\n", "last seen:", buf);
 	print_u64("tx:", p->tx);

@@ -1106,7 +1106,7 @@ static void test_show(struct hb_nl *nl)
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
 		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
-		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18},"
+		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18,\"too_long\":19},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1114,7 +1114,7 @@ static void test_show(struct hb_nl *nl)
 		    "\"lost\":0,\"rtt_us\":1500,\"rttvar_us\":0,"
 		    "\"state_changes\":0,\"remote_interval_us\":0,"
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[\"tx\",\"watch\"],\"source\":\"self\","
 		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2},{\"id\":2,"
 		    "\"address\":\"fd00::2\",\"port\":7410,\"state\":\"unknown\","
@@ -1123,7 +1123,7 @@ static void test_show(struct hb_nl *nl)
 		    "\"lost\":1,\"rtt_us\":null,\"rttvar_us\":0,"
 		    "\"state_changes\":0,\"remote_interval_us\":0,"
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
 		    "\"monitors\":0,\"epoch\":0},{\"id\":10,"
 		    "\"address\":\"10.0.0.10\",\"port\":7410,\"state\":\"down\","
@@ -1132,7 +1132,7 @@ static void test_show(struct hb_nl *nl)
 		    "\"dropped\":0,\"lost\":9,\"rtt_us\":120,\"rttvar_us\":0,"
 		    "\"state_changes\":0,\"remote_interval_us\":0,"
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
+		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
 		    "\"roles\":[\"leader\",\"watch\"],\"source\":\"peers\","
 		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11}]}\n",
 		    "show json");
@@ -1147,7 +1147,7 @@ static void test_show(struct hb_nl *nl)
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
 		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
-		    " unauth 16, replay 17, bad_epoch 18\n"
+		    " unauth 16, replay 17, bad_epoch 18, too_long 19\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text");
 	expect_text(capture(&node, &l, 'p'),
@@ -1162,6 +1162,7 @@ static void test_show(struct hb_nl *nl)
 		    "  interval:           100ms\n"
 		    "  multiplier:         3\n"
 		    "  detection time:     0us\n"
+		    "  announced detect:   no frame yet\n"
 		    "  last seen:          12ms ago\n"
 		    "  tx:                 1000\n"
 		    "  tx errors:          0\n"
@@ -1219,7 +1220,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
 		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
-		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18},"
+		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18,\"too_long\":19},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1227,7 +1228,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"lost\":0,\"rtt_us\":1500,\"rttvar_us\":0,"
 		    "\"state_changes\":0,\"remote_interval_us\":0,"
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[\"tx\",\"watch\"],\"source\":\"self\","
 		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2},{\"id\":2,"
 		    "\"address\":\"fd00::2\",\"port\":7410,\"state\":\"unknown\","
@@ -1236,7 +1237,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"lost\":1,\"rtt_us\":null,\"rttvar_us\":0,"
 		    "\"state_changes\":0,\"remote_interval_us\":0,"
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
 		    "\"monitors\":0,\"epoch\":0},{\"id\":10,"
 		    "\"address\":\"10.0.0.10\",\"port\":7410,\"state\":\"down\","
@@ -1245,7 +1246,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"dropped\":0,\"lost\":9,\"rtt_us\":120,\"rttvar_us\":0,"
 		    "\"state_changes\":0,\"remote_interval_us\":0,"
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		    "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
+		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
 		    "\"roles\":[\"leader\",\"watch\"],\"source\":\"peers\","
 		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11}]}\n",
 		    "show json with modes");
@@ -1269,7 +1270,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
 		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
-		    " unauth 16, replay 17, bad_epoch 18\n"
+		    " unauth 16, replay 17, bad_epoch 18, too_long 19\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text with modes");
 	one.peers = &l.peers[2];	/* peer 10 */
@@ -1285,6 +1286,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    "  interval:           1s\n"
 		    "  multiplier:         3\n"
 		    "  detection time:     0us\n"
+		    "  announced detect:   no frame yet\n"
 		    "  last seen:          2.5s ago\n"
 		    "  tx:                 10000\n"
 		    "  tx errors:          0\n"
@@ -1629,7 +1631,7 @@ static void test_show_auth(struct hb_nl *nl)
 	ok(strstr(text, "\"epoch\":0,\"auth\":true,\"primary_key\":2,"
 			"\"keys\":2,\"tx_no_key\":0,\"drops\":") &&
 	   strstr(text, "\"not_leader\":14,\"no_key\":15,\"unauth\":16,"
-			"\"replay\":17,\"bad_epoch\":18}"), "show json: auth members, new drops");
+			"\"replay\":17,\"bad_epoch\":18,\"too_long\":19}"), "show json: auth members, new drops");
 	free(text);
 	peer_list_free(&l);
 

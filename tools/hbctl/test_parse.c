@@ -1241,7 +1241,7 @@ static void test_decode_peer(void)
 		  "\"state_changes\":1,\"remote_interval_us\":100000,"
 		  "\"remote_multiplier\":3,"
 		  "\"remote_incarnation\":1764000000000000000,"
-		  "\"detect_us\":300000,\"tx_errors\":0,"
+		  "\"detect_us\":300000,\"announced_detect_us\":300000,\"tx_errors\":0,"
 		  "\"origin\":\"learned\",\"roles\":[\"tx\",\"watch\"],"
 		  "\"source\":\"peers\",\"confirmations\":2,\"monitors\":3,"
 		  "\"epoch\":9}", "peer json");
@@ -1264,7 +1264,7 @@ static void test_decode_peer(void)
 		  "\"lost\":0,\"rtt_us\":null,\"rttvar_us\":0,"
 		  "\"state_changes\":0,\"remote_interval_us\":0,"
 		  "\"remote_multiplier\":0,\"remote_incarnation\":0,"
-		  "\"detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
+		  "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		  "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
 		  "\"monitors\":0,\"epoch\":0}", "never seen peer json");
 	nlmsg_free(msg);
@@ -1490,7 +1490,7 @@ static void test_decode_node(void)
 		  "\"stale\":109,\"not_configured\":110,\"self\":111,"
 		  "\"learn_limit\":112,\"bad_members\":113,"
 		  "\"not_leader\":114,\"no_key\":115,\"unauth\":116,"
-		  "\"replay\":117,\"bad_epoch\":118},"
+		  "\"replay\":117,\"bad_epoch\":118,\"too_long\":119},"
 		  "\"objects\":{\"nets\":1,\"peers\":2,\"sockets\":3,"
 		  "\"keys\":4}}",
 		  "node json");
@@ -1517,7 +1517,7 @@ static void test_decode_node(void)
 		  "\"bad_source\":0,\"bad_field\":0,\"auth\":0,\"stale\":0,"
 		  "\"not_configured\":0,\"self\":0,\"learn_limit\":0,"
 		  "\"bad_members\":0,\"not_leader\":0,\"no_key\":0,"
-		  "\"unauth\":0,\"replay\":0,\"bad_epoch\":0}}",
+		  "\"unauth\":0,\"replay\":0,\"bad_epoch\":0,\"too_long\":0}}",
 		  "unconfigured node json (no objects)");
 	nlmsg_free(msg);
 

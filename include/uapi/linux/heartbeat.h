@@ -21,7 +21,8 @@
  *            HB_A_NODE_CONFIGURED (flag, present once NODE_SET succeeded),
  *            the cluster settings HB_A_NODE_MODE, HB_A_NODE_LEADERS,
  *            HB_A_NODE_LEARN, HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
- *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT, and the cluster
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT,
+ *            HB_A_NODE_MAX_DETECT_MS, and the cluster
  *            state HB_A_NODE_EFFECTIVE_MODE, HB_A_NODE_LEADER (the leader
  *            whose membership view is followed, absent when none),
  *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
@@ -39,18 +40,21 @@
  *            the list; an empty nest clears it), HB_A_NODE_LEARN,
  *            HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
  *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT, HB_A_NODE_AUTH,
- *            HB_A_NODE_RESTART.  Member mode needs at least one leader; a
- *            leader id must not be the node's own.  Lowering the learn
- *            limit below the number of learned members is refused.  The
- *            node picks a new incarnation (strictly greater than the
- *            previous one; it is the wall clock in nanoseconds when that
- *            is larger), so that peers see it as restarted
- *            (HB_EVENT_RESTARTED), only when it starts afresh: on its
- *            first NODE_SET, on a new node id or port, and on a request
- *            with the HB_A_NODE_RESTART flag.  Every other setting
- *            changes in place, with the incarnation kept.  Changing the
- *            port rebinds the sockets; on failure the old configuration
- *            stays in force.
+ *            HB_A_NODE_RESTART, HB_A_NODE_MAX_DETECT_MS
+ *            (HEARTBEAT_MIN_MAX_DETECT_MS..HEARTBEAT_MAX_MAX_DETECT_MS,
+ *            default HEARTBEAT_DEFAULT_MAX_DETECT_MS: the longest detection
+ *            time used for a peer that announced a longer one).  Member
+ *            mode needs at least one leader; a leader id must not be the
+ *            node's own.  Lowering the learn limit below the number of
+ *            learned members is refused.  The node picks a new incarnation
+ *            (strictly greater than the previous one; it is the wall clock
+ *            in nanoseconds when that is larger), so that peers see it as
+ *            restarted (HB_EVENT_RESTARTED), only when it starts afresh: on
+ *            its first NODE_SET, on a new node id or port, and on a request
+ *            with the HB_A_NODE_RESTART flag.  Every other setting changes
+ *            in place, with the incarnation kept.  Changing the port
+ *            rebinds the sockets; on failure the old configuration stays in
+ *            force.
  *
  * HB_CMD_PEER_ADD (CAP_NET_ADMIN)
  *   Request: HB_A_PEER nest with HB_PEER_A_ID, exactly one of
@@ -87,6 +91,11 @@
  *            most HEARTBEAT_MAX_KEYS keys per namespace; -EEXIST for a
  *            known id.  The secret is never sent back, and the module
  *            wipes every copy it made of it when the key is deleted.
+ *            The request itself is wiped once it has been handled,
+ *            accepted or refused (a refusal's ack echoes it wiped), and
+ *            so is any KEY_SET or KEY_DEL request (which must not carry
+ *            a secret); only a request that is not a well-formed list of
+ *            attributes of this family is refused before it can be.
  *
  * HB_CMD_KEY_SET (CAP_NET_ADMIN)
  *   Request: HB_A_KEY nest with HB_KEY_A_ID and HB_KEY_A_PRIMARY: frames
@@ -133,7 +142,9 @@
  *   Every event takes a sequence number whether or not anyone listens
  *   (HB_A_NODE_EVENT_SEQ is the last one taken), and listeners receive the
  *   events of a namespace in sequence order; a gap means notifications
- *   were lost (not allocated, or ENOBUFS on the listener's socket).
+ *   were lost (not allocated, or ENOBUFS on the listener's socket).  The
+ *   events of one peer are numbered in the order of its changes, so its
+ *   last event tells its current state.
  *
  * Every rejection carries an extended ack message naming the problem.
  * Unknown attributes are rejected (strict validation), and so are the
@@ -210,6 +221,14 @@
  * never trusts hdr.length: it must lie between sizeof(struct hb_frame) and
  * the datagram length.
  *
+ * A datagram longer than the largest frame a node builds (the header,
+ * HB_TLV_MEMBERS_MAX members, HB_TLV_VERDICTS_MAX verdicts of
+ * HEARTBEAT_MAX_MONITORS confirmations each, and a trailer: 2,328 bytes)
+ * is dropped as HB_DROP_TOO_LONG, one shorter than struct hb_frame as
+ * HB_DROP_SHORT.  Both are decided from the datagram's length and the
+ * header checks (magic, version, flags, hdr.length, trailer size) from
+ * the header alone, before the datagram is copied or any MAC computed.
+ *
  * When HB_FRAME_F_AUTH is set, exactly one struct hb_auth follows
  * hdr.length bytes, and the datagram ends with it.  Its mac is
  * HMAC-SHA256, under the key key_id, of the hdr.length bytes of the frame,
@@ -274,6 +293,13 @@
 #define HEARTBEAT_MAX_KEYS		4
 #define HEARTBEAT_KEY_LEN		32	/* bytes of an HMAC-SHA256 key */
 #define HB_REPLAY_WINDOW		64
+/* Bounds of HB_A_NODE_MAX_DETECT_MS, the longest detection time used for
+ * a peer whatever it announces; the largest is the longest a peer can
+ * announce (60 s x 255): no bound.
+ */
+#define HEARTBEAT_DEFAULT_MAX_DETECT_MS	180000U		/* 3 min */
+#define HEARTBEAT_MIN_MAX_DETECT_MS	10U
+#define HEARTBEAT_MAX_MAX_DETECT_MS	15300000U	/* 4 h 15 min */
 
 enum hb_cmd {
 	HB_CMD_UNSPEC,
@@ -327,6 +353,7 @@ enum hb_attr {
 	HB_A_NODE_KEYS,			/* u32, read only: keys installed */
 	HB_A_NODE_TX_NO_KEY,		/* u64, read only: frames not sent */
 	HB_A_NODE_RESTART,		/* flag: take a new incarnation */
+	HB_A_NODE_MAX_DETECT_MS,	/* u32, bound of a peer's detection */
 	__HB_A_MAX
 };
 
@@ -375,7 +402,12 @@ enum hb_peer_attr {
 	HB_PEER_A_REMOTE_INTERVAL_US,	/* u32, interval the peer announces */
 	HB_PEER_A_REMOTE_MULTIPLIER,	/* u8, multiplier the peer announces */
 	HB_PEER_A_REMOTE_INCARNATION,	/* u64, last incarnation seen */
-	HB_PEER_A_DETECT_US,		/* u64, detection time in force */
+	HB_PEER_A_DETECT_US,		/* u64, detection time in force:
+					 * REMOTE_INTERVAL_US x
+					 * REMOTE_MULTIPLIER, at most
+					 * HB_A_NODE_MAX_DETECT_MS (the
+					 * local ones before any frame)
+					 */
 	HB_PEER_A_TX_ERRORS,		/* u64, frames that could not be sent */
 	HB_PEER_A_ORIGIN,		/* u8, enum hb_origin, read only */
 	HB_PEER_A_ROLES,		/* u32, HB_ROLE_* bits, read only */
@@ -471,6 +503,7 @@ enum hb_drop_reason {
 				 * more than HB_EPOCH_WINDOW from this
 				 * node's (the rest of the frame is used)
 				 */
+	HB_DROP_TOO_LONG,	/* longer than the largest valid frame */
 	__HB_DROP_MAX
 };
 
@@ -535,7 +568,10 @@ enum hb_obj {
  * @seq: per destination sequence number, starts at 1, +1 per frame
  * @timestamp_ns: sender's CLOCK_MONOTONIC when the frame was built
  * @interval_us: sender's interval towards this destination
- * @multiplier: sender's detection multiplier
+ * @multiplier: sender's detection multiplier; the destination declares
+ *		the sender DOWN after interval_us x multiplier without a
+ *		frame, or after its own HB_A_NODE_MAX_DETECT_MS if that is
+ *		shorter
  * @reserved: zero on send, ignored on receive
  * @echo_delay_us: time from receiving echo_seq to building this frame
  * @echo_seq: last sequence number the sender received from the destination
