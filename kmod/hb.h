@@ -151,6 +151,10 @@ struct hb_ext {
  * @def_interval_us: interval towards learned peers; period of the tick
  * @def_multiplier: multiplier towards learned peers
  * @learn_limit: most peers that may be learned
+ * @learn_age_ms: a learned peer DOWN for that long is forgotten
+ * @ticks: cluster ticks run (under @lock)
+ * @tick_last: jiffies when the last tick started; kicks within one
+ *	       interval of it are left to the next periodic tick
  * @leaders: ids of the leaders (member mode)
  * @nleaders: entries of @leaders in use
  * @nlearned: peers that were learned rather than configured
@@ -160,9 +164,13 @@ struct hb_ext {
  * @verdicts_pos: where the next window of verdicts starts
  * @tick: the cluster tick (cluster.c)
  * @ext: extensions put in every beat (RCU; replaced by the tick)
- * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch
+ * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch, @learn_win,
+ *	     @nlearn_win
  * @learn_q: peers to learn, filled by the receive path
  * @nlearn_q: entries of @learn_q in use
+ * @learn_win: jiffies when the current learning window (one interval)
+ *	       started
+ * @nlearn_win: unknown senders queued in that window
  * @self_epoch: this node's own verdict epoch (refutes suspicions)
  * @auth: frames must be signed with one of @keys
  * @primary_key: id of the key frames are signed with, 0 for none
@@ -171,7 +179,8 @@ struct hb_ext {
  * @auth_flags: bit 0: signing is failing (HB_EVENT_AUTH was raised)
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
- * learn, monitors, leader, learn_limit, auth and primary_key are written under @lock with
+ * learn, monitors, leader, learn_limit, learn_age_ms, tick_last, auth and
+ * primary_key are written under @lock with
  * WRITE_ONCE() and read with READ_ONCE() from softirq context.
  */
 struct hb_net {
@@ -200,6 +209,9 @@ struct hb_net {
 	u32 def_interval_us;
 	u8 def_multiplier;
 	u32 learn_limit;
+	u32 learn_age_ms;
+	u64 ticks;
+	unsigned long tick_last;
 	u32 leaders[HEARTBEAT_MAX_LEADERS];
 	u8 nleaders;
 	u32 nlearned;
@@ -213,6 +225,8 @@ struct hb_net {
 	spinlock_t cl_lock;	/* see above */
 	struct hb_learn_req *learn_q;
 	unsigned int nlearn_q;
+	unsigned long learn_win;
+	unsigned int nlearn_win;
 	u32 self_epoch;
 
 	bool auth;
@@ -245,6 +259,8 @@ struct hb_net {
  * @multiplier: for learned peers
  * @has_learn_limit: @learn_limit was given
  * @learn_limit: 1..HEARTBEAT_MAX_PEERS
+ * @has_learn_age: @learn_age_ms was given
+ * @learn_age_ms: HEARTBEAT_MIN_LEARN_AGE_MS..HEARTBEAT_MAX_LEARN_AGE_MS
  * @has_auth: @auth was given
  * @auth: require signed frames
  */
@@ -270,6 +286,8 @@ struct hb_node_cfg {
 	u8 multiplier;
 	bool has_learn_limit;
 	u32 learn_limit;
+	bool has_learn_age;
+	u32 learn_age_ms;
 	bool has_auth;
 	bool auth;
 };

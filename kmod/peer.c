@@ -395,6 +395,41 @@ int hb_peer_remove(struct hb_net *hn, u32 id, struct netlink_ext_ack *extack)
 }
 
 /**
+ * hb_peers_remove_some() - remove some peers
+ * @hn: the instance
+ * @peers: peers of @hn, each at most once
+ * @n: entries of @peers
+ *
+ * As hb_peer_remove(), batched: every peer is unlinked and marked dead,
+ * then a single synchronize_net() covers them all.
+ *
+ * Context: process context, hn->lock held; sleeps.
+ */
+void hb_peers_remove_some(struct hb_net *hn, struct hb_peer **peers,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (!n)
+		return;
+	/* 1. unlink and mark dead */
+	for (i = 0; i < n; i++) {
+		hb_peer_unhash(hn, peers[i]);
+		list_del_rcu(&peers[i]->list);
+		WRITE_ONCE(hn->npeers, hn->npeers - 1);
+		hb_cluster_peer_removed(hn, peers[i]);
+	}
+	WRITE_ONCE(hn->gen, hn->gen + 1);
+	/* 2. no reader can see the peers any more */
+	synchronize_net();
+	/* 3. and 4. */
+	for (i = 0; i < n; i++)
+		hb_peer_free(peers[i]);
+}
+
+/**
  * hb_peers_remove_all() - remove every peer
  * @hn: the instance
  *

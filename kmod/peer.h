@@ -75,6 +75,9 @@ struct hb_frame_info;
  *		  the tick moves @addr there (hb_cluster_learn()), and frames
  *		  from @move_to are accepted until it did
  * @move_to: the endpoint the peer is moving to
+ * @probe_at: a learned peer that is not UP is sent its next frame (a
+ *	      probe) no earlier than this (timers.c)
+ * @down_since: when the tick first saw the learned peer DOWN, or 0
  */
 struct hb_peer {
 	struct hb_net *hn;
@@ -134,6 +137,8 @@ struct hb_peer {
 	ktime_t v_since;
 	bool move_pending;
 	struct hb_addr move_to;
+	ktime_t probe_at;
+	ktime_t down_since;
 };
 
 /**
@@ -238,6 +243,8 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 		   struct netlink_ext_ack *extack);
 int hb_peer_remove(struct hb_net *hn, u32 id, struct netlink_ext_ack *extack);
+void hb_peers_remove_some(struct hb_net *hn, struct hb_peer **peers,
+			  unsigned int n);
 void hb_peers_remove_all(struct hb_net *hn);
 
 /* Any context, under rcu_read_lock() (or hn->lock). */

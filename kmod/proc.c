@@ -39,6 +39,7 @@ static const char * const hb_drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_NO_KEY]	= "no_key",
 	[HB_DROP_UNAUTH]	= "unauth",
 	[HB_DROP_REPLAY]	= "replay",
+	[HB_DROP_LEARN_RATE]	= "learn_rate",
 };
 
 static const char * const hb_state_names[__HB_STATE_MAX] = {

@@ -126,6 +126,7 @@ static const char *const drop_names[] = {
 	[HB_DROP_NO_KEY]	 = "no_key",
 	[HB_DROP_UNAUTH]	 = "unauth",
 	[HB_DROP_REPLAY]	 = "replay",
+	[HB_DROP_LEARN_RATE]	 = "learn_rate",
 };
 
 static const char *drop_name(int r)

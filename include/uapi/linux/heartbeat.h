@@ -25,7 +25,8 @@
  *            state HB_A_NODE_EFFECTIVE_MODE, HB_A_NODE_LEADER (the leader
  *            whose membership view is followed, absent when none),
  *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
- *            HB_A_NODE_EPOCH,
+ *            HB_A_NODE_EPOCH, the setting HB_A_NODE_LEARN_AGE_MS, and
+ *            HB_A_NODE_TICKS (u64, cluster ticks run so far),
  *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
  *            (nest of HB_OBJ_*, u64 counts of live module objects over all
  *            namespaces: used by tests to prove teardown frees everything).
@@ -38,7 +39,8 @@
  *            of 0..HEARTBEAT_MAX_LEADERS HB_LIST_A_ID u32 ids, replacing
  *            the list; an empty nest clears it), HB_A_NODE_LEARN,
  *            HB_A_NODE_MONITORS, HB_A_NODE_INTERVAL_US,
- *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT.  Member mode
+ *            HB_A_NODE_MULTIPLIER, HB_A_NODE_LEARN_LIMIT,
+ *            HB_A_NODE_LEARN_AGE_MS.  Member mode
  *            needs at least one leader; a leader id must not be the
  *            node's own.  Lowering the learn limit below the number of
  *            learned members is refused.  Any accepted NODE_SET picks a new
@@ -124,7 +126,9 @@
  *   HB_REASON_LEADERS_DOWN, HB_REASON_LEADER_UP or HB_REASON_CONFIG;
  *   MOVED the peer's new endpoint (HB_EVENT_A_ADDR4 or HB_EVENT_A_ADDR6,
  *   and HB_EVENT_A_PORT) with reason HB_REASON_INCARNATION (its own
- *   frames) or HB_REASON_LEADER (the leader's list).
+ *   frames) or HB_REASON_LEADER (the leader's list); FORGOTTEN the
+ *   peer (its state DOWN, reason HB_REASON_TIMEOUT) that was removed
+ *   after it was DOWN for HB_A_NODE_LEARN_AGE_MS.
  *   Every event takes a sequence number whether or not anyone listens
  *   (HB_A_NODE_EVENT_SEQ is the last one taken), and listeners receive the
  *   events of a namespace in sequence order; a gap means notifications
@@ -159,7 +163,16 @@
  * HB_MODE_LEADER: as static, and learn a peer for every valid frame of the
  *   cluster from an unknown sender (while HB_A_NODE_LEARN is on and fewer
  *   than HB_A_NODE_LEARN_LIMIT peers are learned; learned peers use
- *   HB_A_NODE_INTERVAL_US and HB_A_NODE_MULTIPLIER).  Every beat carries
+ *   HB_A_NODE_INTERVAL_US and HB_A_NODE_MULTIPLIER).  At most
+ *   HEARTBEAT_LEARN_RATE senders are learned per HB_A_NODE_INTERVAL_US;
+ *   frames of further unknown senders are dropped (HB_DROP_LEARN_RATE).
+ *   A peer learned this way is beaten to every interval only while it is
+ *   UP: until its first valid frame after it was learned the node sends it
+ *   nothing, and while it is DOWN one probe every
+ *   max(min(10 intervals, 60 s), 1 s), so the node never sends much to an
+ *   endpoint that does not send to it.  Once it has been DOWN for
+ *   HB_A_NODE_LEARN_AGE_MS it is forgotten (removed, HB_EVENT_FORGOTTEN).
+ *   Every beat carries
  *   a window of the membership (HB_TLV_MEMBERS), so members see the whole
  *   cluster within ceil(members / HB_TLV_MEMBERS_MAX) intervals.
  * HB_MODE_MEMBER: beat to and watch the leaders (HB_A_NODE_LEADERS) only,
@@ -243,6 +256,12 @@
 #define HEARTBEAT_DEFAULT_MONITORS	3
 #define HEARTBEAT_MAX_MONITORS		8
 #define HEARTBEAT_DEFAULT_LEARN_LIMIT	1024
+/* Most unknown senders a leader learns per HB_A_NODE_INTERVAL_US. */
+#define HEARTBEAT_LEARN_RATE		32
+/* How long a learned peer stays DOWN before it is forgotten. */
+#define HEARTBEAT_DEFAULT_LEARN_AGE_MS	60000U		/* 60 s */
+#define HEARTBEAT_MIN_LEARN_AGE_MS	1000U		/* 1 s */
+#define HEARTBEAT_MAX_LEARN_AGE_MS	86400000U	/* 1 day */
 #define HEARTBEAT_MAX_KEYS		4
 #define HEARTBEAT_KEY_LEN		32	/* bytes of an HMAC-SHA256 key */
 #define HB_REPLAY_WINDOW		64
@@ -298,6 +317,8 @@ enum hb_attr {
 	HB_A_NODE_PRIMARY_KEY,		/* u8, read only: 0 when none */
 	HB_A_NODE_KEYS,			/* u32, read only: keys installed */
 	HB_A_NODE_TX_NO_KEY,		/* u64, read only: frames not sent */
+	HB_A_NODE_LEARN_AGE_MS,		/* u32, 1 s..1 day: forget after DOWN */
+	HB_A_NODE_TICKS,		/* u64, read only: cluster ticks run */
 	__HB_A_MAX
 };
 
@@ -401,6 +422,7 @@ enum hb_event_type {
 	HB_EVENT_MODE,		/* the effective mode changed (peer id 0) */
 	HB_EVENT_AUTH,		/* frames cannot be signed (peer id 0) */
 	HB_EVENT_MOVED,		/* a learned peer's endpoint changed */
+	HB_EVENT_FORGOTTEN,	/* a learned peer DOWN for the learn age */
 	__HB_EVENT_MAX
 };
 
@@ -438,6 +460,7 @@ enum hb_drop_reason {
 	HB_DROP_NO_KEY,		/* signed with a key id this node lacks */
 	HB_DROP_UNAUTH,		/* unsigned, authentication required */
 	HB_DROP_REPLAY,		/* sequence number already seen */
+	HB_DROP_LEARN_RATE,	/* unknown sender, learning rate exceeded */
 	__HB_DROP_MAX
 };
 
