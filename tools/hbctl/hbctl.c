@@ -18,7 +18,7 @@ static const struct hbctl_cmd commands[] = {
 	  "         [mode static|leader|member|leaderless]\n"
 	  "         [leader <id>[,<id>...]|none] [learn on|off] [monitors <k>]\n"
 	  "         [interval <duration>] [multiplier <n>] [learn-limit <n>]\n"
-	  "         [auth on|off]\n"
+	  "         [learn-age <duration>] [auth on|off]\n"
 	  "node show" },
 	{ "peer",	cmd_peer,
 	  "peer add <id> [address] <address> [port <port>] [interval <duration>]\n"

@@ -89,6 +89,7 @@ static const char *const event_names[__HB_EVENT_MAX] = {
 	[HB_EVENT_MODE]		= "mode",
 	[HB_EVENT_AUTH]		= "auth",
 	[HB_EVENT_MOVED]	= "moved",
+	[HB_EVENT_FORGOTTEN]	= "forgotten",
 };
 
 static const char *const reason_names[__HB_REASON_MAX] = {
@@ -123,6 +124,7 @@ static const char *const drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_NO_KEY]	= "no_key",
 	[HB_DROP_UNAUTH]	= "unauth",
 	[HB_DROP_REPLAY]	= "replay",
+	[HB_DROP_LEARN_RATE]	= "learn_rate",
 };
 
 static const char *const obj_names[HB_NODE_OBJS] = {
@@ -414,6 +416,8 @@ static int decode_modes(struct nlattr **tb, struct hb_node *node)
 	node->multiplier = get_u8(tb[HB_A_NODE_MULTIPLIER]);
 	node->learn_limit = get_u32(tb[HB_A_NODE_LEARN_LIMIT]);
 	node->learned = get_u32(tb[HB_A_NODE_LEARNED]);
+	node->learn_age_ms = get_u32(tb[HB_A_NODE_LEARN_AGE_MS]);
+	node->ticks = get_u64(tb[HB_A_NODE_TICKS]);
 	node->sending = get_u32(tb[HB_A_NODE_SENDING]);
 	node->watching = get_u32(tb[HB_A_NODE_WATCHING]);
 	node->epoch = get_u32(tb[HB_A_NODE_EPOCH]);
@@ -628,6 +632,8 @@ static void node_modes_json(struct json *j, const struct hb_node *n)
 	json_u64(j, "multiplier", n->multiplier);
 	json_u64(j, "learn_limit", n->learn_limit);
 	json_u64(j, "learned", n->learned);
+	json_u64(j, "learn_age_ms", n->learn_age_ms);
+	json_u64(j, "ticks", n->ticks);
 	json_u64(j, "sending", n->sending);
 	json_u64(j, "watching", n->watching);
 	json_u64(j, "epoch", n->epoch);

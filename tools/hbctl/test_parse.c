@@ -1479,7 +1479,8 @@ static void test_decode_node(void)
 		  "\"effective_mode\":\"leaderless\",\"leaders\":[3,2],"
 		  "\"leader\":null,\"learn\":true,\"monitors\":3,"
 		  "\"interval_us\":50000,\"multiplier\":4,"
-		  "\"learn_limit\":1024,\"learned\":0,\"sending\":5,"
+		  "\"learn_limit\":1024,\"learned\":0,\"learn_age_ms\":0,"
+		  "\"ticks\":0,\"sending\":5,"
 		  "\"watching\":6,\"epoch\":4,\"auth\":true,"
 		  "\"primary_key\":2,\"keys\":2,\"tx_no_key\":3,"
 		  "\"drops\":{\"short\":100,"
@@ -1489,7 +1490,7 @@ static void test_decode_node(void)
 		  "\"stale\":109,\"not_configured\":110,\"self\":111,"
 		  "\"learn_limit\":112,\"bad_members\":113,"
 		  "\"not_leader\":114,\"no_key\":115,\"unauth\":116,"
-		  "\"replay\":117},"
+		  "\"replay\":117,\"learn_rate\":118},"
 		  "\"objects\":{\"nets\":1,\"peers\":2,\"sockets\":3,"
 		  "\"keys\":4}}",
 		  "node json");
@@ -1508,7 +1509,8 @@ static void test_decode_node(void)
 		  "\"mode\":\"static\",\"effective_mode\":\"static\","
 		  "\"leaders\":[],\"leader\":null,\"learn\":false,"
 		  "\"monitors\":0,\"interval_us\":0,\"multiplier\":0,"
-		  "\"learn_limit\":0,\"learned\":0,\"sending\":0,"
+		  "\"learn_limit\":0,\"learned\":0,\"learn_age_ms\":0,"
+		  "\"ticks\":0,\"sending\":0,"
 		  "\"watching\":0,\"epoch\":0,\"auth\":false,"
 		  "\"primary_key\":null,\"keys\":0,\"tx_no_key\":0,"
 		  "\"drops\":{\"short\":5,\"bad_magic\":6,\"bad_version\":0,"
@@ -1516,7 +1518,7 @@ static void test_decode_node(void)
 		  "\"bad_source\":0,\"bad_field\":0,\"auth\":0,\"stale\":0,"
 		  "\"not_configured\":0,\"self\":0,\"learn_limit\":0,"
 		  "\"bad_members\":0,\"not_leader\":0,\"no_key\":0,"
-		  "\"unauth\":0,\"replay\":0}}",
+		  "\"unauth\":0,\"replay\":0,\"learn_rate\":0}}",
 		  "unconfigured node json (no objects)");
 	nlmsg_free(msg);
 
