@@ -839,7 +839,8 @@ static const char *learned_how(const struct hb_event *e)
  * "[seq 16] peer 2: leader lost (timeout after 300ms)",
  * "[seq 17] node: mode member -> leaderless (leaders_down)",
  * "[seq 18] node: cannot sign frames (no_key)",
- * "[seq 19] peer 9: moved to 10.0.0.9 port 7410 (incarnation)".
+ * "[seq 19] peer 9: moved to 10.0.0.9 port 7410 (incarnation)",
+ * "[seq 20] peer 9: forgotten (down for the learn age)".
  *
  * Return: @buf.
  */
@@ -882,6 +883,10 @@ char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
 			 e->reason ? " (" : "",
 			 e->reason ? hb_reason_name(e->reason) : "",
 			 e->reason ? ")" : "");
+	} else if (e->type == HB_EVENT_FORGOTTEN) {
+		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32
+			 ": forgotten (down for the learn age)",
+			 e->seq, e->peer);
 	} else {
 		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32 ": %s",
 			 e->seq, e->peer, hb_event_name(e->type));

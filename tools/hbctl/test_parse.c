@@ -318,6 +318,19 @@ static void limit(const char *s, int err, uint32_t want)
 		ok(!ret && v == want, "learn limit '%s' = %" PRIu32, s, v);
 }
 
+static void age(const char *s, int err, uint32_t want)
+{
+	const char *why = NULL;
+	uint32_t v = 0;
+	int ret = parse_learn_age_ms(s, &v, &why);
+
+	if (err)
+		ok(ret == err && why, "learn age '%s' rejected (%s)", s,
+		   why ? why : "no reason");
+	else
+		ok(!ret && v == want, "learn age '%s' = %" PRIu32 " ms", s, v);
+}
+
 static void mode(const char *s, int err, uint8_t want)
 {
 	const char *why = NULL;
@@ -371,6 +384,13 @@ static void test_cluster_values(void)
 	monitors("-1", -EINVAL, 0);
 	monitors("three", -EINVAL, 0);
 	monitors("", -EINVAL, 0);
+	age("1s", 0, 1000);
+	age("1000", 0, 1000);
+	age("60s", 0, 60000);
+	age("86400s", 0, HEARTBEAT_MAX_LEARN_AGE_MS);
+	age("999ms", -ERANGE, 0);
+	age("86400001", -ERANGE, 0);
+	age("1 day", -EINVAL, 0);
 	limit("1", 0, 1);
 	limit("1024", 0, 1024);
 	limit("65536", 0, HEARTBEAT_MAX_PEERS);
@@ -491,8 +511,10 @@ static void test_names(void)
 	   !strcmp(hb_obj_name(HB_OBJ_KEYS), "keys"),
 	   "authentication event, reason and object names");
 	ok(!strcmp(hb_event_name(HB_EVENT_MOVED), "moved") &&
+	   !strcmp(hb_event_name(HB_EVENT_FORGOTTEN), "forgotten") &&
+	   !strcmp(hb_drop_name(HB_DROP_LEARN_RATE), "learn_rate") &&
 	   !strcmp(hb_event_name(__HB_EVENT_MAX), "invalid"),
-	   "moved event name");
+	   "moved and forgotten event names, learn_rate drop name");
 }
 
 /*
