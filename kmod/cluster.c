@@ -113,8 +113,12 @@ static bool hb_is_leader_id(const struct hb_net *hn, u32 id)
 }
 
 /**
- * hb_cluster_kick() - run the tick as soon as possible
+ * hb_cluster_kick() - run the tick soon
  * @hn: the instance
+ *
+ * At once when the last tick started an interval ago or more; else the
+ * next periodic tick, less than an interval away, does the work: frames
+ * cannot make the tick run more than once per interval.
  *
  * Context: any up to softirq.  Never called once the namespace is being
  * dismantled: by then no peer, timer or socket is left to call it.
