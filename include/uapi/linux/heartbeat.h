@@ -26,7 +26,10 @@
  *            whose membership view is followed, absent when none),
  *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
  *            HB_A_NODE_EPOCH, the setting HB_A_NODE_LEARN_AGE_MS, and
- *            HB_A_NODE_TICKS (u64, cluster ticks run so far),
+ *            HB_A_NODE_TICKS (u64, cluster ticks run so far: one per
+ *            HB_A_NODE_INTERVAL_US outside static mode, brought forward
+ *            by frames that need one, but never to less than an interval
+ *            after the previous one),
  *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
  *            (nest of HB_OBJ_*, u64 counts of live module objects over all
  *            namespaces: used by tests to prove teardown frees everything).
