@@ -153,6 +153,8 @@ struct hb_ext {
  * @learn_limit: most peers that may be learned
  * @learn_age_ms: a learned peer DOWN for that long is forgotten
  * @ticks: cluster ticks run (under @lock)
+ * @tx_seq_floor: the highest sequence number sent to a peer since removed;
+ *		  new peers start above it (under @lock)
  * @tick_last: jiffies when the last tick started; kicks within one
  *	       interval of it are left to the next periodic tick
  * @leaders: ids of the leaders (member mode)
@@ -212,6 +214,7 @@ struct hb_net {
 	u32 learn_age_ms;
 	u64 ticks;
 	unsigned long tick_last;
+	u64 tx_seq_floor;
 	u32 leaders[HEARTBEAT_MAX_LEADERS];
 	u8 nleaders;
 	u32 nlearned;

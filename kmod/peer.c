@@ -148,7 +148,13 @@ static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
  */
 static void hb_peer_free(struct hb_peer *peer)
 {
+	struct hb_net *hn = peer->hn;
+
+	lockdep_assert_held(&hn->lock);
+
 	hb_timers_stop(peer);
+	/* No timer runs: tx_seq is final (see hb_peer_create()). */
+	hn->tx_seq_floor = max(hn->tx_seq_floor, peer->tx_seq);
 	dst_cache_destroy(&peer->dst_cache);
 	kfree(peer);
 	atomic64_dec(&hb_objects[HB_OBJ_PEERS]);
@@ -229,6 +235,13 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	peer->multiplier = cfg->has_multiplier ? cfg->multiplier :
 			   HEARTBEAT_DEFAULT_MULTIPLIER;
 	peer->state = HB_STATE_UNKNOWN;
+	/* Above every sequence number a removed peer was sent: an id that
+	 * comes back (forgotten and learned again, or deleted and added)
+	 * is not sent numbers its node already has, in the same incarnation,
+	 * which it would drop as stale.
+	 */
+	peer->tx_seq = hn->tx_seq_floor;
+	peer->echo_seq = hn->tx_seq_floor;
 	hb_timers_init(peer);
 
 	err = rhltable_insert(&hn->peers_by_addr, &peer->addr_node,
