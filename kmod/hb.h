@@ -48,6 +48,7 @@
 #define _HB_H
 
 #include <linux/types.h>
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
 #include <linux/list.h>
@@ -170,8 +171,8 @@ struct hb_ext {
  *	     @nlearn_win
  * @learn_q: peers to learn, filled by the receive path
  * @nlearn_q: entries of @learn_q in use
- * @learn_win: jiffies when the current learning window (one interval)
- *	       started
+ * @learn_win: when (CLOCK_MONOTONIC) the current learning window, one
+ *	       interval long, started
  * @nlearn_win: unknown senders queued in that window
  * @self_epoch: this node's own verdict epoch (refutes suspicions)
  * @auth: frames must be signed with one of @keys
@@ -228,7 +229,7 @@ struct hb_net {
 	spinlock_t cl_lock;	/* see above */
 	struct hb_learn_req *learn_q;
 	unsigned int nlearn_q;
-	unsigned long learn_win;
+	ktime_t learn_win;
 	unsigned int nlearn_win;
 	u32 self_epoch;
 
