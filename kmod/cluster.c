@@ -34,11 +34,17 @@
  *
  * The tick
  * --------
- * hn->tick runs every def_interval_us in every mode but static, and at
- * once when kicked (a peer to learn, a suspicion, a leader lost, a peer
- * back UP).  Under hn->lock it learns queued peers, re-evaluates the
+ * hn->tick runs every def_interval_us in every mode but static, and
+ * sooner when kicked (a peer to learn, a suspicion, a leader lost, a peer
+ * back UP), but never more than once per interval because of kicks: what
+ * remote frames cause is coalesced into at most one tick per interval
+ * (hn->tick_last; hn->ticks counts them).  Under hn->lock it learns queued
+ * peers, forgets learned peers DOWN for the learn age, re-evaluates the
  * effective mode of a member, declares confirmed verdicts, re-computes the
  * ring when it changed, and publishes the extensions of the next beats.
+ *
+ * Learning from unknown senders (a leader) is rate limited: at most
+ * HEARTBEAT_LEARN_RATE senders are queued per interval (hn->learn_win).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -115,16 +121,30 @@ static bool hb_is_leader_id(const struct hb_net *hn, u32 id)
 }
 
 /**
- * hb_cluster_kick() - run the tick as soon as possible
+ * hb_cluster_kick() - run the tick soon
  * @hn: the instance
+ *
+ * At once when the last tick started an interval ago or more; else the
+ * next periodic tick, less than an interval away, does the work: frames
+ * cannot make the tick run more than once per interval.
  *
  * Context: any up to softirq.  Never called once the namespace is being
  * dismantled: by then no peer, timer or socket is left to call it.
  */
 void hb_cluster_kick(struct hb_net *hn)
 {
-	if (READ_ONCE(hn->mode) != HB_MODE_STATIC)
-		mod_delayed_work(system_wq, &hn->tick, 0);
+	unsigned long last, period;
+
+	if (READ_ONCE(hn->mode) == HB_MODE_STATIC)
+		return;
+	/* A tick started less than an interval ago: the next periodic one,
+	 * less than an interval away, does what the kick asks for.
+	 */
+	last = READ_ONCE(hn->tick_last);
+	period = usecs_to_jiffies(READ_ONCE(hn->def_interval_us));
+	if (period && time_in_range(jiffies, last, last + period - 1))
+		return;
+	mod_delayed_work(system_wq, &hn->tick, 0);
 }
 
 static void hb_cluster_dirty(struct hb_net *hn)
@@ -152,6 +172,14 @@ static void hb_cluster_drop(struct hb_net *hn, enum hb_drop_reason reason)
 	local_bh_disable();
 	hb_drop(hn, reason);
 	local_bh_enable();
+}
+
+/* Forget every request in the queue (static mode). */
+static void hb_cluster_drain(struct hb_net *hn)
+{
+	spin_lock_bh(&hn->cl_lock);
+	WRITE_ONCE(hn->nlearn_q, 0);
+	spin_unlock_bh(&hn->cl_lock);
 }
 
 static void hb_conf_add(struct hb_peer *peer, u32 id)
@@ -477,6 +505,8 @@ void hb_cluster_apply(struct hb_net *hn, const struct hb_node_cfg *cfg)
 		WRITE_ONCE(hn->def_multiplier, cfg->multiplier);
 	if (cfg->has_learn_limit)
 		WRITE_ONCE(hn->learn_limit, cfg->learn_limit);
+	if (cfg->has_learn_age)
+		WRITE_ONCE(hn->learn_age_ms, cfg->learn_age_ms);
 	if (cfg->has_leaders) {
 		memcpy(hn->leaders, cfg->leaders, sizeof(hn->leaders));
 		hn->nleaders = cfg->nleaders;
@@ -500,6 +530,8 @@ void hb_cluster_apply(struct hb_net *hn, const struct hb_node_cfg *cfg)
 
 	hb_cluster_reconcile(hn);
 	if (hn->mode == HB_MODE_STATIC) {
+		/* Nothing is learned or moved in static mode. */
+		hb_cluster_drain(hn);
 		/* A running tick sees the static mode and stops. */
 		old = rcu_replace_pointer(hn->ext, NULL,
 					  lockdep_is_held(&hn->lock));
@@ -512,9 +544,38 @@ void hb_cluster_apply(struct hb_net *hn, const struct hb_node_cfg *cfg)
 
 /* ---- learning ------------------------------------------------------------- */
 
-/* Queue @req for the tick; one request per id at a time. */
-static void hb_cluster_queue(struct hb_net *hn, const struct hb_learn_req *req)
+/*
+ * Whether one more unknown sender may be queued in the current learning
+ * window (one interval long, started by the first sender after the last
+ * window ended).  hn->cl_lock held.
+ */
+static bool hb_learn_rate_ok(struct hb_net *hn)
 {
+	u64 len = (u64)READ_ONCE(hn->def_interval_us) * NSEC_PER_USEC;
+	ktime_t now = ktime_get();
+
+	lockdep_assert_held(&hn->cl_lock);
+
+	if (ktime_to_ns(ktime_sub(now, hn->learn_win)) >= len ||
+	    ktime_before(now, hn->learn_win)) {
+		hn->learn_win = now;
+		hn->nlearn_win = 0;
+	}
+	if (hn->nlearn_win >= HEARTBEAT_LEARN_RATE)
+		return false;
+	hn->nlearn_win++;
+	return true;
+}
+
+/*
+ * Queue @req for the tick; one request per id at a time.  When @limit,
+ * a new request counts against the learning rate.
+ * Return: HB_FRAME_OK, or HB_DROP_LEARN_RATE.
+ */
+static int hb_cluster_queue(struct hb_net *hn, const struct hb_learn_req *req,
+			    bool limit)
+{
+	int ret = HB_FRAME_OK;
 	bool queued = false;
 	unsigned int i;
 
@@ -523,6 +584,10 @@ static void hb_cluster_queue(struct hb_net *hn, const struct hb_learn_req *req)
 		if (hn->learn_q[i].id == req->id)
 			goto out_unlock;
 	if (hn->nlearn_q < HB_LEARN_QUEUE) {
+		if (limit && !hb_learn_rate_ok(hn)) {
+			ret = HB_DROP_LEARN_RATE;
+			goto out_unlock;
+		}
 		hn->learn_q[hn->nlearn_q] = *req;
 		WRITE_ONCE(hn->nlearn_q, hn->nlearn_q + 1);
 		queued = true;
@@ -532,6 +597,7 @@ out_unlock:
 	/* A full queue is retried with the next frame. */
 	if (queued)
 		hb_cluster_kick(hn);
+	return ret;
 }
 
 /**
@@ -541,8 +607,9 @@ out_unlock:
  * @src: where it came from
  *
  * A leader that learns queues the sender to be learned by the tick (while
- * the learned peers are below the limit: HB_DROP_LEARN_LIMIT otherwise);
- * every other node drops the frame (HB_DROP_UNKNOWN_PEER).
+ * the learned peers are below the limit: HB_DROP_LEARN_LIMIT otherwise,
+ * and at most HEARTBEAT_LEARN_RATE per interval: HB_DROP_LEARN_RATE
+ * otherwise); every other node drops the frame (HB_DROP_UNKNOWN_PEER).
  *
  * Context: softirq, rcu_read_lock() held.
  */
@@ -555,6 +622,7 @@ void hb_cluster_rx_unknown(struct hb_net *hn, const struct hb_frame_info *fi,
 		.state	= HB_STATE_UNKNOWN,
 		.addr	= *src,
 	};
+	int ret;
 
 	if (READ_ONCE(hn->mode) != HB_MODE_LEADER || !READ_ONCE(hn->learn)) {
 		hb_drop(hn, HB_DROP_UNKNOWN_PEER);
@@ -564,7 +632,9 @@ void hb_cluster_rx_unknown(struct hb_net *hn, const struct hb_frame_info *fi,
 		hb_drop(hn, HB_DROP_LEARN_LIMIT);
 		return;
 	}
-	hb_cluster_queue(hn, &req);
+	ret = hb_cluster_queue(hn, &req, true);
+	if (ret != HB_FRAME_OK)
+		hb_drop(hn, ret);
 }
 
 /**
@@ -592,7 +662,7 @@ void hb_cluster_move(struct hb_net *hn, u32 id, const struct hb_addr *addr,
 		.addr	= *addr,
 	};
 
-	hb_cluster_queue(hn, &req);
+	hb_cluster_queue(hn, &req, false);
 }
 
 /* Move a peer that was not configured to where a request says it is. */
@@ -657,6 +727,25 @@ static void hb_cluster_move_peer(struct hb_net *hn,
 				HB_DROP_BAD_SOURCE : HB_DROP_BAD_MEMBERS);
 }
 
+/*
+ * The settings may have changed since the receive path queued @req:
+ * learning from unknown senders needs a leader that learns, from a
+ * leader's list a member, and moves any mode but static.
+ */
+static bool hb_learn_still_wanted(struct hb_net *hn,
+				  const struct hb_learn_req *req)
+{
+	lockdep_assert_held(&hn->lock);
+
+	if (hn->mode == HB_MODE_STATIC)
+		return false;
+	if (req->move)
+		return true;
+	if (req->origin == HB_ORIGIN_LEADER)
+		return hn->mode == HB_MODE_MEMBER;
+	return hn->mode == HB_MODE_LEADER && hn->learn;
+}
+
 /* Create (or move) the peers the receive path queued. */
 static void hb_cluster_learn(struct hb_net *hn)
 {
@@ -682,6 +771,8 @@ static void hb_cluster_learn(struct hb_net *hn)
 	spin_unlock_bh(&hn->cl_lock);
 
 	for (i = 0; i < n; i++) {
+		if (!hb_learn_still_wanted(hn, &req[i]))
+			continue;
 		if (req[i].move) {
 			hb_cluster_move_peer(hn, &req[i]);
 			continue;
@@ -734,6 +825,69 @@ static void hb_cluster_learn(struct hb_net *hn)
 		spin_unlock_bh(&peer->lock);
 	}
 	kfree(req);
+}
+
+/* Most learned peers forgotten by one tick; the next tick does the rest. */
+#define HB_FORGET_BATCH	64
+
+struct hb_forget {
+	struct hb_peer *peers[HB_FORGET_BATCH];
+	struct hb_event ev[HB_FORGET_BATCH];
+};
+
+/*
+ * Forget the peers learned from their own frames that have been DOWN for
+ * the learn age (HB_EVENT_FORGOTTEN, reason HB_REASON_TIMEOUT).  The tick
+ * notes when it first sees such a peer DOWN (peer->down_since).
+ */
+static void hb_cluster_forget(struct hb_net *hn, ktime_t now)
+{
+	u64 age_ns = (u64)hn->learn_age_ms * NSEC_PER_MSEC;
+	struct hb_forget *f = NULL;
+	struct hb_peer *peer;
+	unsigned int n = 0, i;
+	bool forget;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (!hn->nlearned)
+		return;
+	/* hn->peers only changes under hn->lock, which is held. */
+	list_for_each_entry(peer, &hn->peers, list) {
+		if (peer->origin != HB_ORIGIN_LEARNED)
+			continue;
+		forget = false;
+		spin_lock_bh(&peer->lock);
+		if (peer->state != HB_STATE_DOWN)
+			peer->down_since = 0;
+		else if (!peer->down_since)
+			peer->down_since = now;
+		else
+			forget = ktime_to_ns(ktime_sub(now, peer->down_since)) >=
+				 age_ns;
+		spin_unlock_bh(&peer->lock);
+		if (!forget)
+			continue;
+		/* Most ticks forget nothing: allocate only when needed. */
+		if (!f)
+			f = kzalloc(sizeof(*f), GFP_KERNEL);
+		if (!f)
+			return;
+		f->peers[n] = peer;
+		spin_lock_bh(&peer->lock);
+		hb_event_init(&f->ev[n], peer, HB_EVENT_FORGOTTEN, peer->state,
+			      HB_REASON_TIMEOUT, now);
+		spin_unlock_bh(&peer->lock);
+		if (++n == HB_FORGET_BATCH)
+			break;
+	}
+	if (!n)
+		return;
+
+	hb_peers_remove_some(hn, f->peers, n);
+	for (i = 0; i < n; i++)
+		hb_genl_notify_event(hn, &f->ev[i]);
+	kfree(f);
 }
 
 /* ---- leader mode ------------------------------------------------------------ */
@@ -795,7 +949,7 @@ void hb_cluster_rx_members(struct hb_net *hn, struct hb_peer *leader,
 			req.state = m.state;
 			req.leader = leader->id;
 			req.addr = addr;
-			hb_cluster_queue(hn, &req);
+			hb_cluster_queue(hn, &req, false);
 			continue;
 		}
 		if (!follow)
@@ -1430,8 +1584,11 @@ static void hb_cluster_tick(struct work_struct *work)
 	if (hn->dying || !hn->configured || hn->mode == HB_MODE_STATIC)
 		goto out_unlock;
 
+	WRITE_ONCE(hn->tick_last, jiffies);
+	hn->ticks++;
 	now = ktime_get();
 	hb_cluster_learn(hn);
+	hb_cluster_forget(hn, now);
 	hb_cluster_update_mode(hn, now);
 	if (hn->eff_mode == HB_MODE_LEADERLESS)
 		hb_cluster_decide(hn, now);
@@ -1467,6 +1624,7 @@ int hb_cluster_net_init(struct hb_net *hn)
 	hn->def_interval_us = HEARTBEAT_DEFAULT_INTERVAL_US;
 	hn->def_multiplier = HEARTBEAT_DEFAULT_MULTIPLIER;
 	hn->learn_limit = HEARTBEAT_DEFAULT_LEARN_LIMIT;
+	hn->learn_age_ms = HEARTBEAT_DEFAULT_LEARN_AGE_MS;
 	return 0;
 }
 

@@ -51,6 +51,7 @@
 #define _HB_H
 
 #include <linux/types.h>
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
 #include <linux/list.h>
@@ -155,6 +156,12 @@ struct hb_ext {
  * @def_multiplier: multiplier towards learned peers
  * @learn_limit: most peers that may be learned
  * @max_detect_ms: longest detection time used for a peer (hb_peer_detect_ns)
+ * @learn_age_ms: a learned peer DOWN for that long is forgotten
+ * @ticks: cluster ticks run (under @lock)
+ * @tx_seq_floor: the highest sequence number sent to a peer since removed;
+ *		  new peers start above it (under @lock)
+ * @tick_last: jiffies when the last tick started; kicks within one
+ *	       interval of it are left to the next periodic tick
  * @leaders: ids of the leaders (member mode)
  * @nleaders: entries of @leaders in use
  * @nlearned: peers that were learned rather than configured
@@ -164,9 +171,13 @@ struct hb_ext {
  * @verdicts_pos: where the next window of verdicts starts
  * @tick: the cluster tick (cluster.c)
  * @ext: extensions put in every beat (RCU; replaced by the tick)
- * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch
+ * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch, @learn_win,
+ *	     @nlearn_win
  * @learn_q: peers to learn, filled by the receive path
  * @nlearn_q: entries of @learn_q in use
+ * @learn_win: when (CLOCK_MONOTONIC) the current learning window, one
+ *	       interval long, started
+ * @nlearn_win: unknown senders queued in that window
  * @self_epoch: this node's own verdict epoch (refutes suspicions)
  * @auth: frames must be signed with one of @keys
  * @primary_key: id of the key frames are signed with, 0 for none
@@ -175,8 +186,8 @@ struct hb_ext {
  * @auth_flags: bit 0: signing is failing (HB_EVENT_AUTH was raised)
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
- * learn, monitors, leader, learn_limit, max_detect_ms, auth and primary_key
- * are written under @lock with
+ * learn, monitors, leader, learn_limit, max_detect_ms, learn_age_ms,
+ * tick_last, auth and primary_key are written under @lock with
  * WRITE_ONCE() and read with READ_ONCE() from softirq context.
  */
 struct hb_net {
@@ -206,6 +217,10 @@ struct hb_net {
 	u8 def_multiplier;
 	u32 learn_limit;
 	u32 max_detect_ms;
+	u32 learn_age_ms;
+	u64 ticks;
+	unsigned long tick_last;
+	u64 tx_seq_floor;
 	u32 leaders[HEARTBEAT_MAX_LEADERS];
 	u8 nleaders;
 	u32 nlearned;
@@ -219,6 +234,8 @@ struct hb_net {
 	spinlock_t cl_lock;	/* see above */
 	struct hb_learn_req *learn_q;
 	unsigned int nlearn_q;
+	ktime_t learn_win;
+	unsigned int nlearn_win;
 	u32 self_epoch;
 
 	bool auth;
@@ -251,6 +268,8 @@ struct hb_net {
  * @multiplier: for learned peers
  * @has_learn_limit: @learn_limit was given
  * @learn_limit: 1..HEARTBEAT_MAX_PEERS
+ * @has_learn_age: @learn_age_ms was given
+ * @learn_age_ms: HEARTBEAT_MIN_LEARN_AGE_MS..HEARTBEAT_MAX_LEARN_AGE_MS
  * @has_auth: @auth was given
  * @auth: require signed frames
  * @restart: take a new incarnation even if nothing else asks for one
@@ -279,6 +298,8 @@ struct hb_node_cfg {
 	u8 multiplier;
 	bool has_learn_limit;
 	u32 learn_limit;
+	bool has_learn_age;
+	u32 learn_age_ms;
 	bool has_auth;
 	bool auth;
 	bool restart;

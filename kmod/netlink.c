@@ -89,6 +89,11 @@ static struct netlink_range_validation hb_max_detect_range = {
 	.max	= HEARTBEAT_MAX_MAX_DETECT_MS,
 };
 
+static struct netlink_range_validation hb_learn_age_range = {
+	.min	= HEARTBEAT_MIN_LEARN_AGE_MS,
+	.max	= HEARTBEAT_MAX_LEARN_AGE_MS,
+};
+
 /* Key nest of KEY_ADD. */
 static const struct nla_policy hb_key_add_policy[HB_KEY_A_MAX + 1] = {
 	[HB_KEY_A_ID]		= NLA_POLICY_MIN(NLA_U8, 1),
@@ -142,6 +147,9 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_RESTART]	= { .type = NLA_FLAG },
 	[HB_A_NODE_MAX_DETECT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							  &hb_max_detect_range),
+	[HB_A_NODE_LEARN_AGE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &hb_learn_age_range),
+	[HB_A_NODE_TICKS]	= HB_NLA_READ_ONLY,
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -271,6 +279,8 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size(sizeof(u8)) +		/* NODE_PRIMARY_KEY */
 	       nla_total_size(sizeof(u32)) +		/* NODE_KEYS */
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TX_NO_KEY */
+	       nla_total_size(sizeof(u32)) +		/* NODE_LEARN_AGE_MS */
+	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TICKS */
 	       nla_total_size(sizeof(u32)) +		/* NODE_ID */
 	       nla_total_size(sizeof(u16)) +		/* NODE_PORT */
 	       nla_total_size(sizeof(u32)) +		/* NODE_CLUSTER */
@@ -311,7 +321,9 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_LEARNED, hn->nlearned) ||
 	    nla_put_u32(skb, HB_A_NODE_SENDING, sending) ||
 	    nla_put_u32(skb, HB_A_NODE_WATCHING, watching) ||
-	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch))
+	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch) ||
+	    nla_put_u32(skb, HB_A_NODE_LEARN_AGE_MS, hn->learn_age_ms) ||
+	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD))
 		return -EMSGSIZE;
 	if (hn->leader && nla_put_u32(skb, HB_A_NODE_LEADER, hn->leader))
 		return -EMSGSIZE;
@@ -474,6 +486,10 @@ static int hb_nl_node_cluster_cfg(struct genl_info *info,
 	if (attrs[HB_A_NODE_LEARN_LIMIT]) {
 		cfg->has_learn_limit = true;
 		cfg->learn_limit = nla_get_u32(attrs[HB_A_NODE_LEARN_LIMIT]);
+	}
+	if (attrs[HB_A_NODE_LEARN_AGE_MS]) {
+		cfg->has_learn_age = true;
+		cfg->learn_age_ms = nla_get_u32(attrs[HB_A_NODE_LEARN_AGE_MS]);
 	}
 	if (attrs[HB_A_NODE_AUTH]) {
 		cfg->has_auth = true;

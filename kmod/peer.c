@@ -149,7 +149,13 @@ static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
  */
 static void hb_peer_free(struct hb_peer *peer)
 {
+	struct hb_net *hn = peer->hn;
+
+	lockdep_assert_held(&hn->lock);
+
 	hb_timers_stop(peer);
+	/* No timer runs: tx_seq is final (see hb_peer_create()). */
+	hn->tx_seq_floor = max(hn->tx_seq_floor, peer->tx_seq);
 	dst_cache_destroy(&peer->dst_cache);
 	kfree(peer);
 	atomic64_dec(&hb_objects[HB_OBJ_PEERS]);
@@ -230,6 +236,13 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	peer->multiplier = cfg->has_multiplier ? cfg->multiplier :
 			   HEARTBEAT_DEFAULT_MULTIPLIER;
 	peer->state = HB_STATE_UNKNOWN;
+	/* Above every sequence number a removed peer was sent: an id that
+	 * comes back (forgotten and learned again, or deleted and added)
+	 * is not sent numbers its node already has, in the same incarnation,
+	 * which it would drop as stale.
+	 */
+	peer->tx_seq = hn->tx_seq_floor;
+	peer->echo_seq = hn->tx_seq_floor;
 	hb_timers_init(peer);
 
 	err = rhltable_insert(&hn->peers_by_addr, &peer->addr_node,
@@ -393,6 +406,41 @@ int hb_peer_remove(struct hb_net *hn, u32 id, struct netlink_ext_ack *extack)
 	/* 3. and 4. */
 	hb_peer_free(peer);
 	return 0;
+}
+
+/**
+ * hb_peers_remove_some() - remove some peers
+ * @hn: the instance
+ * @peers: peers of @hn, each at most once
+ * @n: entries of @peers
+ *
+ * As hb_peer_remove(), batched: every peer is unlinked and marked dead,
+ * then a single synchronize_net() covers them all.
+ *
+ * Context: process context, hn->lock held; sleeps.
+ */
+void hb_peers_remove_some(struct hb_net *hn, struct hb_peer **peers,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (!n)
+		return;
+	/* 1. unlink and mark dead */
+	for (i = 0; i < n; i++) {
+		hb_peer_unhash(hn, peers[i]);
+		list_del_rcu(&peers[i]->list);
+		WRITE_ONCE(hn->npeers, hn->npeers - 1);
+		hb_cluster_peer_removed(hn, peers[i]);
+	}
+	WRITE_ONCE(hn->gen, hn->gen + 1);
+	/* 2. no reader can see the peers any more */
+	synchronize_net();
+	/* 3. and 4. */
+	for (i = 0; i < n; i++)
+		hb_peer_free(peers[i]);
 }
 
 /**
@@ -694,9 +742,9 @@ static bool hb_peer_probe(struct hb_peer *peer, ktime_t now)
 {
 	lockdep_assert_held(&peer->lock);
 
-	if (peer->tx_on || ktime_before(now, peer->probe_at))
+	if (peer->tx_on || ktime_before(now, peer->echo_probe_at))
 		return false;
-	peer->probe_at = ktime_add_us(now, peer->interval_us);
+	peer->echo_probe_at = ktime_add_us(now, peer->interval_us);
 	peer->probe_pending = true;
 	return true;
 }

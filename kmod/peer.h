@@ -62,7 +62,7 @@ struct hb_frame_info;
  * @leave_pending: one last frame with HB_FRAME_F_LEAVE is to be sent
  * @probe_pending: one frame is to be sent although the node does not beat
  *		   to the peer, so that it can echo it (hb_peer_reborn())
- * @probe_at: no probe before this time (one per interval at most)
+ * @echo_probe_at: no such probe before this time (one per interval at most)
  * @watch: this node runs detection on the peer (HB_ROLE_WATCH)
  * @watch_lazy: detection starts at the first frame after @watch_since
  * @watch_heard: such a frame arrived (detection is running)
@@ -92,6 +92,9 @@ struct hb_frame_info;
  *		  the tick moves @addr there (hb_cluster_learn()), and frames
  *		  from @move_to are accepted until it did
  * @move_to: the endpoint the peer is moving to
+ * @probe_at: a learned peer that is not UP is sent its next frame (a
+ *	      probe) no earlier than this (timers.c)
+ * @down_since: when the tick first saw the learned peer DOWN, or 0
  */
 struct hb_peer {
 	struct hb_net *hn;
@@ -137,7 +140,7 @@ struct hb_peer {
 	bool tx_on;
 	bool leave_pending;
 	bool probe_pending;
-	ktime_t probe_at;
+	ktime_t echo_probe_at;
 	bool watch;
 	bool watch_lazy;
 	bool watch_heard;
@@ -158,6 +161,8 @@ struct hb_peer {
 	ktime_t v_since;
 	bool move_pending;
 	struct hb_addr move_to;
+	ktime_t probe_at;
+	ktime_t down_since;
 };
 
 /**
@@ -263,6 +268,8 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 		   struct netlink_ext_ack *extack);
 int hb_peer_remove(struct hb_net *hn, u32 id, struct netlink_ext_ack *extack);
+void hb_peers_remove_some(struct hb_net *hn, struct hb_peer **peers,
+			  unsigned int n);
 void hb_peers_remove_all(struct hb_net *hn);
 
 /* Any context, under rcu_read_lock() (or hn->lock). */

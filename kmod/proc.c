@@ -41,6 +41,7 @@ static const char * const hb_drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_REPLAY]	= "replay",
 	[HB_DROP_BAD_EPOCH]	= "bad_epoch",
 	[HB_DROP_TOO_LONG]	= "too_long",
+	[HB_DROP_LEARN_RATE]	= "learn_rate",
 };
 
 static const char * const hb_state_names[__HB_STATE_MAX] = {

@@ -25,6 +25,13 @@
  * The send timer runs while peer->tx_on is set, and once more to send a
  * frame with HB_FRAME_F_LEAVE after it is cleared.
  *
+ * A peer a leader learned from its own frames (HB_ORIGIN_LEARNED) may be
+ * an address somebody forged: while it is not UP, its send timer keeps
+ * running but sends nothing until a valid frame came from it, and then
+ * only a probe every hb_probe_ns() (hb_send_due()).  So the node never
+ * sends more to an endpoint than a frame per frame it was sent, plus a
+ * slow probe to one that answered once.
+ *
  * Neither timer is armed once peer->dead is set (under peer->lock).
  */
 
@@ -42,6 +49,12 @@
 #include "peer.h"
 #include "socket.h"
 #include "timers.h"
+
+/* A learned peer that is not UP is probed every HB_PROBE_INTERVALS of its
+ * intervals, at least every second and at most every minute.
+ */
+#define HB_PROBE_INTERVALS	10
+#define HB_PROBE_MAX_NS		(60 * NSEC_PER_SEC)
 
 /* The detection time runs from the last frame, or from when watching
  * started if that is later.
@@ -105,13 +118,40 @@ static bool hb_detect_grace(struct hb_peer *peer, ktime_t now,
 	return true;
 }
 
+/* How often a learned peer that is not UP is probed. */
+static u64 hb_probe_ns(const struct hb_peer *peer)
+{
+	u64 ns = (u64)peer->interval_us * NSEC_PER_USEC * HB_PROBE_INTERVALS;
+
+	return clamp_t(u64, ns, NSEC_PER_SEC, HB_PROBE_MAX_NS);
+}
+
+/* Whether the send timer, firing at @now, sends a frame (see the top). */
+static bool hb_send_due(struct hb_peer *peer, ktime_t now)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (peer->origin != HB_ORIGIN_LEARNED ||
+	    peer->state == HB_STATE_UP)
+		return true;
+	if (!peer->rx_valid || ktime_before(now, peer->probe_at))
+		return false;
+	peer->probe_at = ktime_add_ns(now, hb_probe_ns(peer));
+	return true;
+}
+
 static enum hrtimer_restart hb_expired_send(struct hrtimer *timer)
 {
 	struct hb_peer *peer = container_of(timer, struct hb_peer, tx_timer);
 	enum hrtimer_restart ret = HRTIMER_NORESTART;
 	ktime_t interval;
+	bool send;
 
-	hb_socket_send(peer);
+	spin_lock(&peer->lock);
+	send = hb_send_due(peer, ktime_get());
+	spin_unlock(&peer->lock);
+	if (send)
+		hb_socket_send(peer);
 
 	spin_lock(&peer->lock);
 	if (!peer->dead && peer->tx_on) {

@@ -128,6 +128,7 @@ static const char *const drop_names[] = {
 	[HB_DROP_REPLAY]	 = "replay",
 	[HB_DROP_BAD_EPOCH]	 = "bad_epoch",
 	[HB_DROP_TOO_LONG]	 = "too_long",
+	[HB_DROP_LEARN_RATE]	 = "learn_rate",
 };
 
 static const char *drop_name(int r)

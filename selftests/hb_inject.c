@@ -14,6 +14,8 @@
  *   --dst ADDR        destination address (IPv4 or IPv6), required
  *   --dport PORT      destination port (default 7410)
  *   --id N            sender node id
+ *   --id-step N       added to the sender id for each further frame of
+ *                     --count (default 0: the same sender)
  *   --cluster N       cluster id
  *   --incarnation N   (default 1)
  *   --seq N           sequence number of the first frame (default 1)
@@ -455,7 +457,7 @@ enum {
 	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP, O_MEMBERS,
 	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF, O_KEY_FILE, O_KEY_ID,
 	O_MAC_FLIP, O_DEST_ID, O_ECHO_SEQ, O_ECHO_TS, O_ECHO_DELAY,
-	O_ECHO_RECV, O_KNOCK,
+	O_ECHO_RECV, O_KNOCK, O_ID_STEP,
 };
 
 static const struct option opts[] = {
@@ -464,6 +466,7 @@ static const struct option opts[] = {
 	{ "dst",	 required_argument, NULL, O_DST },
 	{ "dport",	 required_argument, NULL, O_DPORT },
 	{ "id",		 required_argument, NULL, O_ID },
+	{ "id-step",	 required_argument, NULL, O_ID_STEP },
 	{ "cluster",	 required_argument, NULL, O_CLUSTER },
 	{ "incarnation", required_argument, NULL, O_INC },
 	{ "seq",	 required_argument, NULL, O_SEQ },
@@ -505,8 +508,8 @@ static void usage(void)
 		"       [--dport P] [--incarnation N] [--seq N] [--magic N] [--version N]\n"
 		"       [--flags N] [--length N] [--interval US] [--multiplier N]\n"
 		"       [--timestamp NS] [--pad N] [--truncate N] [--count N] [--gap-us N]\n"
-		"       [--seq-step N] [--hold S] [--echo-seq N] [--echo-ts NS]\n"
-		"       [--echo-delay US] [--echo-recv MS [--knock]]\n"
+		"       [--seq-step N] [--id-step N] [--hold S] [--echo-seq N]\n"
+		"       [--echo-ts NS] [--echo-delay US] [--echo-recv MS [--knock]]\n"
 		"       [--members ID:STATE:FAM:ADDR:PORT,...]\n"
 		"       [--verdicts ID:EPOCH:STATE[:C1/C2...],...] [--tlv TYPE:HEX]\n"
 		"       [--tlv-len N] [--tlv-conf N]\n"
@@ -529,7 +532,7 @@ int main(int argc, char **argv)
 	struct hb_frame *f = (struct hb_frame *)buf;
 	socklen_t slen, dlen;
 	unsigned long long i;
-	unsigned long long key_id = 1, dest_id = 0;
+	unsigned long long key_id = 1, dest_id = 0, id_step = 0;
 	unsigned long long echo_seq = 0, echo_ts = 0, echo_delay = 0;
 	int c, fd, one = 1, op = -1, flip = 0, echo = 0, knock = 0;
 	long long echo_recv = -1;
@@ -542,6 +545,7 @@ int main(int argc, char **argv)
 		case O_DST: dst = optarg; break;
 		case O_DPORT: dport = num("dport", optarg); break;
 		case O_ID: id = num("id", optarg); break;
+		case O_ID_STEP: id_step = num("id-step", optarg); break;
 		case O_CLUSTER: cluster = num("cluster", optarg); break;
 		case O_INC: inc = num("incarnation", optarg); break;
 		case O_SEQ: seq = num("seq", optarg); break;
@@ -634,7 +638,7 @@ int main(int argc, char **argv)
 		f->version = version;
 		f->flags = flags;
 		f->length = htons(length >= 0 ? (size_t)length : len);
-		f->sender_id = htonl(id);
+		f->sender_id = htonl(id + i * id_step);
 		f->cluster_id = htonl(cluster);
 		f->incarnation = htobe64(inc);
 		f->seq = htobe64(seq + i * step);

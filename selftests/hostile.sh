@@ -54,6 +54,13 @@
 #      storm of flaps at 1 ms x 2 (50% loss) between K and F (then node 8)
 #      are in sequence order, each starting from the state the one before
 #      left, the last one the peer's final state
+#   h  a spoofing leader's reflection (issue 11): 50 frames with 50 new
+#      sender ids forged from a victim's address to a leader (W, alone on
+#      a veth pair with the victim V): 32 learned, 18 counted as
+#      learn_rate; at most one cluster tick per interval; the victim
+#      receives at most 10,000 bytes in 10 s and no more than it sent;
+#      the learned peers are forgotten after learn-age (forgotten
+#      events); with auth on, unsigned frames of new senders learn nothing
 #   i  forged verdicts: a leaderless ring R1..R4 (ids 21-24, 10.30.0.21-24,
 #      100 ms x 10, k = 3) and G (id 25, 10.30.0.25), a member whose beats
 #      hb_inject forges: G claims that the live R2 is DOWN, confirmed by
@@ -110,7 +117,7 @@ NLSTORM_BIN=$BIN/hb_nlstorm
 # shellcheck disable=SC2034 # read through nsof
 NS_SW="" NS_T="" NS_B="" NS_C="" NS_F="" NS_S="" NS_L="" NS_P="" NS_Q=""
 # shellcheck disable=SC2034
-NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G="" NS_K=""
+NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G="" NS_K="" NS_W="" NS_V=""
 NS_R=""
 HAVE_MESH=0
 HAVE_AUTH=0
@@ -1686,6 +1693,193 @@ test_cheap_checks()
 }
 
 
+# --- h: a spoofing leader's reflection ------------------------------------------
+
+# W, a leader (id 50, learn on, auth off: the defaults but for the interval),
+# and V, the victim, share a veth pair and nothing else, so that what V's
+# eth0 receives is what W sends it.  V forges 50 frames with 50 new sender
+# ids from its own address (it is where a spoofer would point them).
+REFL_N=50
+REFL_NODE="" REFL_TICK="" REFL_UNAUTH=0 REFL_RATE=0
+
+# W's node object, then one value of it: at most one hbctl per check.
+refl_node()
+{
+	REFL_NODE=$(hbj "$NS_W" node show 2>/dev/null)
+}
+
+refl_val()
+{
+	jq -r "$1" <<<"$REFL_NODE"
+}
+
+link_bytes()
+{
+	"$IP" -n "$1" -s -j link show eth0 | jq -r ".[0].stats64.$2.bytes"
+}
+
+refl_learned()
+{
+	local n
+
+	refl_node
+	n=$(refl_val '.learned + .drops.learn_rate')
+	[ -n "$n" ] && [ "$n" -ge "$REFL_N" ]
+}
+
+refl_forgotten()
+{
+	[ "$(count_events "${MON[W]}" '.event == "forgotten"')" -ge 32 ] &&
+		refl_node && [ "$(refl_val .learned)" = 0 ]
+}
+
+# The unverified frames were counted as drops, and a tick ran after that.
+refl_dropped()
+{
+	refl_node
+	[ "$(refl_val "$2")" -ge "$1" ] || return 1
+	[ -n "${REFL_TICK:-}" ] || REFL_TICK=$(refl_val .ticks)
+	[ "$(refl_val .ticks)" -gt "$REFL_TICK" ]
+}
+
+setup_reflection()
+{
+	setup_ns NS_W NS_V || return 1
+	qrun "$IP" link add eth0 netns "$NS_W" type veth peer name eth0 \
+		netns "$NS_V" || return 1
+	qrun "$IP" -n "$NS_W" addr add 10.31.0.1/24 dev eth0 || return 1
+	qrun "$IP" -n "$NS_V" addr add 10.31.0.2/24 dev eth0 || return 1
+	qrun "$IP" -n "$NS_W" link set eth0 up || return 1
+	qrun "$IP" -n "$NS_V" link set eth0 up || return 1
+	start_monitor W "$NS_W"
+	run "$HBCTL" -n "$NS_W" node set id 50 cluster "$CLUSTER" \
+		mode leader interval 1s multiplier 2 learn-age 2s
+}
+
+# With auth on, nothing unverified is learned: unsigned frames from 50 more
+# new senders (ids 2000-2049) create nothing and send nothing.  Sent while
+# the reflection is measured (W sends V nothing either way).
+refl_auth_inject()
+{
+	run "$HBCTL" -n "$NS_W" key add 1 file "$WORK/key-r.hex" primary &&
+		run "$HBCTL" -n "$NS_W" node set auth on || return 1
+	refl_node
+	REFL_UNAUTH=$(refl_val .drops.unauth)
+	REFL_RATE=$(refl_val .drops.learn_rate)
+	run "$IP" netns exec "$NS_V" "$INJECT" --src 10.31.0.2 --dst 10.31.0.1 \
+		--cluster "$CLUSTER" --id 2000 --id-step 1 --count "$REFL_N" \
+		--gap-us 2000
+}
+
+refl_auth_check()
+{
+	local n
+
+	REFL_TICK=""
+	slowwait 10 refl_dropped $((REFL_UNAUTH + REFL_N)) .drops.unauth
+	n=$(count_events "${MON[W]}" '.event == "learned" and .peer >= 2000')
+	if [ "$n" = 0 ] &&
+	   [ $(($(refl_val .drops.unauth) - REFL_UNAUTH)) = "$REFL_N" ] &&
+	   [ "$(refl_val .drops.learn_rate)" = "$REFL_RATE" ]; then
+		tap_ok "h: auth on: $REFL_N unsigned forged frames from new senders learn nothing ($REFL_N unauth drops, no learned event, no learn_rate drop, a tick since)"
+	else
+		tap_fail "h: auth on: $REFL_N unsigned forged frames from new senders learn nothing: $n learned events, unauth drops $(refl_val .drops.unauth) (was $REFL_UNAUTH), learn_rate $(refl_val .drops.learn_rate) (was $REFL_RATE)"
+		return 1
+	fi
+}
+
+test_reflection()
+{
+	local t0 t1 rx0 tx0 tx1 rx1 ticks0 ticks1 el learned rate sent got
+	local bound forgot auth=0 ok=1
+
+	if ! setup_reflection; then
+		tap_fail "h: reflection: setup"
+		return 1
+	fi
+	t1=$(now_ms)
+	refl_node
+	ticks0=$(refl_val .ticks)
+	rx0=$(link_bytes "$NS_V" rx)
+	tx0=$(link_bytes "$NS_V" tx)
+	t0=$(now_ms)
+	run "$IP" netns exec "$NS_V" "$INJECT" --src 10.31.0.2 --dst 10.31.0.1 \
+		--cluster "$CLUSTER" --id 1000 --id-step 1 --count "$REFL_N" \
+		--gap-us 2000 || return 1
+	tx1=$(link_bytes "$NS_V" tx)
+	sent=$((tx1 - tx0))
+
+	# Learning is rate limited: 32 of the 50 senders per interval (1 s).
+	slowwait 10 refl_learned
+	learned=$(refl_val .learned)
+	rate=$(refl_val .drops.learn_rate)
+	if [ "$learned" = 32 ] && [ "$rate" = $((REFL_N - 32)) ]; then
+		tap_ok "h: $REFL_N forged senders in one interval: 32 learned, $rate counted as learn_rate drops"
+	else
+		tap_fail "h: $REFL_N forged senders in one interval: 32 learned (got $learned), $((REFL_N - 32)) learn_rate drops (got $rate)"
+		ok=0
+	fi
+
+	# The kicks of those frames (and of the learned peers going DOWN)
+	# are coalesced: at most one tick per interval of 1 s, counted from
+	# before the first read of the counter to after the last.
+	while [ $(($(now_ms) - t0)) -lt 3000 ]; do
+		sleep 0.2
+	done
+	refl_node
+	ticks1=$(refl_val .ticks)
+	el=$(($(now_ms) - t1))
+	bound=$((el / 1000 + 2))
+	if [ $((ticks1 - ticks0)) -le "$bound" ]; then
+		tap_ok "h: the cluster tick ran $((ticks1 - ticks0)) times in $el ms of learning (at most $bound: one per 1 s interval)"
+	else
+		tap_fail "h: the cluster tick ran $((ticks1 - ticks0)) times in $el ms of learning (at most $bound: one per 1 s interval)"
+		ok=0
+	fi
+
+	# The auth test, meanwhile (see refl_auth_inject).
+	if have_hbctl_keys; then
+		head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' \
+			>"$WORK/key-r.hex"
+		chmod 600 "$WORK/key-r.hex"
+		refl_auth_inject && auth=1
+	fi
+
+	# What W sends V in the 10 s after the first forged frame.
+	while [ $(($(now_ms) - t0)) -lt 10000 ]; do
+		sleep 0.2
+	done
+	rx1=$(link_bytes "$NS_V" rx)
+	got=$((rx1 - rx0))
+	el=$(($(now_ms) - t0))
+	log "V sent $sent bytes ($REFL_N frames), received $got bytes in $el ms"
+	if [ "$got" -le 10000 ] && [ "$got" -le "$sent" ]; then
+		tap_ok "h: the victim received $got bytes in $el ms (at least 10 s; at most 10000 bytes, and not more than the $sent it sent)"
+	else
+		tap_fail "h: the victim received $got bytes in $el ms (at least 10 s; at most 10000 bytes, and not more than the $sent it sent)"
+		ok=0
+	fi
+
+	# Never heard, DOWN after 2 s, forgotten 2 s (learn-age) later.
+	slowwait 10 refl_forgotten
+	refl_node
+	forgot=$(count_events "${MON[W]}" '.event == "forgotten"')
+	if [ "$forgot" = 32 ] && [ "$(refl_val .learned)" = 0 ] &&
+	   [ "$(refl_val .peers)" = 0 ]; then
+		tap_ok "h: the 32 learned peers are forgotten after learn-age 2s: 32 forgotten events, none left"
+	else
+		tap_fail "h: the 32 learned peers are forgotten after learn-age 2s: $forgot forgotten events (want 32), $(refl_val .learned) learned left"
+		ok=0
+	fi
+
+	if [ "$auth" = 1 ]; then
+		refl_auth_check || ok=0
+	else
+		tap_missing "h: auth on: forged frames learn nothing" "hbctl has no keys"
+	fi
+	[ "$ok" = 1 ]
+}
+
 # --- i: forged verdicts -------------------------------------------------------------
 
 RING_I="R1 R2 R3 R4"
@@ -1941,6 +2135,12 @@ if hostile g; then
 		tap_skip "g: cheap checks" "no mesh"
 	fi
 	log "g took $(($(now_ms) - T_START)) ms"
+fi
+
+T_START=$(now_ms)
+if hostile h; then
+	test_reflection
+	log "h took $(($(now_ms) - T_START)) ms"
 fi
 
 T_START=$(now_ms)

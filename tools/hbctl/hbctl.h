@@ -87,6 +87,7 @@ struct hb_peer;
  * @interval_us: interval of learned peers and of the cluster tick
  * @mult: multiplier of learned peers
  * @learn_limit: most peers a leader learns
+ * @learn_age_ms: a learned peer DOWN for that long is forgotten
  * @auth: require authenticated frames
  * @restart: take a new incarnation ("node restart")
  * @max_detect_ms: longest detection time used for a peer
@@ -113,6 +114,8 @@ struct node_cfg {
 	uint8_t mult;
 	bool has_learn_limit;
 	uint32_t learn_limit;
+	bool has_learn_age;
+	uint32_t learn_age_ms;
 	bool has_auth;
 	bool auth;
 	bool restart;

@@ -89,6 +89,7 @@ static const char *const event_names[__HB_EVENT_MAX] = {
 	[HB_EVENT_MODE]		= "mode",
 	[HB_EVENT_AUTH]		= "auth",
 	[HB_EVENT_MOVED]	= "moved",
+	[HB_EVENT_FORGOTTEN]	= "forgotten",
 };
 
 static const char *const reason_names[__HB_REASON_MAX] = {
@@ -125,6 +126,7 @@ static const char *const drop_names[__HB_DROP_MAX] = {
 	[HB_DROP_REPLAY]	= "replay",
 	[HB_DROP_BAD_EPOCH]	= "bad_epoch",
 	[HB_DROP_TOO_LONG]	= "too_long",
+	[HB_DROP_LEARN_RATE]	= "learn_rate",
 };
 
 static const char *const obj_names[HB_NODE_OBJS] = {
@@ -418,6 +420,8 @@ static int decode_modes(struct nlattr **tb, struct hb_node *node)
 	node->has_max_detect = !!tb[HB_A_NODE_MAX_DETECT_MS];
 	node->max_detect_ms = get_u32(tb[HB_A_NODE_MAX_DETECT_MS]);
 	node->learned = get_u32(tb[HB_A_NODE_LEARNED]);
+	node->learn_age_ms = get_u32(tb[HB_A_NODE_LEARN_AGE_MS]);
+	node->ticks = get_u64(tb[HB_A_NODE_TICKS]);
 	node->sending = get_u32(tb[HB_A_NODE_SENDING]);
 	node->watching = get_u32(tb[HB_A_NODE_WATCHING]);
 	node->epoch = get_u32(tb[HB_A_NODE_EPOCH]);
@@ -634,6 +638,8 @@ static void node_modes_json(struct json *j, const struct hb_node *n)
 	if (n->has_max_detect)
 		json_u64(j, "max_detect_ms", n->max_detect_ms);
 	json_u64(j, "learned", n->learned);
+	json_u64(j, "learn_age_ms", n->learn_age_ms);
+	json_u64(j, "ticks", n->ticks);
 	json_u64(j, "sending", n->sending);
 	json_u64(j, "watching", n->watching);
 	json_u64(j, "epoch", n->epoch);
@@ -843,7 +849,8 @@ static const char *learned_how(const struct hb_event *e)
  * "[seq 16] peer 2: leader lost (timeout after 300ms)",
  * "[seq 17] node: mode member -> leaderless (leaders_down)",
  * "[seq 18] node: cannot sign frames (no_key)",
- * "[seq 19] peer 9: moved to 10.0.0.9 port 7410 (incarnation)".
+ * "[seq 19] peer 9: moved to 10.0.0.9 port 7410 (incarnation)",
+ * "[seq 20] peer 9: forgotten (down for the learn age)".
  *
  * Return: @buf.
  */
@@ -886,6 +893,10 @@ char *hb_event_format(const struct hb_event *e, char *buf, size_t len)
 			 e->reason ? " (" : "",
 			 e->reason ? hb_reason_name(e->reason) : "",
 			 e->reason ? ")" : "");
+	} else if (e->type == HB_EVENT_FORGOTTEN) {
+		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32
+			 ": forgotten (down for the learn age)",
+			 e->seq, e->peer);
 	} else {
 		snprintf(buf, len, "[seq %" PRIu64 "] peer %" PRIu32 ": %s",
 			 e->seq, e->peer, hb_event_name(e->type));

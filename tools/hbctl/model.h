@@ -54,6 +54,8 @@
  * @multiplier: multiplier of learned peers
  * @learn_limit: most peers a leader learns
  * @learned: peers learned
+ * @learn_age_ms: a learned peer DOWN for that long is forgotten
+ * @ticks: cluster ticks run
  * @sending: peers the node beats to
  * @watching: peers the node runs failure detection on
  * @epoch: the node's own verdict epoch
@@ -91,6 +93,8 @@ struct hb_node {
 	uint8_t multiplier;
 	uint32_t learn_limit;
 	uint32_t learned;
+	uint32_t learn_age_ms;
+	uint64_t ticks;
 	uint32_t sending;
 	uint32_t watching;
 	uint32_t epoch;

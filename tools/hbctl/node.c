@@ -84,6 +84,10 @@ static int node_learn_opt(struct node_cfg *cfg, const char *key,
 		if (!ret &&
 		    parse_max_detect_ms(val, &cfg->max_detect_ms, &why))
 			ret = hbctl_bad_value("max-detect", val, why);
+	} else if (!strcmp(key, "learn-age")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_learn_age);
+		if (!ret && parse_learn_age_ms(val, &cfg->learn_age_ms, &why))
+			ret = hbctl_bad_value("learn age", val, why);
 	} else {
 		ret = hbctl_usage("node set: unknown option '%s'", key);
 	}
@@ -164,6 +168,9 @@ static int node_set_put(struct nl_msg *msg, const struct node_cfg *cfg)
 		return -EMSGSIZE;
 	if (cfg->has_learn_limit &&
 	    nla_put_u32(msg, HB_A_NODE_LEARN_LIMIT, cfg->learn_limit))
+		return -EMSGSIZE;
+	if (cfg->has_learn_age &&
+	    nla_put_u32(msg, HB_A_NODE_LEARN_AGE_MS, cfg->learn_age_ms))
 		return -EMSGSIZE;
 	if (cfg->has_auth && nla_put_u8(msg, HB_A_NODE_AUTH, cfg->auth))
 		return -EMSGSIZE;
@@ -395,6 +402,11 @@ static void node_print_modes(const struct hb_node *n)
 	printf("%-14s%s\n", "leaders:", node_leaders_str(n, buf, sizeof(buf)));
 	printf("%-14s%s, %" PRIu32 "/%" PRIu32 " learned\n", "learn:",
 	       n->learn ? "on" : "off", n->learned, n->learn_limit);
+	/* A module that reports no learn age reports no ticks either. */
+	if (n->learn_age_ms)
+		printf("%-14s%s DOWN\n", "forget after:",
+		       format_duration_us((uint64_t)n->learn_age_ms * 1000,
+					  dur, sizeof(dur)));
 	printf("%-14s%u\n", "monitors:", n->monitors);
 	printf("%-14s%s\n", "interval:",
 	       format_duration_us(n->interval_us, dur, sizeof(dur)));
@@ -408,6 +420,8 @@ static void node_print_modes(const struct hb_node *n)
 	printf("%-14s%" PRIu32 " peer%s\n", "watches:", n->watching,
 	       n->watching == 1 ? "" : "s");
 	printf("%-14s%" PRIu32 "\n", "epoch:", n->epoch);
+	if (n->learn_age_ms)
+		printf("%-14s%" PRIu64 "\n", "ticks:", n->ticks);
 }
 
 /**

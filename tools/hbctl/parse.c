@@ -368,6 +368,32 @@ int parse_monitors(const char *s, uint8_t *k, const char **why)
 }
 
 /**
+ * parse_learn_age_ms() - parse how long a learned peer stays DOWN
+ * @s: a duration as parse_duration_us() takes it (milliseconds without a
+ *     unit)
+ * @ms: where to store it in milliseconds
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno; the age must lie within
+ * HEARTBEAT_MIN_LEARN_AGE_MS..HEARTBEAT_MAX_LEARN_AGE_MS (1 s to 1 day).
+ */
+int parse_learn_age_ms(const char *s, uint32_t *ms, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_duration_us(s, &v, why);
+	if (err == -ERANGE ||
+	    (!err && (v < HEARTBEAT_MIN_LEARN_AGE_MS * 1000ULL ||
+		      v > HEARTBEAT_MAX_LEARN_AGE_MS * 1000ULL)))
+		return fail(-ERANGE, why, "must be between 1s and 1 day (86400s)");
+	if (err)
+		return err;
+	*ms = v / 1000;
+	return 0;
+}
+
+/**
  * parse_learn_limit() - parse the most peers a leader may learn
  * @s: the string
  * @limit: where to store the limit, 1..HEARTBEAT_MAX_PEERS

@@ -1099,14 +1099,15 @@ static void test_show(struct hb_nl *nl)
 		    "\"effective_mode\":\"static\",\"leaders\":[],"
 		    "\"leader\":null,\"learn\":false,\"monitors\":0,"
 		    "\"interval_us\":0,\"multiplier\":0,\"learn_limit\":0,"
-		    "\"learned\":0,\"sending\":0,\"watching\":0,\"epoch\":0,"
+		    "\"learned\":0,\"learn_age_ms\":0,\"ticks\":0,"
+		    "\"sending\":0,\"watching\":0,\"epoch\":0,"
 		    "\"auth\":false,\"primary_key\":null,\"keys\":0,"
 		    "\"tx_no_key\":0,\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
 		    "\"bad_length\":3,\"bad_cluster\":4,\"unknown_peer\":5,"
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
 		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
-		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18,\"too_long\":19},"
+		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18,\"too_long\":19,\"learn_rate\":20},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1147,7 +1148,7 @@ static void test_show(struct hb_nl *nl)
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
 		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
-		    " unauth 16, replay 17, bad_epoch 18, too_long 19\n"
+		    " unauth 16, replay 17, bad_epoch 18, too_long 19, learn_rate 20\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text");
 	expect_text(capture(&node, &l, 'p'),
@@ -1213,14 +1214,15 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"effective_mode\":\"leaderless\",\"leaders\":[10,2],"
 		    "\"leader\":null,\"learn\":false,\"monitors\":2,"
 		    "\"interval_us\":50000,\"multiplier\":4,\"learn_limit\":1024,"
-		    "\"learned\":0,\"sending\":1,\"watching\":2,\"epoch\":6,"
+		    "\"learned\":0,\"learn_age_ms\":0,\"ticks\":0,"
+		    "\"sending\":1,\"watching\":2,\"epoch\":6,"
 		    "\"auth\":false,\"primary_key\":null,\"keys\":0,"
 		    "\"tx_no_key\":0,\"drops\":{\"short\":0,\"bad_magic\":1,\"bad_version\":2,"
 		    "\"bad_length\":3,\"bad_cluster\":4,\"unknown_peer\":5,"
 		    "\"bad_source\":6,\"bad_field\":7,\"auth\":8,\"stale\":9,"
 		    "\"not_configured\":10,\"self\":11,\"learn_limit\":12,"
 		    "\"bad_members\":13,\"not_leader\":14,\"no_key\":15,"
-		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18,\"too_long\":19},"
+		    "\"unauth\":16,\"replay\":17,\"bad_epoch\":18,\"too_long\":19,\"learn_rate\":20},"
 		    "\"objects\":{\"nets\":0,\"peers\":1,\"sockets\":2}},"
 		    "\"peers\":[{\"id\":1,\"address\":\"10.0.0.1\",\"port\":7410,"
 		    "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1270,7 +1272,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    " bad_cluster 4, unknown_peer 5, bad_source 6, bad_field 7,"
 		    " auth 8, stale 9, not_configured 10, self 11,"
 		    " learn_limit 12, bad_members 13, not_leader 14, no_key 15,"
-		    " unauth 16, replay 17, bad_epoch 18, too_long 19\n"
+		    " unauth 16, replay 17, bad_epoch 18, too_long 19, learn_rate 20\n"
 		    "objects:      nets 0, peers 1, sockets 2\n",
 		    "node show text with modes");
 	one.peers = &l.peers[2];	/* peer 10 */
@@ -1631,7 +1633,7 @@ static void test_show_auth(struct hb_nl *nl)
 	ok(strstr(text, "\"epoch\":0,\"auth\":true,\"primary_key\":2,"
 			"\"keys\":2,\"tx_no_key\":0,\"drops\":") &&
 	   strstr(text, "\"not_leader\":14,\"no_key\":15,\"unauth\":16,"
-			"\"replay\":17,\"bad_epoch\":18,\"too_long\":19}"), "show json: auth members, new drops");
+			"\"replay\":17,\"bad_epoch\":18,\"too_long\":19,\"learn_rate\":20}"), "show json: auth members, new drops");
 	free(text);
 	peer_list_free(&l);
 

@@ -319,6 +319,19 @@ static void limit(const char *s, int err, uint32_t want)
 		ok(!ret && v == want, "learn limit '%s' = %" PRIu32, s, v);
 }
 
+static void age(const char *s, int err, uint32_t want)
+{
+	const char *why = NULL;
+	uint32_t v = 0;
+	int ret = parse_learn_age_ms(s, &v, &why);
+
+	if (err)
+		ok(ret == err && why, "learn age '%s' rejected (%s)", s,
+		   why ? why : "no reason");
+	else
+		ok(!ret && v == want, "learn age '%s' = %" PRIu32 " ms", s, v);
+}
+
 static void mode(const char *s, int err, uint8_t want)
 {
 	const char *why = NULL;
@@ -372,6 +385,13 @@ static void test_cluster_values(void)
 	monitors("-1", -EINVAL, 0);
 	monitors("three", -EINVAL, 0);
 	monitors("", -EINVAL, 0);
+	age("1s", 0, 1000);
+	age("1000", 0, 1000);
+	age("60s", 0, 60000);
+	age("86400s", 0, HEARTBEAT_MAX_LEARN_AGE_MS);
+	age("999ms", -ERANGE, 0);
+	age("86400001", -ERANGE, 0);
+	age("1 day", -EINVAL, 0);
 	limit("1", 0, 1);
 	limit("1024", 0, 1024);
 	limit("65536", 0, HEARTBEAT_MAX_PEERS);
@@ -492,8 +512,10 @@ static void test_names(void)
 	   !strcmp(hb_obj_name(HB_OBJ_KEYS), "keys"),
 	   "authentication event, reason and object names");
 	ok(!strcmp(hb_event_name(HB_EVENT_MOVED), "moved") &&
+	   !strcmp(hb_event_name(HB_EVENT_FORGOTTEN), "forgotten") &&
+	   !strcmp(hb_drop_name(HB_DROP_LEARN_RATE), "learn_rate") &&
 	   !strcmp(hb_event_name(__HB_EVENT_MAX), "invalid"),
-	   "moved event name");
+	   "moved and forgotten event names, learn_rate drop name");
 }
 
 /*
@@ -1480,7 +1502,8 @@ static void test_decode_node(void)
 		  "\"effective_mode\":\"leaderless\",\"leaders\":[3,2],"
 		  "\"leader\":null,\"learn\":true,\"monitors\":3,"
 		  "\"interval_us\":50000,\"multiplier\":4,"
-		  "\"learn_limit\":1024,\"learned\":0,\"sending\":5,"
+		  "\"learn_limit\":1024,\"learned\":0,\"learn_age_ms\":0,"
+		  "\"ticks\":0,\"sending\":5,"
 		  "\"watching\":6,\"epoch\":4,\"auth\":true,"
 		  "\"primary_key\":2,\"keys\":2,\"tx_no_key\":3,"
 		  "\"drops\":{\"short\":100,"
@@ -1490,7 +1513,7 @@ static void test_decode_node(void)
 		  "\"stale\":109,\"not_configured\":110,\"self\":111,"
 		  "\"learn_limit\":112,\"bad_members\":113,"
 		  "\"not_leader\":114,\"no_key\":115,\"unauth\":116,"
-		  "\"replay\":117,\"bad_epoch\":118,\"too_long\":119},"
+		  "\"replay\":117,\"bad_epoch\":118,\"too_long\":119,\"learn_rate\":120},"
 		  "\"objects\":{\"nets\":1,\"peers\":2,\"sockets\":3,"
 		  "\"keys\":4}}",
 		  "node json");
@@ -1509,7 +1532,8 @@ static void test_decode_node(void)
 		  "\"mode\":\"static\",\"effective_mode\":\"static\","
 		  "\"leaders\":[],\"leader\":null,\"learn\":false,"
 		  "\"monitors\":0,\"interval_us\":0,\"multiplier\":0,"
-		  "\"learn_limit\":0,\"learned\":0,\"sending\":0,"
+		  "\"learn_limit\":0,\"learned\":0,\"learn_age_ms\":0,"
+		  "\"ticks\":0,\"sending\":0,"
 		  "\"watching\":0,\"epoch\":0,\"auth\":false,"
 		  "\"primary_key\":null,\"keys\":0,\"tx_no_key\":0,"
 		  "\"drops\":{\"short\":5,\"bad_magic\":6,\"bad_version\":0,"
@@ -1517,7 +1541,7 @@ static void test_decode_node(void)
 		  "\"bad_source\":0,\"bad_field\":0,\"auth\":0,\"stale\":0,"
 		  "\"not_configured\":0,\"self\":0,\"learn_limit\":0,"
 		  "\"bad_members\":0,\"not_leader\":0,\"no_key\":0,"
-		  "\"unauth\":0,\"replay\":0,\"bad_epoch\":0,\"too_long\":0}}",
+		  "\"unauth\":0,\"replay\":0,\"bad_epoch\":0,\"too_long\":0,\"learn_rate\":0}}",
 		  "unconfigured node json (no objects)");
 	nlmsg_free(msg);
 

@@ -26,7 +26,11 @@
  *            state HB_A_NODE_EFFECTIVE_MODE, HB_A_NODE_LEADER (the leader
  *            whose membership view is followed, absent when none),
  *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
- *            HB_A_NODE_EPOCH,
+ *            HB_A_NODE_EPOCH, the setting HB_A_NODE_LEARN_AGE_MS, and
+ *            HB_A_NODE_TICKS (u64, cluster ticks run so far: one per
+ *            HB_A_NODE_INTERVAL_US outside static mode, brought forward
+ *            by frames that need one, but never to less than an interval
+ *            after the previous one),
  *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
  *            (nest of HB_OBJ_*, u64 counts of live module objects over all
  *            namespaces: used by tests to prove teardown frees everything).
@@ -43,7 +47,8 @@
  *            HB_A_NODE_RESTART, HB_A_NODE_MAX_DETECT_MS
  *            (HEARTBEAT_MIN_MAX_DETECT_MS..HEARTBEAT_MAX_MAX_DETECT_MS,
  *            default HEARTBEAT_DEFAULT_MAX_DETECT_MS: the longest detection
- *            time used for a peer that announced a longer one).  Member
+ *            time used for a peer that announced a longer one),
+ *            HB_A_NODE_LEARN_AGE_MS.  Member
  *            mode needs at least one leader; a leader id must not be the
  *            node's own.  Lowering the learn limit below the number of
  *            learned members is refused.  The node picks a new incarnation
@@ -138,7 +143,9 @@
  *   HB_REASON_LEADERS_DOWN, HB_REASON_LEADER_UP or HB_REASON_CONFIG;
  *   MOVED the peer's new endpoint (HB_EVENT_A_ADDR4 or HB_EVENT_A_ADDR6,
  *   and HB_EVENT_A_PORT) with reason HB_REASON_INCARNATION (its own
- *   frames) or HB_REASON_LEADER (the leader's list).
+ *   frames) or HB_REASON_LEADER (the leader's list); FORGOTTEN the
+ *   peer (its state DOWN, reason HB_REASON_TIMEOUT) that was removed
+ *   after it was DOWN for HB_A_NODE_LEARN_AGE_MS.
  *   Every event takes a sequence number whether or not anyone listens
  *   (HB_A_NODE_EVENT_SEQ is the last one taken), and listeners receive the
  *   events of a namespace in sequence order; a gap means notifications
@@ -174,7 +181,16 @@
  * HB_MODE_LEADER: as static, and learn a peer for every valid frame of the
  *   cluster from an unknown sender (while HB_A_NODE_LEARN is on and fewer
  *   than HB_A_NODE_LEARN_LIMIT peers are learned; learned peers use
- *   HB_A_NODE_INTERVAL_US and HB_A_NODE_MULTIPLIER).  Every beat carries
+ *   HB_A_NODE_INTERVAL_US and HB_A_NODE_MULTIPLIER).  At most
+ *   HEARTBEAT_LEARN_RATE senders are learned per HB_A_NODE_INTERVAL_US;
+ *   frames of further unknown senders are dropped (HB_DROP_LEARN_RATE).
+ *   A peer learned this way is beaten to every interval only while it is
+ *   UP: until its first valid frame after it was learned the node sends it
+ *   nothing, and while it is DOWN one probe every
+ *   max(min(10 intervals, 60 s), 1 s), so the node never sends much to an
+ *   endpoint that does not send to it.  Once it has been DOWN for
+ *   HB_A_NODE_LEARN_AGE_MS it is forgotten (removed, HB_EVENT_FORGOTTEN).
+ *   Every beat carries
  *   a window of the membership (HB_TLV_MEMBERS), so members see the whole
  *   cluster within ceil(members / HB_TLV_MEMBERS_MAX) intervals.
  * HB_MODE_MEMBER: beat to and watch the leaders (HB_A_NODE_LEADERS) only,
@@ -290,6 +306,12 @@
 #define HEARTBEAT_DEFAULT_MONITORS	3
 #define HEARTBEAT_MAX_MONITORS		8
 #define HEARTBEAT_DEFAULT_LEARN_LIMIT	1024
+/* Most unknown senders a leader learns per HB_A_NODE_INTERVAL_US. */
+#define HEARTBEAT_LEARN_RATE		32
+/* How long a learned peer stays DOWN before it is forgotten. */
+#define HEARTBEAT_DEFAULT_LEARN_AGE_MS	60000U		/* 60 s */
+#define HEARTBEAT_MIN_LEARN_AGE_MS	1000U		/* 1 s */
+#define HEARTBEAT_MAX_LEARN_AGE_MS	86400000U	/* 1 day */
 #define HEARTBEAT_MAX_KEYS		4
 #define HEARTBEAT_KEY_LEN		32	/* bytes of an HMAC-SHA256 key */
 #define HB_REPLAY_WINDOW		64
@@ -354,6 +376,8 @@ enum hb_attr {
 	HB_A_NODE_TX_NO_KEY,		/* u64, read only: frames not sent */
 	HB_A_NODE_RESTART,		/* flag: take a new incarnation */
 	HB_A_NODE_MAX_DETECT_MS,	/* u32, bound of a peer's detection */
+	HB_A_NODE_LEARN_AGE_MS,		/* u32, 1 s..1 day: forget after DOWN */
+	HB_A_NODE_TICKS,		/* u64, read only: cluster ticks run */
 	__HB_A_MAX
 };
 
@@ -462,6 +486,7 @@ enum hb_event_type {
 	HB_EVENT_MODE,		/* the effective mode changed (peer id 0) */
 	HB_EVENT_AUTH,		/* frames cannot be signed (peer id 0) */
 	HB_EVENT_MOVED,		/* a learned peer's endpoint changed */
+	HB_EVENT_FORGOTTEN,	/* a learned peer DOWN for the learn age */
 	__HB_EVENT_MAX
 };
 
@@ -504,6 +529,7 @@ enum hb_drop_reason {
 				 * node's (the rest of the frame is used)
 				 */
 	HB_DROP_TOO_LONG,	/* longer than the largest valid frame */
+	HB_DROP_LEARN_RATE,	/* unknown sender, learning rate exceeded */
 	__HB_DROP_MAX
 };
 
