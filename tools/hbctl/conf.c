@@ -35,7 +35,8 @@ enum conf_section { SEC_NONE, SEC_NODE, SEC_PEER, SEC_KEY };
 /* Keys seen in the current section, one bit each (enum conf_item). */
 enum conf_item {
 	IT_ID, IT_PORT, IT_CLUSTER, IT_MODE, IT_LEADERS, IT_LEARN,
-	IT_MONITORS, IT_INTERVAL, IT_MULT, IT_LEARN_LIMIT, IT_AUTH,
+	IT_MONITORS, IT_INTERVAL, IT_MULT, IT_LEARN_LIMIT, IT_MAX_DETECT,
+	IT_LEARN_AGE, IT_AUTH,
 	IT_ADDRESS, IT_KEYFILE, IT_PRIMARY, NR_ITEMS
 };
 
@@ -50,6 +51,8 @@ static const char *const item_names[NR_ITEMS] = {
 	[IT_INTERVAL]	= "Interval",
 	[IT_MULT]	= "Multiplier",
 	[IT_LEARN_LIMIT] = "LearnLimit",
+	[IT_MAX_DETECT]	= "MaxDetect",
+	[IT_LEARN_AGE]	= "LearnAge",
 	[IT_AUTH]	= "Auth",
 	[IT_ADDRESS]	= "Address",
 	[IT_KEYFILE]	= "KeyFile",
@@ -61,7 +64,8 @@ static const char *const item_names[NR_ITEMS] = {
 			 (1U << IT_MODE) | (1U << IT_LEADERS) | \
 			 (1U << IT_LEARN) | (1U << IT_MONITORS) | \
 			 (1U << IT_INTERVAL) | (1U << IT_MULT) | \
-			 (1U << IT_LEARN_LIMIT) | (1U << IT_AUTH))
+			 (1U << IT_LEARN_LIMIT) | (1U << IT_MAX_DETECT) | \
+			 (1U << IT_LEARN_AGE) | (1U << IT_AUTH))
 #define PEER_ITEMS	((1U << IT_ID) | (1U << IT_ADDRESS) | (1U << IT_PORT) | \
 			 (1U << IT_INTERVAL) | (1U << IT_MULT))
 #define KEY_ITEMS	((1U << IT_ID) | (1U << IT_KEYFILE) | (1U << IT_PRIMARY))
@@ -124,6 +128,10 @@ void conf_defaults(struct conf *c)
 	c->node.mult = HEARTBEAT_DEFAULT_MULTIPLIER;
 	c->node.has_learn_limit = true;
 	c->node.learn_limit = HEARTBEAT_DEFAULT_LEARN_LIMIT;
+	c->node.has_max_detect = true;
+	c->node.max_detect_ms = HEARTBEAT_DEFAULT_MAX_DETECT_MS;
+	c->node.has_learn_age = true;
+	c->node.learn_age_ms = HEARTBEAT_DEFAULT_LEARN_AGE_MS;
 	c->node.has_auth = true;
 }
 
@@ -242,6 +250,10 @@ static int conf_node_item(struct conf *c, enum conf_item it, const char *val,
 		return parse_multiplier(val, &n->mult, why);
 	case IT_LEARN_LIMIT:
 		return parse_learn_limit(val, &n->learn_limit, why);
+	case IT_MAX_DETECT:
+		return parse_max_detect_ms(val, &n->max_detect_ms, why);
+	case IT_LEARN_AGE:
+		return parse_learn_age_ms(val, &n->learn_age_ms, why);
 	default:
 		return -ENOENT;
 	}
@@ -596,8 +608,11 @@ void conf_print(FILE *f, const struct conf *c)
 	fprintf(f, "Learn = %s\nMonitors = %u\n", n->learn ? "on" : "off",
 		n->monitors);
 	fprintf(f, "Interval = %s\n", conf_dur(n->interval_us, buf, sizeof(buf)));
-	fprintf(f, "Multiplier = %u\nLearnLimit = %" PRIu32 "\nAuth = %s\n",
-		n->mult, n->learn_limit, n->auth ? "on" : "off");
+	fprintf(f, "Multiplier = %u\nLearnLimit = %" PRIu32 "\n", n->mult,
+		n->learn_limit);
+	fprintf(f, "MaxDetect = %" PRIu32 "ms\nLearnAge = %" PRIu32 "ms\n",
+		n->max_detect_ms, n->learn_age_ms);
+	fprintf(f, "Auth = %s\n", n->auth ? "on" : "off");
 	for (i = 0; i < c->nr_keys; i++) {
 		fprintf(f, "\n[Key]\nId = %u\n", c->keys[i].id);
 		if (c->keys[i].path)

@@ -71,6 +71,9 @@ static int conf_run_node(struct conf_run *r, const struct hb_node *n)
 		cfg->interval_us = n->interval_us;
 		cfg->mult = n->multiplier;
 		cfg->learn_limit = n->learn_limit;
+		cfg->learn_age_ms = n->learn_age_ms;
+		if (n->has_max_detect)
+			cfg->max_detect_ms = n->max_detect_ms;
 	}
 	cfg->auth = n->has_auth && n->auth;
 	return 0;
@@ -211,11 +214,16 @@ static bool node_diff(const struct node_cfg *want, const struct conf_run *have,
 	d->mult = want->mult;
 	d->has_learn_limit = all || want->learn_limit != h->learn_limit;
 	d->learn_limit = want->learn_limit;
+	d->has_max_detect = all || want->max_detect_ms != h->max_detect_ms;
+	d->max_detect_ms = want->max_detect_ms;
+	d->has_learn_age = all || want->learn_age_ms != h->learn_age_ms;
+	d->learn_age_ms = want->learn_age_ms;
 	d->has_auth = all || want->auth != h->auth;
 	d->auth = want->auth;
 	return d->has_id || d->has_port || d->has_cluster || d->has_mode ||
 	       d->has_leaders || d->has_learn || d->has_monitors ||
 	       d->has_interval || d->has_mult || d->has_learn_limit ||
+	       d->has_max_detect || d->has_learn_age ||
 	       d->has_auth;
 }
 

@@ -2040,6 +2040,8 @@ static const char conf_good[] =
 	"MODE = leaderless\n"
 	"Monitors = 2\n"
 	"Interval = 1500us\n"
+	"MaxDetect = 2s\n"
+	"learnage = 90000\n"
 	"Auth = on\n"
 	"[Key]\n"
 	"Id = 3\n"
@@ -2070,7 +2072,8 @@ static void test_conf_parse(void)
 	ok(!ret, "config parsed (%s)", ret ? e.msg : "ok");
 	ok(c.node.id == 7 && c.node.cluster == 42 &&
 	   c.node.mode == HB_MODE_LEADERLESS && c.node.monitors == 2 &&
-	   c.node.interval_us == 1500 && c.node.auth,
+	   c.node.interval_us == 1500 && c.node.auth &&
+	   c.node.max_detect_ms == 2000 && c.node.learn_age_ms == 90000,
 	   "config: [Node] values, keys case-insensitive, comments cut");
 	ok(c.node.port == HEARTBEAT_DEFAULT_PORT && c.node.learn &&
 	   c.node.mult == HEARTBEAT_DEFAULT_MULTIPLIER && !c.node.nr_leaders &&
@@ -2086,10 +2089,10 @@ static void test_conf_parse(void)
 	   c.peers[0].port == HEARTBEAT_DEFAULT_PORT &&
 	   c.peers[0].interval_us == HEARTBEAT_DEFAULT_INTERVAL_US &&
 	   c.peers[0].mult == HEARTBEAT_DEFAULT_MULTIPLIER &&
-	   c.peers[0].line == 16 && c.peers[1].id == 9 &&
+	   c.peers[0].line == 18 && c.peers[1].id == 9 &&
 	   c.peers[1].addr.family == AF_INET6 && c.peers[1].port == 7411 &&
 	   c.peers[1].interval_us == 2000000 && c.peers[1].mult == 5 &&
-	   c.peers[1].line == 19, "config: [Peer] sections and their lines");
+	   c.peers[1].line == 21, "config: [Peer] sections and their lines");
 
 	f = open_memstream(&out, &len);
 	if (f) {
@@ -2138,6 +2141,10 @@ static void test_conf_bad(void)
 	conf_bad("[Node]\nId = 1\nMonitors = 9\n", 3, "invalid Monitors '9'");
 	conf_bad("[Node]\nId = 1\nMultiplier = 1\n", 3, "invalid Multiplier '1'");
 	conf_bad("[Node]\nId = 1\nLearnLimit = 0\n", 3, "invalid LearnLimit '0'");
+	conf_bad("[Node]\nId = 1\nMaxDetect = 5ms\n", 3, "invalid MaxDetect '5ms'");
+	conf_bad("[Node]\nId = 1\nLearnAge = 2d\n", 3, "invalid LearnAge '2d'");
+	conf_bad("[Peer]\nId = 2\nAddress = 10.0.0.2\nLearnAge = 5s\n", 4,
+		 "LearnAge");
 	conf_bad("[Node]\nPort = 7410\n", 1, "[Node] has no Id");
 	conf_bad("[Node]\nId = 1\n[Node]\nId = 2\n", 3, "a second [Node] section");
 	conf_bad("[Node]\nId = 1\nMode = member\n", 1, "Mode = member needs Leaders");
