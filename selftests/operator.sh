@@ -148,8 +148,9 @@ test_modprobe()
 		echo "exec depmod '$KVER' '/lib/modules/$KVER/updates/heartbeat.ko' '$udp' '$udp6'"
 	} >"$TMP/depmod"
 	chmod +x "$TMP/depmod"
-	log "\$ make install-files PREFIX=$TMP/usr DEPMOD=$TMP/depmod (the module on the real /lib/modules)"
-	make -s -C "$REPO" install-files PREFIX="$TMP/usr" DEPMOD="$TMP/depmod" \
+	log "\$ make install-files PREFIX=$TMP/usr SYSCONFDIR=$TMP/etc DEPMOD=$TMP/depmod (the module on the real /lib/modules)"
+	make -s -C "$REPO" install-files PREFIX="$TMP/usr" SYSCONFDIR="$TMP/etc" \
+		DEPMOD="$TMP/depmod" \
 		KDIR="/lib/modules/$KVER/build" >"$WORK/install-real.log" 2>&1 ||
 		{ sed 's/^/#   /' "$WORK/install-real.log"; return 1; }
 	grep -qx "depmod -a $KVER" "$WORK/depmod.log" ||
