@@ -138,7 +138,7 @@ build()
 	make -s -C "$src" O="$DK/obj" allnoconfig \
 		KCONFIG_ALLCONFIG="$FRAGMENT" || return 1
 	check_config || { dklog "the fragment did not survive Kconfig"; return 1; }
-	dklog "building bzImage and modules: nice -n 10 make -j$JOBS (about 11 min on 2 cores)"
+	dklog "building bzImage and modules: nice -n 10 make -j$JOBS (11 to 16 min on 2 cores, longer beside guests)"
 	nice -n 10 make -C "$DK/obj" -j"$JOBS" bzImage modules || return 1
 	make -s -C "$DK/obj" INSTALL_MOD_PATH="$DK/mods" modules_install ||
 		return 1

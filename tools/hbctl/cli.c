@@ -64,6 +64,53 @@ int hbctl_option(const char *cmd, const char *key, const char *val,
 	return HBCTL_OK;
 }
 
+/* Whether @s is a number as a duration starts: digits, maybe a '.' and more. */
+static bool is_number(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (!n)
+		return false;
+	if (s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	return !s[n];
+}
+
+/**
+ * hbctl_pair_value() - the value of the "<keyword> <value>" pair at argv[*i]
+ * @argc: number of arguments
+ * @argv: the arguments
+ * @i: index of the keyword; moved past the unit word when one is joined
+ * @buf: room for a joined value
+ * @len: size of @buf
+ *
+ * A duration typed with a space, "interval 100 ms", arrives as two words:
+ * a number followed by one of the units "us", "ms" or "s" (none of which is
+ * a keyword) is joined into "100ms".
+ *
+ * Return: the value, or NULL when the command line ended after the keyword.
+ */
+const char *hbctl_pair_value(int argc, char **argv, int *i, char *buf,
+			     size_t len)
+{
+	const char *val, *unit;
+	int n;
+
+	if (*i + 1 >= argc)
+		return NULL;
+	val = argv[*i + 1];
+	if (*i + 2 >= argc || !is_number(val))
+		return val;
+	unit = argv[*i + 2];
+	if (strcmp(unit, "us") && strcmp(unit, "ms") && strcmp(unit, "s"))
+		return val;
+	n = snprintf(buf, len, "%s%s", val, unit);
+	if (n < 0 || (size_t)n >= len)
+		return val;
+	(*i)++;
+	return buf;
+}
+
 /**
  * hbctl_dispatch() - run the entry of @cmds that argv[0] names
  * @cmds: the table, ended by an entry without a name

@@ -58,6 +58,8 @@ int hbctl_take_json(int argc, char **argv, struct hbctl_opts *opts);
 
 int hbctl_option(const char *cmd, const char *key, const char *val,
 		 bool *seen);
+const char *hbctl_pair_value(int argc, char **argv, int *i, char *buf,
+			     size_t len);
 
 /* batch.c */
 int hbctl_netns_enter(const char *name);

@@ -106,16 +106,19 @@ static int node_learn_opt(struct node_cfg *cfg, const char *key,
 int node_set_parse(int argc, char **argv, struct node_cfg *cfg)
 {
 	const char *val;
+	char buf[32];
 	int i, ret;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!argc)
 		return hbctl_usage("node set: nothing to set (id, port, cluster, mode, leader, auth, ...)");
 	for (i = 0; i < argc; i += 2) {
-		val = i + 1 < argc ? argv[i + 1] : NULL;
-		ret = node_base_opt(cfg, argv[i], val);
+		const char *key = argv[i];
+
+		val = hbctl_pair_value(argc, argv, &i, buf, sizeof(buf));
+		ret = node_base_opt(cfg, key, val);
 		if (ret == -ENOENT)
-			ret = node_learn_opt(cfg, argv[i], val);
+			ret = node_learn_opt(cfg, key, val);
 		if (ret)
 			return ret;
 	}

@@ -238,6 +238,9 @@ int parse_duration_us(const char *s, uint64_t *us, const char **why)
 		if (!nfrac)
 			return fail(-EINVAL, why, "not a duration (try 100ms, 1.5s, 500us)");
 	}
+	if (*s == ' ' && unit_us(s + strspn(s, " ")) && s[strspn(s, " ")])
+		return fail(-EINVAL, why,
+			    "no space between a number and its unit (100ms)");
 	scale = unit_us(s);
 	if (!scale)
 		return fail(-EINVAL, why, "unknown unit (use us, ms or s)");

@@ -78,11 +78,14 @@ static int peer_opt(struct peer_cfg *cfg, const char *cmd, const char *key,
 static int peer_opts(struct peer_cfg *cfg, const char *cmd, int argc,
 		     char **argv)
 {
+	const char *key, *val;
+	char buf[32];
 	int i, ret;
 
 	for (i = 0; i < argc; i += 2) {
-		ret = peer_opt(cfg, cmd, argv[i],
-			       i + 1 < argc ? argv[i + 1] : NULL);
+		key = argv[i];
+		val = hbctl_pair_value(argc, argv, &i, buf, sizeof(buf));
+		ret = peer_opt(cfg, cmd, key, val);
 		if (ret)
 			return ret;
 	}

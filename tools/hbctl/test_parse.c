@@ -82,6 +82,8 @@ static void test_durations(void)
 	dur("ms", -EINVAL, 0);
 	dur("10x", -EINVAL, 0);
 	dur("10 ms", -EINVAL, 0);
+	dur("10  s", -EINVAL, 0);
+	dur("10 x", -EINVAL, 0);
 	dur(" 10", -EINVAL, 0);
 	dur("10ms ", -EINVAL, 0);
 	dur("1.", -EINVAL, 0);
@@ -631,6 +633,18 @@ static void test_node_set_options(void)
 	node_set_bad("multiplier 1", "invalid multiplier '1'");
 	node_set_bad("multiplier 256", "must be between 2 and 255");
 	node_set_bad("multiplier 3 multiplier 3", "'multiplier' given twice");
+	ret = node_set_line("interval 100 ms multiplier 3 max-detect 1.5 s "
+			    "learn-age 30 s", &cfg, err, sizeof(err));
+	ok(!ret && !err[0] && cfg.interval_us == 100000 && cfg.mult == 3 &&
+	   cfg.max_detect_ms == 1500 && cfg.learn_age_ms == 30000,
+	   "node set: durations typed with a space before the unit");
+	ret = node_set_line("interval 250 us multiplier 3", &cfg, err,
+			    sizeof(err));
+	ok(ret == HBCTL_USAGE && strstr(err, "invalid interval '250us'"),
+	   "node set: a joined value is checked like a typed one");
+	node_set_bad("interval 100 ms interval 5ms", "'interval' given twice");
+	node_set_bad("interval 100 sec", "unknown option 'sec'");
+	node_set_bad("interval fast ms", "invalid interval 'fast'");
 	node_set_bad("learn-limit 0", "invalid learn limit '0'");
 	node_set_bad("learn-limit 65537", "must be between 1 and 65536");
 	node_set_bad("learn-limit 5 learn-limit 6", "'learn-limit' given twice");
