@@ -697,6 +697,62 @@ static bool hb_nl_peer_exists(struct hb_net *hn, const struct nlattr *id_attr,
 	return found;
 }
 
+/**
+ * hb_nl_peer_known() - answer a PEER_ADD of an id that already exists
+ * @hn: the instance
+ * @cfg: the request
+ * @extack: where to say what differs
+ *
+ * Adding a peer again with the settings it has is not an error, so that a
+ * script (or a configuration applied twice) can add its peers without
+ * looking first.  Settings left out of the request are compared with the
+ * defaults PEER_ADD would use.
+ *
+ * Context: hn->lock held (a configured peer changes only under it).
+ * Return: 1 when no peer has the id, 0 when it exists with the same
+ * settings, or -EEXIST with a message naming the first difference.
+ */
+static int hb_nl_peer_known(struct hb_net *hn, const struct hb_peer_cfg *cfg,
+			    struct netlink_ext_ack *extack)
+{
+	u16 port = cfg->has_port ? cfg->port : HEARTBEAT_DEFAULT_PORT;
+	u32 interval = cfg->has_interval ? cfg->interval_us :
+		       HEARTBEAT_DEFAULT_INTERVAL_US;
+	u8 mult = cfg->has_multiplier ? cfg->multiplier :
+		  HEARTBEAT_DEFAULT_MULTIPLIER;
+	struct hb_peer *peer;
+	int ret = -EEXIST;
+
+	lockdep_assert_held(&hn->lock);
+
+	rcu_read_lock();
+	peer = hb_peer_lookup(hn, cfg->id);
+	if (!peer)
+		ret = 1;
+	else if (peer->origin != HB_ORIGIN_CONFIGURED)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "peer id already exists, learned and not configured");
+	else if (peer->addr.family != cfg->addr.family ||
+		 (cfg->addr.family == AF_INET ?
+		  peer->addr.v4.s_addr != cfg->addr.v4.s_addr :
+		  !ipv6_addr_equal(&peer->addr.v6, &cfg->addr.v6)))
+		NL_SET_ERR_MSG_MOD(extack,
+				   "peer id already exists with another address");
+	else if (ntohs(peer->addr.port) != port)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "peer id already exists with another port");
+	else if (peer->interval_us != interval)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "peer id already exists with another interval");
+	else if (peer->multiplier != mult)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "peer id already exists with another multiplier");
+	else
+		ret = 0;
+	rcu_read_unlock();
+	return ret;
+}
+
 static int hb_nl_peer_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct hb_net *hn = hb_net(genl_info_net(info));
@@ -719,7 +775,11 @@ static int hb_nl_peer_add_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&hn->lock);
 	if (hb_nl_dying(hn, info->extack))
 		ret = -ENODEV;
+	else if (!hn->configured)
+		ret = hb_peer_create(hn, &cfg, info->extack);
 	else
+		ret = hb_nl_peer_known(hn, &cfg, info->extack);
+	if (ret > 0)
 		ret = hb_peer_create(hn, &cfg, info->extack);
 	mutex_unlock(&hn->lock);
 	return ret;
