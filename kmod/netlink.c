@@ -65,13 +65,13 @@ static const struct nla_policy hb_peer_cfg_policy[HB_PEER_A_MAX + 1] = {
 	[HB_PEER_A_MULTIPLIER]	= NLA_POLICY_RANGE(NLA_U8,
 						   HEARTBEAT_MIN_MULTIPLIER,
 						   HEARTBEAT_MAX_MULTIPLIER),
-	[HB_PEER_A_STATE ... HB_PEER_A_EPOCH] = HB_NLA_READ_ONLY,
+	[HB_PEER_A_STATE ... HB_PEER_A_CHANGE_REASON] = HB_NLA_READ_ONLY,
 };
 
 /* Peer nest of PEER_DEL and PEER_GET: the id only. */
 static const struct nla_policy hb_peer_id_policy[HB_PEER_A_MAX + 1] = {
 	[HB_PEER_A_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
-	[HB_PEER_A_STATE ... HB_PEER_A_EPOCH] = HB_NLA_READ_ONLY,
+	[HB_PEER_A_STATE ... HB_PEER_A_CHANGE_REASON] = HB_NLA_READ_ONLY,
 };
 
 /* A list of ids (HB_A_NODE_LEADERS). */
@@ -859,7 +859,9 @@ static size_t hb_nl_peer_size(void)
 	       nla_total_size(sizeof(u8)) +		/* SOURCE */
 	       nla_total_size(sizeof(u8)) +		/* CONFIRMATIONS */
 	       nla_total_size(sizeof(u8)) +		/* MONITORS */
-	       nla_total_size(sizeof(u32));		/* EPOCH */
+	       nla_total_size(sizeof(u32)) +		/* EPOCH */
+	       nla_total_size_64bit(sizeof(u64)) +	/* LAST_CHANGE_MS */
+	       nla_total_size(sizeof(u8));		/* CHANGE_REASON */
 }
 
 /*
@@ -932,6 +934,12 @@ static int hb_nl_put_peer(struct sk_buff *skb, const struct hb_peer_info *pi)
 	if (pi->rx_valid &&
 	    nla_put_u64_64bit(skb, HB_PEER_A_LAST_SEEN_MS, pi->last_seen_ms,
 			      HB_PEER_A_PAD))
+		goto err_cancel;
+
+	if (pi->state_changes &&
+	    (nla_put_u64_64bit(skb, HB_PEER_A_LAST_CHANGE_MS,
+			       pi->last_change_ms, HB_PEER_A_PAD) ||
+	     nla_put_u8(skb, HB_PEER_A_CHANGE_REASON, pi->change_reason)))
 		goto err_cancel;
 
 	if (pi->srtt_us &&

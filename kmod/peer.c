@@ -529,7 +529,7 @@ struct hb_peer *hb_peer_lookup_addr(struct hb_net *hn,
  */
 void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info)
 {
-	s64 last_seen_ms;
+	s64 last_seen_ms, last_change_ms;
 
 	memset(info, 0, sizeof(*info));
 
@@ -561,8 +561,16 @@ void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info)
 		      (peer->tx_on ? HB_ROLE_TX : 0) |
 		      (peer->watch ? HB_ROLE_WATCH : 0);
 	info->source = peer->source;
-	info->confirmations = peer->confirmations;
-	info->monitors = peer->monitors;
+	if (peer->state_changes) {
+		last_change_ms = ktime_ms_delta(ktime_get(), peer->changed_at);
+		info->last_change_ms = max_t(s64, last_change_ms, 0);
+		info->change_reason = peer->change_reason;
+	}
+	/* They tell how the last DOWN was decided: none once it is over. */
+	if (peer->state == HB_STATE_DOWN) {
+		info->confirmations = peer->confirmations;
+		info->monitors = peer->monitors;
+	}
 	info->epoch = peer->epoch;
 	spin_unlock_bh(&peer->lock);
 }
@@ -638,11 +646,19 @@ static void hb_peer_echo(struct hb_peer *peer, const struct hb_frame_info *fi)
  * @reason: enum hb_event_reason
  * @now: the time of the event
  *
- * The new state and its source are the peer's current ones.
+ * The new state and its source are the peer's current ones.  An
+ * HB_EVENT_STATE_CHANGE also becomes the peer's last transition, which
+ * "hbctl show" reports (when, and why).
  */
-void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
+void hb_event_init(struct hb_event *ev, struct hb_peer *peer,
 		   u8 type, u8 old_state, u8 reason, ktime_t now)
 {
+	lockdep_assert_held(&peer->lock);
+
+	if (type == HB_EVENT_STATE_CHANGE) {
+		peer->changed_at = now;
+		peer->change_reason = reason;
+	}
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->peer_id = peer->id;

@@ -52,6 +52,9 @@ struct hb_frame_info;
  * @srtt_us: smoothed round trip time (RFC 6298 style), 0 = no sample
  * @rttvar_us: round trip time variation
  * @state_changes: number of state transitions
+ * @changed_at: when the last transition happened (valid once
+ *	@state_changes is nonzero)
+ * @change_reason: enum hb_event_reason of the last transition
  * @tx: frames handed to the stack
  * @tx_errors: frames that could not be built, routed or sent
  * @rx: valid frames received
@@ -130,6 +133,8 @@ struct hb_peer {
 	u32 srtt_us;
 	u32 rttvar_us;
 	u32 state_changes;
+	u8 change_reason;
+	ktime_t changed_at;
 	u64 tx;
 	u64 tx_errors;
 	u64 rx;
@@ -214,6 +219,8 @@ struct hb_peer_info {
 	u32 srtt_us;
 	u32 rttvar_us;
 	u32 state_changes;
+	u64 last_change_ms;
+	u8 change_reason;
 	u32 remote_interval_us;
 	u8 remote_multiplier;
 	u64 remote_incarnation;
@@ -282,7 +289,7 @@ void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info);
 void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 		const struct hb_addr *src);
 
-void hb_event_init(struct hb_event *ev, const struct hb_peer *peer,
+void hb_event_init(struct hb_event *ev, struct hb_peer *peer,
 		   u8 type, u8 old_state, u8 reason, ktime_t now);
 
 /* Pernet init and exit (node.c): the peer tables of @hn. */

@@ -1454,6 +1454,20 @@ test_ring_kills()
 		tap_fail "b: the 5 nodes back: every node sees all $((N - 1)) others UP"
 		rc=1
 	fi
+	# Back UP, a peer shows no confirmations of its old DOWN, and when
+	# and why it last changed state.
+	# shellcheck disable=SC2086
+	if snap_bad '[.show.peers[] | select(.state == "up" and
+		((.confirmations // 0) > 0 or (.monitors // 0) > 0 or
+		 .last_change_ms == null or .change_reason == null))] |
+		length == 0' $RING; then
+		tap_ok "b: peers back UP show no stale confirmations, and their last change"
+	else
+		log "nodes with stale confirmations or no last change: $SNAP_BAD"
+		show_some 2 "$SNAP_BAD"
+		tap_fail "b: peers back UP show no stale confirmations, and their last change"
+		rc=1
+	fi
 	if tx_check 30 R "$RING" "$(seq -s ' ' 1 "$N")" "" 3; then
 		tap_ok "b: re-admitted: each node beats to its 3 ring successors again"
 	else

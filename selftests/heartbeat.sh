@@ -217,7 +217,7 @@ test_proc()
 cut_link()
 {
 	local tag=$1 victim=$2 obs ev t tb ta detect interval lo hi rc=0
-	local vid=${ID[$2]} meas_lo meas_hi desc
+	local vid=${ID[$2]} meas_lo meas_hi desc pj
 
 	shift 2
 	detect=$(peer_field "$(nsof "$1")" "$vid" detect_us)
@@ -273,6 +273,14 @@ cut_link()
 		else
 			tap_ok "$desc"
 		fi
+		# show tells when and why the peer last changed state.
+		pj=$(hbj "$(nsof "$obs")" show peer "$vid" 2>/dev/null |
+			jq -c '{state, change_reason, last_change_ms}')
+		log "$obs: peer $vid: $pj"
+		[ "$(jq -r '"\(.state) \(.change_reason) \(.last_change_ms | type)"' \
+			<<<"$pj")" = "down timeout number" ]
+		tap_result $? "$tag: $obs shows peer $vid's last change: DOWN, timeout ($pj)" ||
+			rc=1
 	done
 	return $rc
 }

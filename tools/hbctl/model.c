@@ -41,6 +41,8 @@ static struct nla_policy hb_peer_policy[HB_PEER_A_MAX + 1] = {
 	[HB_PEER_A_CONFIRMATIONS]	= HB_NLA_U8,
 	[HB_PEER_A_MONITORS]		= HB_NLA_U8,
 	[HB_PEER_A_EPOCH]		= HB_NLA_U32,
+	[HB_PEER_A_LAST_CHANGE_MS]	= HB_NLA_U64,
+	[HB_PEER_A_CHANGE_REASON]	= HB_NLA_U8,
 };
 
 static struct nla_policy hb_event_policy[HB_EVENT_A_MAX + 1] = {
@@ -531,6 +533,9 @@ int hb_peer_decode(struct nlattr *nest, struct hb_peer *peer)
 	peer->confirmations = get_u8(tb[HB_PEER_A_CONFIRMATIONS]);
 	peer->monitors = get_u8(tb[HB_PEER_A_MONITORS]);
 	peer->epoch = get_u32(tb[HB_PEER_A_EPOCH]);
+	peer->has_last_change = !!tb[HB_PEER_A_LAST_CHANGE_MS];
+	peer->last_change_ms = get_u64(tb[HB_PEER_A_LAST_CHANGE_MS]);
+	peer->change_reason = get_u8(tb[HB_PEER_A_CHANGE_REASON]);
 	return 0;
 }
 
@@ -728,6 +733,14 @@ void hb_peer_json(struct json *j, const char *key, const struct hb_peer *p)
 	json_u64(j, "confirmations", p->confirmations);
 	json_u64(j, "monitors", p->monitors);
 	json_u64(j, "epoch", p->epoch);
+	if (p->has_last_change) {
+		json_u64(j, "last_change_ms", p->last_change_ms);
+		json_string(j, "change_reason",
+			    hb_reason_name(p->change_reason));
+	} else {
+		json_null(j, "last_change_ms");
+		json_null(j, "change_reason");
+	}
 	json_object_end(j);
 }
 

@@ -129,7 +129,11 @@ struct hb_key {
  * @origin: enum hb_origin (HB_ORIGIN_CONFIGURED when not reported)
  * @roles: HB_ROLE_* bits
  * @source: enum hb_source of its state
- * @has_confirmations: @confirmations and @monitors were reported
+ * @has_confirmations: @confirmations and @monitors were reported (the
+ *		       peer is DOWN by a verdict of its monitors)
+ * @has_last_change: the peer changed state at least once: @last_change_ms
+ *		     (how long ago) and @change_reason (enum
+ *		     hb_event_reason: why) are valid
  */
 struct hb_peer {
 	uint32_t id;
@@ -159,6 +163,9 @@ struct hb_peer {
 	uint8_t confirmations;
 	uint8_t monitors;
 	uint32_t epoch;
+	bool has_last_change;
+	uint64_t last_change_ms;
+	uint8_t change_reason;
 };
 
 /**

@@ -306,6 +306,12 @@ void peer_print(const struct hb_peer *p)
 	printf("  %-20s%s\n", "address:", buf);
 	print_u64("port:", p->port);
 	printf("  %-20s%s\n", "state:", hb_state_name(p->state));
+	if (p->has_last_change)
+		printf("  %-20s%s ago (%s)\n", "last change:",
+		       format_duration_ms(p->last_change_ms, buf, sizeof(buf)),
+		       hb_reason_name(p->change_reason));
+	else
+		printf("  %-20s%s\n", "last change:", "none");
 	peer_print_modes(p);
 	print_us("interval:", p->interval_us);
 	print_u64("multiplier:", p->multiplier);

@@ -281,6 +281,11 @@ static void dump_show(const struct nlmsghdr *req)
 			nla_put_u8(msg, HB_PEER_A_SOURCE, peers[i].source);
 			nla_put_u32(msg, HB_PEER_A_EPOCH, peers[i].id + 1);
 		}
+		if (peers[i].id == 1) {
+			nla_put_u64(msg, HB_PEER_A_LAST_CHANGE_MS, 4200);
+			nla_put_u8(msg, HB_PEER_A_CHANGE_REASON,
+				   HB_REASON_FRAME);
+		}
 		if (peers[i].confirmations >= 0) {
 			nla_put_u8(msg, HB_PEER_A_CONFIRMATIONS,
 				   peers[i].confirmations);
@@ -1117,7 +1122,8 @@ static void test_show(struct hb_nl *nl)
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
 		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[\"tx\",\"watch\"],\"source\":\"self\","
-		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2},{\"id\":2,"
+		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2,"
+		    "\"last_change_ms\":4200,\"change_reason\":\"frame\"},{\"id\":2,"
 		    "\"address\":\"fd00::2\",\"port\":7410,\"state\":\"unknown\","
 		    "\"interval_us\":200000,\"multiplier\":3,"
 		    "\"last_seen_ms\":null,\"tx\":2000,\"rx\":1998,\"dropped\":0,"
@@ -1126,7 +1132,8 @@ static void test_show(struct hb_nl *nl)
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
 		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
-		    "\"monitors\":0,\"epoch\":0},{\"id\":10,"
+		    "\"monitors\":0,\"epoch\":0,\"last_change_ms\":null,"
+		    "\"change_reason\":null},{\"id\":10,"
 		    "\"address\":\"10.0.0.10\",\"port\":7410,\"state\":\"down\","
 		    "\"interval_us\":1000000,\"multiplier\":3,"
 		    "\"last_seen_ms\":2500,\"tx\":10000,\"rx\":9990,"
@@ -1135,7 +1142,8 @@ static void test_show(struct hb_nl *nl)
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
 		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
 		    "\"roles\":[\"leader\",\"watch\"],\"source\":\"peers\","
-		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11}]}\n",
+		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11,"
+		    "\"last_change_ms\":null,\"change_reason\":null}]}\n",
 		    "show json");
 	expect_text(capture(&node, &l, 'n'),
 		    "node id:      1\n"
@@ -1156,6 +1164,7 @@ static void test_show(struct hb_nl *nl)
 		    "  address:            10.0.0.1\n"
 		    "  port:               7410\n"
 		    "  state:              up\n"
+		    "  last change:        4.2s ago (frame)\n"
 		    "  verdict:            self\n"
 		    "  origin:             configured\n"
 		    "  roles:              tx, watch\n"
@@ -1232,7 +1241,8 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
 		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[\"tx\",\"watch\"],\"source\":\"self\","
-		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2},{\"id\":2,"
+		    "\"confirmations\":0,\"monitors\":0,\"epoch\":2,"
+		    "\"last_change_ms\":4200,\"change_reason\":\"frame\"},{\"id\":2,"
 		    "\"address\":\"fd00::2\",\"port\":7410,\"state\":\"unknown\","
 		    "\"interval_us\":200000,\"multiplier\":3,"
 		    "\"last_seen_ms\":null,\"tx\":2000,\"rx\":1998,\"dropped\":0,"
@@ -1241,7 +1251,8 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
 		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		    "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
-		    "\"monitors\":0,\"epoch\":0},{\"id\":10,"
+		    "\"monitors\":0,\"epoch\":0,\"last_change_ms\":null,"
+		    "\"change_reason\":null},{\"id\":10,"
 		    "\"address\":\"10.0.0.10\",\"port\":7410,\"state\":\"down\","
 		    "\"interval_us\":1000000,\"multiplier\":3,"
 		    "\"last_seen_ms\":2500,\"tx\":10000,\"rx\":9990,"
@@ -1250,7 +1261,8 @@ static void test_show_modes(struct hb_nl *nl)
 		    "\"remote_multiplier\":0,\"remote_incarnation\":0,"
 		    "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"leader\","
 		    "\"roles\":[\"leader\",\"watch\"],\"source\":\"peers\","
-		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11}]}\n",
+		    "\"confirmations\":2,\"monitors\":3,\"epoch\":11,"
+		    "\"last_change_ms\":null,\"change_reason\":null}]}\n",
 		    "show json with modes");
 	expect_text(capture(&node, &l, 'n'),
 		    "node id:      1\n"
@@ -1281,6 +1293,7 @@ static void test_show_modes(struct hb_nl *nl)
 		    "  address:            10.0.0.10\n"
 		    "  port:               7410\n"
 		    "  state:              down\n"
+		    "  last change:        none\n"
 		    "  verdict:            peers, confirmed by 2/3 monitors\n"
 		    "  origin:             leader\n"
 		    "  roles:              leader, watch\n"

@@ -1241,6 +1241,8 @@ static void put_full_peer(struct nl_msg *msg)
 	nla_put_u8(msg, HB_PEER_A_CONFIRMATIONS, 2);
 	nla_put_u8(msg, HB_PEER_A_MONITORS, 3);
 	nla_put_u32(msg, HB_PEER_A_EPOCH, 9);
+	nla_put_u64(msg, HB_PEER_A_LAST_CHANGE_MS, 4200);
+	nla_put_u8(msg, HB_PEER_A_CHANGE_REASON, HB_REASON_PEERS);
 	nla_put_u32(msg, HB_PEER_A_MAX + 5, 99);	/* from a newer kernel */
 	nla_nest_end(msg, nest);
 }
@@ -1268,7 +1270,8 @@ static void test_decode_peer(void)
 	   p.remote_incarnation == 1764000000000000000ULL &&
 	   p.origin == HB_ORIGIN_LEARNED && p.source == HB_SOURCE_PEERS &&
 	   p.has_confirmations && p.confirmations == 2 && p.monitors == 3 &&
-	   p.epoch == 9, "full peer fields");
+	   p.epoch == 9 && p.has_last_change && p.last_change_ms == 4200 &&
+	   p.change_reason == HB_REASON_PEERS, "full peer fields");
 	json_case(peer_json_fn, &p,
 		  "{\"id\":3,\"address\":\"10.0.0.3\",\"port\":7410,"
 		  "\"state\":\"up\",\"interval_us\":100000,\"multiplier\":3,"
@@ -1280,7 +1283,8 @@ static void test_decode_peer(void)
 		  "\"detect_us\":300000,\"announced_detect_us\":300000,\"tx_errors\":0,"
 		  "\"origin\":\"learned\",\"roles\":[\"tx\",\"watch\"],"
 		  "\"source\":\"peers\",\"confirmations\":2,\"monitors\":3,"
-		  "\"epoch\":9}", "peer json");
+		  "\"epoch\":9,\"last_change_ms\":4200,"
+		  "\"change_reason\":\"peers\"}", "peer json");
 	nlmsg_free(msg);
 
 	msg = new_msg(HB_CMD_PEER_GET);
@@ -1291,7 +1295,7 @@ static void test_decode_peer(void)
 	nla_nest_end(msg, nest);
 	ok(!hb_nl_parse(nlmsg_hdr(msg), tb) &&
 	   !hb_peer_decode(tb[HB_A_PEER], &p) && p.addr.family == AF_INET6 &&
-	   !p.has_last_seen && !p.has_confirmations,
+	   !p.has_last_seen && !p.has_confirmations && !p.has_last_change,
 	   "sparse IPv6 peer (no cluster attributes) decodes");
 	json_case(peer_json_fn, &p,
 		  "{\"id\":9,\"address\":\"::1\",\"port\":0,"
@@ -1302,7 +1306,8 @@ static void test_decode_peer(void)
 		  "\"remote_multiplier\":0,\"remote_incarnation\":0,"
 		  "\"detect_us\":0,\"announced_detect_us\":0,\"tx_errors\":0,\"origin\":\"configured\","
 		  "\"roles\":[],\"source\":\"none\",\"confirmations\":0,"
-		  "\"monitors\":0,\"epoch\":0}", "never seen peer json");
+		  "\"monitors\":0,\"epoch\":0,\"last_change_ms\":null,"
+		  "\"change_reason\":null}", "never seen peer json");
 	nlmsg_free(msg);
 
 	msg = new_msg(HB_CMD_PEER_GET);

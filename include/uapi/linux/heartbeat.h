@@ -439,6 +439,13 @@ enum hb_peer_attr {
 	HB_PEER_A_CONFIRMATIONS,	/* u8, monitors that confirmed DOWN */
 	HB_PEER_A_MONITORS,		/* u8, its monitors at that time */
 	HB_PEER_A_EPOCH,		/* u32, verdict epoch, read only */
+	HB_PEER_A_LAST_CHANGE_MS,	/* u64, ms since the last state change;
+					 * absent before the first
+					 */
+	HB_PEER_A_CHANGE_REASON,	/* u8, enum hb_event_reason of the
+					 * last state change; absent before
+					 * the first
+					 */
 	__HB_PEER_A_MAX
 };
 
