@@ -14,6 +14,9 @@
 # make install-files  the same without building first (what make built;
 #                 for a read-only tree, or a packaging step)
 # make uninstall  remove what make install installed; then depmod
+# make deb        a Debian package (.build/deb/heartbeat_<version>_<arch>.deb)
+#                 of hbctl, its files and the module's sources for DKMS,
+#                 which builds the module on the target (packaging/mkdeb.sh)
 #
 # Install paths (DESTDIR is prepended to every one):
 #   /lib/modules/$(KERNELRELEASE)/updates/heartbeat.ko
@@ -50,7 +53,7 @@ UNIT := systemd/heartbeat@.service
 CONF_EXAMPLE := conf/hb0.conf.example
 
 .PHONY: all module hbctl check check-debug demo deps clean install \
-	install-files uninstall
+	install-files uninstall deb
 
 all: module hbctl
 
@@ -108,6 +111,9 @@ uninstall:
 	else \
 		echo $(DEPMOD) -a $(HB_KREL); $(DEPMOD) -a $(HB_KREL); \
 	fi
+
+deb: hbctl
+	packaging/mkdeb.sh .build/deb
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
