@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +19,10 @@
 #include "hooks.h"
 #include "model.h"
 #include "prom.h"
+#include "tap.h"
 
-static int tests, failures;
 static char dir[] = "/tmp/hbctl-hooks-XXXXXX";
 static char hook[64];
-
-static __attribute__((format(printf, 2, 3)))
-void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* The whole of a file under dir, or "" (static buffer). */
 static const char *slurp(const char *name)
@@ -288,6 +272,8 @@ static void test_prom(void)
 
 int main(void)
 {
+	int failed;
+
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
@@ -298,14 +284,13 @@ int main(void)
 	test_lost();
 	test_time_real();
 	test_prom();
-	printf("1..%d\n", tests);
-	printf("# %d passed, %d failed\n", tests - failures, failures);
-	if (!failures) {
+	failed = tap_done();
+	if (!failed) {
 		unlink(hook);
 		remove(strcat(strcpy(hook, dir), "/stdin"));
 		remove(strcat(strcpy(hook, dir), "/env"));
 		remove(strcat(strcpy(hook, dir), "/log"));
 		rmdir(dir);
 	}
-	return failures ? 1 : 0;
+	return failed;
 }

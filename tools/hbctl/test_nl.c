@@ -30,6 +30,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "secret.h"
+#include "tap.h"
 
 #define FAKE_FAMILY	0x7e
 #define BIG_DUMP	5000
@@ -67,25 +68,9 @@ static atomic_int scenario;
 static atomic_int requests;
 static int srv_fd;
 static uint32_t srv_port, cli_port;
-static int tests, failures;
 
 /* The last request of S_CAPTURE and S_REJECT, as the fake kernel got it. */
 static char captured[4096];
-
-static __attribute__((format(printf, 2, 3)))
-void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* Datagrams of the fake kernel: messages batched as the kernel does. */
 struct batch {
@@ -1814,7 +1799,5 @@ int main(void)
 	pthread_join(thread, NULL);
 	hb_nl_close(&nl);
 	close(srv_fd);
-	printf("1..%d\n", tests);
-	printf("# %d passed, %d failed\n", tests - failures, failures);
-	return failures ? 1 : 0;
+	return tap_done();
 }

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +21,8 @@
 #include "nl.h"
 #include "parse.h"
 #include "secret.h"
+#include "tap.h"
 
-static int tests, failures;
-
-static __attribute__((format(printf, 2, 3)))
-void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static void dur(const char *s, int err, uint64_t want)
 {
@@ -2308,7 +2292,5 @@ int main(void)
 	test_conf_nul();
 	test_conf_keys();
 	test_take_json();
-	printf("1..%d\n", tests);
-	printf("# %d passed, %d failed\n", tests - failures, failures);
-	return failures ? 1 : 0;
+	return tap_done();
 }
