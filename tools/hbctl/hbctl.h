@@ -149,6 +149,7 @@ struct peer_list {
 };
 
 int peer_dump(struct hb_nl *nl, struct peer_list *list);
+int node_and_peers(struct hb_node *node, struct peer_list *list);
 void peer_list_free(struct peer_list *list);
 
 /* show.c */

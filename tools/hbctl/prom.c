@@ -312,8 +312,7 @@ int cmd_stats(int argc, char **argv, const struct hbctl_opts *opts)
 {
 	struct peer_list list = { .count = 0 };
 	struct hb_node node;
-	struct hb_nl nl;
-	int err;
+	int ret;
 
 	if (argc && !strcmp(argv[0], "--prometheus")) {
 		argc--;
@@ -323,19 +322,13 @@ int cmd_stats(int argc, char **argv, const struct hbctl_opts *opts)
 		return hbctl_usage("stats: unexpected argument '%s'", argv[0]);
 	if (opts->json)
 		return hbctl_usage("stats: the format is Prometheus text, not JSON ('hbctl -j show' gives JSON)");
-	if (hb_nl_open(&nl))
-		return HBCTL_FAIL;
-	err = node_get(&nl, &node);
-	if (!err)
-		err = peer_dump(&nl, &list);
-	if (err)
-		hb_nl_perror(&nl, err);
-	else
+	ret = node_and_peers(&node, &list);
+	if (ret == HBCTL_OK) {
 		prom_print(stdout, opts->netns ? opts->netns : "", &node,
 			   &list);
+		if (fflush(stdout))
+			ret = HBCTL_FAIL;
+	}
 	peer_list_free(&list);
-	hb_nl_close(&nl);
-	if (!err && fflush(stdout))
-		return HBCTL_FAIL;
-	return err ? HBCTL_FAIL : HBCTL_OK;
+	return ret;
 }

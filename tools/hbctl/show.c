@@ -239,25 +239,40 @@ void show_print(const struct hb_node *node, const struct peer_list *list,
 	}
 }
 
-static int show_all(const struct hbctl_opts *opts)
+/**
+ * node_and_peers() - read the node and every peer in one netlink session
+ * @node: filled in
+ * @list: filled in; free it with peer_list_free() whatever the result
+ *
+ * Return: HBCTL_OK, or HBCTL_FAIL (reported on standard error).
+ */
+int node_and_peers(struct hb_node *node, struct peer_list *list)
 {
-	struct peer_list list = { .count = 0 };
-	struct hb_node node;
 	struct hb_nl nl;
 	int err;
 
 	if (hb_nl_open(&nl))
 		return HBCTL_FAIL;
-	err = node_get(&nl, &node);
+	err = node_get(&nl, node);
 	if (!err)
-		err = peer_dump(&nl, &list);
+		err = peer_dump(&nl, list);
 	if (err)
 		hb_nl_perror(&nl, err);
-	else
-		show_print(&node, &list, opts->json);
-	peer_list_free(&list);
 	hb_nl_close(&nl);
 	return err ? HBCTL_FAIL : HBCTL_OK;
+}
+
+static int show_all(const struct hbctl_opts *opts)
+{
+	struct peer_list list = { .count = 0 };
+	struct hb_node node;
+	int ret;
+
+	ret = node_and_peers(&node, &list);
+	if (ret == HBCTL_OK)
+		show_print(&node, &list, opts->json);
+	peer_list_free(&list);
+	return ret;
 }
 
 static void print_us(const char *label, uint64_t us)
