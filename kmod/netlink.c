@@ -25,6 +25,7 @@
 #include <net/netlink.h>
 
 #include "auth.h"
+#include "hb_trace.h"
 #include "netlink.h"
 #include "peer.h"
 
@@ -1541,12 +1542,14 @@ void hb_genl_notify_event(struct hb_net *hn, const struct hb_event *ev)
 
 	if (!msg) {
 		/* Nobody to keep in order: just count the event. */
-		hb_event_seq_next(hn);
+		seq = hb_event_seq_next(hn);
+		trace_hb_event(hn->net, ev, seq);
 		goto out;
 	}
 
 	spin_lock_bh(&hb_event_lock);
 	seq = hb_event_seq_next(hn);
+	trace_hb_event(hn->net, ev, seq);
 	memcpy(nla_data(seq_attr), &seq, sizeof(seq));
 	genlmsg_multicast_netns(&hb_genl_family, hn->net, msg, 0,
 				HB_MCGRP_EVENTS, GFP_ATOMIC);

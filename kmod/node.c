@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "cluster.h"
 #include "hb.h"
+#include "hb_trace.h"
 #include "peer.h"
 #include "proc.h"
 #include "socket.h"
@@ -237,6 +238,7 @@ void hb_drop(struct hb_net *hn, enum hb_drop_reason reason)
 	if (WARN_ON_ONCE((unsigned int)reason >= __HB_DROP_MAX))
 		return;
 
+	trace_hb_frame_drop(hn->net, reason);
 	stats = this_cpu_ptr(hn->drops);
 	u64_stats_update_begin(&stats->syncp);
 	stats->cnt[reason]++;

@@ -36,6 +36,7 @@
 #include "auth.h"
 #include "frame.h"
 #include "hb.h"
+#include "hb_trace.h"
 #include "peer.h"
 #include "socket.h"
 
@@ -124,6 +125,7 @@ static int hb_udp_recv(struct sock *sk, struct sk_buff *skb)
 	else
 		src.v6 = ipv6_hdr(skb)->saddr;
 
+	trace_hb_frame_rx(hn->net, &fi);
 	hb_peer_rx(hn, &fi, &src);
 	consume_skb(skb);
 	return 0;
@@ -443,6 +445,7 @@ void hb_socket_send(struct hb_peer *peer)
 	}
 	hb_auth_tx_ok(hn);
 	skb->priority = TC_PRIO_CONTROL;
+	trace_hb_frame_tx(hn->net, peer->id, fi.seq, fi.flags, skb->len);
 
 	/* Both consume @skb and the reference on @dst. */
 	if (addr.family == AF_INET)

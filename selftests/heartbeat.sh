@@ -32,7 +32,9 @@
 #   4 a node restarted (hbctl node restart: a new incarnation): its peers
 #     raise RESTARTED
 #   5 bad netlink input: non-zero exit, an error message, state unchanged
-#   6 malformed frames: dropped and counted by reason, no state change
+#   6 malformed frames: dropped and counted by reason, no state change;
+#     the tracepoints fire (frames sent and received, a drop with its
+#     reason, a state change with its reason)
 #   7 1 ms interval stays UP; 1,000 peers in hbctl show and /proc
 #   8 netns deletion and module unload with live peers: object counters
 #     back to zero, no kernel warning, rmmod/insmod cycle works
@@ -799,6 +801,51 @@ test_inject()
 
 # set_mesh_timing INTERVAL MULT NAME...: every peer of every NAME gets
 # INTERVAL and MULT; wait until each node's peers announce them.
+# The module's tracepoints (kmod/hb_trace.h) fire with their fields:
+# frames of the IPv4 mesh sent and received, a datagram with a bad magic
+# dropped with its reason, and a peer that never answers going DOWN by
+# timeout.
+test_trace()
+{
+	local t out=$WORK/trace.txt rc=0 re
+
+	if ! t=$(tracefs_dir); then
+		tap_missing "6: tracepoints" "no tracefs"
+		return
+	fi
+	if [ ! -d "$t/events/heartbeat" ]; then
+		tap_fail "6: tracepoints: no events/heartbeat in $t"
+		return 1
+	fi
+	echo 0 >"$t/tracing_on"
+	: >"$t/trace"
+	echo 1 >"$t/events/heartbeat/enable"
+	echo 1 >"$t/tracing_on"
+	qrun "$IP" netns exec "$NS_I" "$INJECT" --dst 10.10.0.1 --count 1 \
+		--cluster "$CLUSTER" --id "$INJ_ID" --seq 10 --magic 0xdeadbeef
+	run "$HBCTL" -n "$NS_A" peer add 77 10.10.0.77 interval 10ms \
+		multiplier 2
+	slowwait 10 peer_is "$NS_A" 77 down
+	echo 0 >"$t/tracing_on"
+	echo 0 >"$t/events/heartbeat/enable"
+	cp "$t/trace" "$out"
+	: >"$t/trace"
+	qrun "$HBCTL" -n "$NS_A" peer del 77
+	log "trace: $(grep -c 'hb_' "$out") heartbeat events"
+	for re in 'hb_frame_tx: netns=[0-9]+ peer=2 seq=[0-9]+ flags=0x[0-9a-f]+ len=[0-9]+' \
+		'hb_frame_rx: netns=[0-9]+ peer=2 incarnation=[0-9]+ seq=[0-9]+' \
+		'hb_frame_drop: netns=[0-9]+ reason=bad_magic' \
+		'hb_event: netns=[0-9]+ seq=[0-9]+ type=state peer=77 unknown->down reason=timeout source=self'; do
+		if ! grep -qE "$re" "$out"; then
+			log "no line matches '$re'"
+			rc=1
+		fi
+	done
+	[ "$rc" -eq 0 ] || grep 'hb_' "$out" | grep -v 'hb_frame_[tr]x' |
+		head -n 20 | sed 's/^/#   /'
+	tap_result "$rc" "6: tracepoints fire: frame tx/rx, drop by reason, state change by reason"
+}
+
 set_mesh_timing()
 {
 	local interval=$1 mult=$2 n m us
@@ -1273,6 +1320,7 @@ if [ "$HAVE_MESH4" -eq 1 ]; then
 		rc=$?
 		[ "$rc" -eq "$KSFT_SKIP" ] && tap_missing "6: malformed frames" "no hb_inject"
 		[ "$rc" -eq 1 ] && tap_fail "6: malformed frames (injector setup)"
+		test_trace
 	fi
 fi
 # The 1,000 peers first: the 1 ms star below keeps beating until test 8

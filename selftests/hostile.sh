@@ -1436,25 +1436,13 @@ G_ID=7
 G_TRACE=""
 G_PROBES=0
 
-# g_tracefs: the tracefs mount point, mounted when needed; empty if none.
-g_tracefs()
-{
-	local d
-
-	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
-		[ -w "$d/kprobe_events" ] && { echo "$d"; return 0; }
-	done
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-	[ -w /sys/kernel/tracing/kprobe_events ] && echo /sys/kernel/tracing
-}
-
 # g_probes_on: a kprobe on hb_frame_parse() for datagrams over 2,000
 # bytes and one on hb_auth_verify() for signed frames over 2,000 bytes
 # (the linearized datagram is parsed, then verified: no parse, no copy).
 g_probes_on()
 {
-	G_TRACE=$(g_tracefs) || return 1
-	[ -n "$G_TRACE" ] || return 1
+	G_TRACE=$(tracefs_dir) || return 1
+	[ -w "$G_TRACE/kprobe_events" ] || return 1
 	{
 		echo 'p:hbg_parse heartbeat:hb_frame_parse len=%si:u64' &&
 		echo 'p:hbg_verify heartbeat:hb_auth_verify fl=+0(%dx):u8 flen=+2(%dx):u16'

@@ -764,6 +764,19 @@ drop_total()
 	hbj "$1" node show 2>/dev/null | jq -r '[.drops[]] | add // empty'
 }
 
+# tracefs_dir: the tracefs mount point, mounted when needed; fails (no
+# output) if there is none.
+tracefs_dir()
+{
+	local d
+
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -w "$d/trace" ] && { echo "$d"; return 0; }
+	done
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+	[ -w /sys/kernel/tracing/trace ] && echo /sys/kernel/tracing
+}
+
 peer_field()
 {
 	local rc=0
