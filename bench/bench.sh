@@ -83,6 +83,8 @@ BIN=${HB_BIN:-$REPO/.build/bin}
 HBB=$BIN/hb_bench
 CLOCK=$BIN/hb_clock
 BFDD=${BENCH_BFDD:-/usr/lib/frr/bfdd}
+# Debian's python3 (deps.sh), not one that PATH may find first
+PYTHON3=${PYTHON3:-/usr/bin/python3}
 
 SMOKE=0
 [ "${1:-}" = --smoke ] && SMOKE=1
@@ -276,8 +278,11 @@ load_cmd()
 {
 	local t=$2 n4=$((4 * NCPU))
 
+	if [ "$1" = idle ]; then
+		printf '%s\n' sleep "$t"
+		return 0
+	fi
 	case $1 in
-	idle) printf '%s\n' sleep "$t" ;;
 	cpu) printf '%s\n' stress-ng -q --cpu "$n4" --timeout "${t}s" ;;
 	cpu-n20) printf '%s\n' nice -n -20 stress-ng -q --cpu "$n4" \
 		--timeout "${t}s" ;;
@@ -393,7 +398,7 @@ tap_header
 log "bench: kernel $(uname -r), $NCPU CPUs, cells of $CELL_S s x $REPS, loads: $LOADS"
 
 missing=0
-for t in "$IP" jq "$HBB" "$CLOCK" python3 modprobe insmod; do
+for t in "$IP" jq "$HBB" "$CLOCK" "$PYTHON3" modprobe insmod; do
 	require_cmd "$t" || missing=1
 done
 if [ "$missing" -ne 0 ]; then
@@ -501,7 +506,7 @@ tap_result $((downs == 0 ? 0 : 1)) "bench-smoke: no DOWN of the module pair whil
 
 # analyze.py turns the raw data into a JSON that parses and holds the cell
 # and the cuts.
-if python3 "$BENCH/analyze.py" "$OUT" >"$RAW/analyze.log" 2>&1 &&
+if "$PYTHON3" "$BENCH/analyze.py" "$OUT" >"$RAW/analyze.log" 2>&1 &&
 	jq -e '.cells | length == 1' "$OUT/results.json" >/dev/null &&
 	jq -e '.cells[0].senders.module.frames > 0 and .cells[0].senders.user.gap_dev_us.p99 >= 0' \
 		"$OUT/results.json" >/dev/null; then
