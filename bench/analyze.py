@@ -5,7 +5,8 @@
   analyze.py DIR             read DIR/raw/ (bench.sh's output); write
                              DIR/results.json (every figure of every cell,
                              the summaries, the cuts), DIR/table.md and,
-                             when gnuplot is there, DIR/plots/*.svg
+                             when gnuplot is there and BENCH_PLOTS is not
+                             0, DIR/plots/*.svg
   analyze.py --compare A B   print B / A for every summary figure of two
                              results.json files (1.00: the same)
 
@@ -348,7 +349,7 @@ def make_table(res):
 
 def plots(top, res):
     gp = shutil.which("gnuplot")
-    if not gp:
+    if not gp or os.environ.get("BENCH_PLOTS") == "0":
         return
     pdir = os.path.join(top, "plots")
     os.makedirs(pdir, exist_ok=True)

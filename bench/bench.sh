@@ -64,8 +64,8 @@
 #
 # Smoke mode (--smoke): one idle cell of BENCH_CELL_S (4) seconds at 20 ms
 # x 10 (the harness is tested, not the timing), two cuts, then checks:
-# every sender's frames arrived (at least half of those the cell's length
-# allows), the module pair raised no DOWN, analyze.py's JSON parses and has
+# every sender's frames arrived (at least a quarter of those the cell's
+# length allows), the module pair raised no DOWN, analyze.py's JSON parses and has
 # the cell, the cuts were detected.  bfdd or stress-ng missing: a reported
 # skip (a failure when CI=true).
 
@@ -95,8 +95,10 @@ if [ "$SMOKE" -eq 1 ]; then
 	INTERVAL_MS=20
 	MULT=10
 	FAST_MS=
-	CUTS=${BENCH_CUTS:-2}
+	CUTS=${BENCH_CUTS:-1}
 	OUT=${BENCH_OUT:-${HB_RESULTS:-/tmp}/bench-smoke}
+	# No plots: the smoke run checks the figures, in seconds.
+	export BENCH_PLOTS=0
 else
 	CELL_S=${BENCH_CELL_S:-15}
 	REPS=${BENCH_REPS:-5}
@@ -207,7 +209,7 @@ bfd
 EOF
 }
 
-setup_bfd()
+start_bfd()
 {
 	local s ns d
 
@@ -228,6 +230,10 @@ setup_bfd()
 			-z "$d/zserv.api" --bfdctl "$d/bfdd.sock" -P 0 \
 			>"$RAW/bfdd-$s.out" 2>&1 || return 1
 	done
+}
+
+wait_bfd()
+{
 	slowwait 30 bfd_up || return 1
 	# A rejected configuration line is only logged (and the session then
 	# runs at 300 ms): check that it runs at ours.
@@ -243,10 +249,22 @@ bfd_json()
 	vtysh --vty_socket "${BFDDIR[$1]}" -c 'show bfd peers json' 2>/dev/null
 }
 
+# bfd_side_up SIDE: the last state change in SIDE's bfdd log went to up.
+# Read by bash: it is polled, and every process (vtysh above all) costs a
+# tenth of a second or more in the emulated guest.
+bfd_side_up()
+{
+	local line last=""
+
+	while IFS= read -r line; do
+		[[ $line == *state-change:* ]] && last=$line
+	done <"${BFDDIR[$1]}/bfdd.log"
+	[[ $last == *"-> up"* ]]
+}
+
 bfd_up()
 {
-	bfd_json R | jq -e '.[0].status == "up"' >/dev/null 2>&1 &&
-		bfd_json S | jq -e '.[0].status == "up"' >/dev/null 2>&1
+	bfd_side_up R && bfd_side_up S
 }
 
 # --- senders, loads, cells ------------------------------------------------------
@@ -420,8 +438,10 @@ elif [ "$LOADS" != idle ]; then
 	FAST_LOADS=idle
 fi
 
-load_module >/dev/null
-rc=$?
+# selftests/protocol.sh runs the smoke mode after its own tests, with the
+# module loaded: keep it.
+rc=0
+[ -e /sys/module/heartbeat ] || load_module >/dev/null || rc=$?
 if [ "$rc" -ne 0 ]; then
 	tap_result "$rc" "bench: load heartbeat.ko"
 	tap_finish
@@ -432,23 +452,33 @@ if ! setup_net; then
 	tap_finish
 	exit $?
 fi
+log "bench: namespaces at ${SECONDS} s"
+# bfdd's sessions come up (at one frame a second until both sides are up)
+# while the module's pair does.
+if [ "$HAVE_BFD" -eq 1 ] && ! start_bfd; then
+	tap_fail "bench: start bfdd in S and R"
+	HAVE_BFD=0
+fi
 if ! setup_module; then
 	tap_fail "bench: heartbeat pair at $INTERVAL_MS ms x $MULT UP"
 	tap_finish
 	exit $?
 fi
-if [ "$HAVE_BFD" -eq 1 ] && ! setup_bfd; then
+log "bench: module pair UP at ${SECONDS} s"
+if [ "$HAVE_BFD" -eq 1 ] && ! wait_bfd; then
 	tail -n 20 "${BFDDIR[R]:-/nonexistent}/bfdd.log" 2>/dev/null | sed 's/^/#   /'
 	tap_fail "bench: bfdd session at $INTERVAL_MS ms x $MULT UP"
 	HAVE_BFD=0
 fi
 meta
+log "bench: setup done at ${SECONDS} s"
 
 start_senders "$INTERVAL_MS"
 # shellcheck disable=SC2086 # lists of loads
 run_pass main "$INTERVAL_MS" $LOADS
 if [ "$CUTS" -gt 0 ]; then
 	cuts "$CUTS" || tap_fail "bench: link cuts (see the log)"
+	log "bench: $CUTS cuts done at ${SECONDS} s"
 fi
 if [ -n "$FAST_MS" ]; then
 	stop_senders
@@ -477,8 +507,10 @@ fi
 
 # --- smoke checks -----------------------------------------------------------------
 
-# Every sender's frames arrived: at least half of what the cell allows.
-want_n=$((CELL_S * 1000 / INTERVAL_MS / 2))
+# Every sender's frames arrived: at least a quarter of what the cell
+# allows (a guest on a busy host loses whole stretches of time; a sender
+# that the harness does not see has none).
+want_n=$((CELL_S * 1000 / INTERVAL_MS / 4))
 rx=$RAW/rx-main-idle-1.txt
 bad=""
 counts=""
@@ -517,7 +549,9 @@ else
 	tap_fail "bench-smoke: analyze.py writes results.json (parses, one cell, figures for each sender)"
 fi
 if [ "$CUTS" -gt 0 ]; then
-	n=$(jq -r '.cuts.module.detected // 0' "$OUT/results.json" 2>/dev/null)
-	tap_result $(( ${n:-0} == CUTS ? 0 : 1 )) "bench-smoke: $CUTS link cuts, each detected by the module (${n:-0})"
+	n=$(jq -r '"\(.cuts.module.detected // 0) \(.cuts.bfdd.detected // 0)"' "$OUT/results.json" 2>/dev/null)
+	read -r nm nb <<<"$n"
+	[ "$HAVE_BFD" -eq 1 ] || nb=$CUTS
+	tap_result $(( ${nm:-0} == CUTS && ${nb:-0} == CUTS ? 0 : 1 )) "bench-smoke: $CUTS link cut(s), each detected by the module (${nm:-0}) and bfdd (${nb:-0})"
 fi
 tap_finish
