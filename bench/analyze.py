@@ -282,6 +282,32 @@ def cnt(v):
     return "%g" % v
 
 
+def med(e, name, fig_name="p99_us"):
+    s = e["senders"].get(name, {}).get(fig_name)
+    return s["median"] if s else None
+
+
+def starved(e, idle, probe_ratio):
+    """Did the load starve a normal task?  Yes when the probe's p99 wake-up
+    or the normal-priority sender's p99 gap deviation is at least twice
+    the idle row's (measured in the same run)."""
+    if idle is None or e is idle:
+        return "(baseline)"
+    u, ui = med(e, "user"), med(idle, "user")
+    ur = (u / ui) if u is not None and ui else None
+    yes = (probe_ratio or 0) >= 2 or (ur or 0) >= 2
+    return "%s (user p99 x%s)" % ("yes" if yes else "no",
+                                  "-" if ur is None else "%.1f" % ur)
+
+
+def ratios(e):
+    m, f, u = med(e, "module"), med(e, "fifo"), med(e, "user")
+
+    def r(a, b):
+        return "-" if a is None or not b else "%.2f" % (a / b)
+    return "%s, %s" % (r(m, f), r(m, u))
+
+
 def make_table(res):
     meta = res["meta"]
     lines = []
@@ -306,14 +332,16 @@ def make_table(res):
             cell0["interval_ms"], cell0["mult"],
             "all senders" if pss == "main" else "heartbeat.ko with the "
             "user senders as baselines"))
-        lines.append("| load | probe p99 wake-up (ms; x idle) | " +
+        idle = next((e for e in rows if e["load"] == "idle"), None)
+        lines.append("| load | probe p99 wake-up (ms; x idle) | normal task"
+                     " starved? | heartbeat.ko p99 / FIFO p99, / user p99 | " +
                      " | ".join("%s p99 gap dev (ms)" % labels[n]
                                 for n in names) + " | " +
                      " | ".join("%s gaps > detect" % labels[n]
                                 for n in names) + " | " +
                      " | ".join("%s DOWNs" % labels[n] for n in names
                                 if n in ("module", "bfdd")) + " |\n")
-        ncol = 2 + 2 * len(names) + len([n for n in names
+        ncol = 4 + 2 * len(names) + len([n for n in names
                                           if n in ("module", "bfdd")])
         lines.append("|" + "---|" * ncol + "\n")
         for e in rows:
@@ -321,6 +349,8 @@ def make_table(res):
             cells = [e["load"], "%s; x%s" % (
                 fig(e["probe_p99_us"]),
                 "-" if pv is None else "%.1f" % pv)]
+            cells.append(starved(e, idle, pv))
+            cells.append(ratios(e))
             for n in names:
                 cells.append(fig(e["senders"][n]["p99_us"]))
             for n in names:
@@ -392,12 +422,13 @@ def plots(top, res):
                       " %s'\nset style data histograms\n"
                       "set style histogram clustered\nset style fill solid\n"
                       "set xlabel 'load'\nset ylabel 'false DOWNs'\n"
-                      "set key top left\nset grid\n" % pss)
+                      "set key top left\nset grid\nset yrange [0:*]\n"
+                      % pss)
         script.append("plot " + ", ".join(
             "'%s' using %d:xtic(1) title columnheader(%d)" % (dat, i + 2,
                                                                i + 2)
             for i in range(len(names))) + "\n")
-        script.append("set style data lines\n")
+        script.append("set style data lines\nset autoscale y\n")
     header = "set terminal svg size 800,500 dynamic\n"
     with open(os.path.join(pdir, "plots.gp"), "w", encoding="utf-8") as f:
         f.write(header + "".join(script))
