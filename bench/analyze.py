@@ -379,7 +379,11 @@ def make_table(res):
 
 def plots(top, res):
     gp = shutil.which("gnuplot")
-    if not gp or os.environ.get("BENCH_PLOTS") == "0":
+    if os.environ.get("BENCH_PLOTS") == "0":
+        return
+    if not gp:
+        sys.stderr.write("analyze: gnuplot missing (selftests/deps.sh"
+                         " installs gnuplot-nox): no plots\n")
         return
     pdir = os.path.join(top, "plots")
     os.makedirs(pdir, exist_ok=True)
