@@ -238,15 +238,23 @@ def analyze_cuts(raw, meta, mod_r, bfd_r):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 p = line.split()
-                if len(p) == 2:
-                    cuts.append((int(p[0]), int(p[1])))
+                if len(p) >= 2:
+                    # MONO REAL [MODULE_UP BFD_UP]
+                    up = [int(x) for x in p[2:4]] + [1, 1]
+                    cuts.append((int(p[0]), int(p[1]), up[0], up[1]))
     detect_us = meta["interval_ms"] * 1000 * meta["mult"]
     out = {"n": len(cuts), "detect_us": detect_us}
     for name, downs, idx in (("module", mod_r, 0), ("bfdd", bfd_r, 1)):
         if name == "bfdd" and not meta.get("bfd"):
             continue
         lat = []
+        was_up = 0
         for i, cut in enumerate(cuts):
+            # Only cuts of a session that was up: a DOWN after the cut
+            # of a session already down is no detection.
+            if not cut[2 + idx]:
+                continue
+            was_up += 1
             nxt = cuts[i + 1][idx] if i + 1 < len(cuts) else None
             after = [t for t in downs if t > cut[idx] and
                      (nxt is None or t < nxt)]
@@ -254,7 +262,7 @@ def analyze_cuts(raw, meta, mod_r, bfd_r):
                 lat.append((min(after) - cut[idx]) / 1000.0)
         lat.sort()
         out[name] = {
-            "detected": len(lat), "latency_us": lat,
+            "detected": len(lat), "up_at_cut": was_up, "latency_us": lat,
             "min": lat[0] if lat else None, "p50": pct(lat, 50),
             "p90": pct(lat, 90), "max": lat[-1] if lat else None,
             "p50_vs_detect": (pct(lat, 50) / detect_us) if lat else None,
@@ -363,14 +371,17 @@ def make_table(res):
     if cuts.get("n"):
         lines.append("\n### Detection of a cut link (%d cuts, detection time"
                      " %s ms)\n\n" % (cuts["n"], ms(cuts["detect_us"])))
-        lines.append("| system | detected | DOWN - cut min / p50 / p90 / max"
+        lines.append("| system | detected, of the cuts of an UP session |"
+                     " DOWN - cut min / p50 / p90 / max"
                      " (ms) | p50 / detection time |\n|---|---|---|---|\n")
         for n in ("module", "bfdd"):
             c = cuts.get(n)
             if not c:
                 continue
-            lines.append("| %s | %d of %d | %s / %s / %s / %s | %s |\n" % (
-                n, c["detected"], cuts["n"], ms(c["min"]), ms(c["p50"]),
+            lines.append("| %s | %d of %d (%d cuts) | %s / %s / %s / %s | %s"
+                         " |\n" % (
+                n, c["detected"], c["up_at_cut"], cuts["n"], ms(c["min"]),
+                ms(c["p50"]),
                 ms(c["p90"]), ms(c["max"]),
                 "-" if c["p50_vs_detect"] is None
                 else "%.2f" % c["p50_vs_detect"]))
