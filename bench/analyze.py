@@ -28,8 +28,6 @@ repetitions and the spread (min, max).  Only the standard library.
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
@@ -389,6 +387,11 @@ def make_table(res):
 
 
 def plots(top, res):
+    # Imported here: the smoke run in the emulated guest makes no plots,
+    # and every module costs it time.
+    import shutil
+    import subprocess
+
     gp = shutil.which("gnuplot")
     if os.environ.get("BENCH_PLOTS") == "0":
         return
