@@ -27,7 +27,7 @@
 # state changes (debug bfd peer, microsecond stamps).
 #
 # Every cell: one load (started in the root namespace, so on the CPUs of
-# both sides), a settling second, then BENCH_CELL_S seconds of measurement,
+# both sides), a settling second (not for idle), then BENCH_CELL_S seconds of measurement,
 # with a scheduling-latency probe (a normal task sleeping 1 ms at a time)
 # that shows how much the load starves a normal task.  Cells are repeated
 # BENCH_REPS times, the loads interleaved (rep 1 of every load, then rep 2...)
@@ -335,7 +335,8 @@ cell()
 	mkdir -p "$RAW/io"
 	"${cmd[@]}" >"$RAW/load-$tag.log" 2>&1 &
 	LOAD_PID=$!
-	sleep 1
+	# A load settles for a second before the measurement.
+	[ "$load" = idle ] || sleep 1
 	ip netns exec "$NS_R" "$HBB" recv veth1 >"$rx" 2>"$RAW/rx-$tag.err" &
 	rxpid=$!
 	"$HBB" probe "$CELL_S" 1000 >"$RAW/probe-$tag.txt" 2>&1 &
