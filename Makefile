@@ -7,7 +7,7 @@
 #                 lockdep, kmemleak, UBSAN...) built once from Debian's
 #                 linux-source-6.1 into .build/debug-kernel/
 # make bench      install what is missing, build, boot one guest and run
-#                 the benchmark (bench/README.md; ~12 min, BENCH_* to
+#                 the benchmark (README.md, Benchmarks; ~14 min, BENCH_* to
 #                 change it); prints a Markdown table, results in
 #                 .build/bench/
 # make bench-smoke  a few seconds of it, with checks (make check runs it

@@ -50,9 +50,10 @@
 #             throttling, /proc/sys/kernel/sched_rt_runtime_us, leaves
 #             normal tasks the rest; the value is in the results)
 #
-# Environment (defaults: a full run of about 12 minutes on a 2-core host):
+# Environment (defaults: a full run of about 14 minutes on a quiet 2-core
+# host without KVM: 45 cells of 12 s and their overhead, the cuts):
 #   BENCH_OUT         raw results ($HB_RESULTS/bench)
-#   BENCH_CELL_S      seconds measured per cell (15)
+#   BENCH_CELL_S      seconds measured per cell (12)
 #   BENCH_REPS        repetitions per cell (5)
 #   BENCH_LOADS       "idle cpu cpu-n20 vm io fifo1 fifoall"
 #   BENCH_INTERVAL_MS interval of every sender (10), BENCH_MULT (3)
@@ -101,7 +102,7 @@ if [ "$SMOKE" -eq 1 ]; then
 	# No plots: the smoke run checks the figures, in seconds.
 	export BENCH_PLOTS=0
 else
-	CELL_S=${BENCH_CELL_S:-15}
+	CELL_S=${BENCH_CELL_S:-12}
 	REPS=${BENCH_REPS:-5}
 	LOADS=${BENCH_LOADS:-idle cpu cpu-n20 vm io fifo1 fifoall}
 	INTERVAL_MS=${BENCH_INTERVAL_MS:-10}

@@ -7,7 +7,7 @@
 # (selftests/vm.sh) that runs bench/bench.sh, then turn its raw data into
 # results with bench/analyze.py and print the Markdown table.
 #
-#   bench/run.sh           the benchmark (about 12 minutes with the defaults)
+#   bench/run.sh           the benchmark (about 14 minutes with the defaults)
 #   bench/run.sh --smoke   a few seconds of it, with checks (TAP; exit 1 when
 #                          one fails)
 #
@@ -50,7 +50,7 @@ fi
 # The guest's time limit, from the run's size: every cell takes its
 # seconds, one of settling and two of starting and stopping, plus boot,
 # setup, the cuts and slack.
-cell_s=${BENCH_CELL_S:-15}
+cell_s=${BENCH_CELL_S:-12}
 reps=${BENCH_REPS:-5}
 read -ra loads <<<"${BENCH_LOADS:-idle cpu cpu-n20 vm io fifo1 fifoall}"
 read -ra fast <<<"${BENCH_FAST_LOADS:-idle cpu}"
