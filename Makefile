@@ -6,6 +6,13 @@
 # make check-debug  the same guest selftests in a debug kernel (KASAN,
 #                 lockdep, kmemleak, UBSAN...) built once from Debian's
 #                 linux-source-6.1 into .build/debug-kernel/
+# make bench      install what is missing, build, boot one guest and run
+#                 the benchmark (README.md, Benchmarks; ~14 min, BENCH_* to
+#                 change it); prints a Markdown table, results in
+#                 .build/bench/
+# make bench-smoke  a few seconds of it, with checks (make check runs it
+#                 inside the protocol guest)
+# make bench-compare A=old.json B=new.json  the ratio B/A of every figure
 # make demo       install what is missing, build, and show a three node
 #                 cluster detecting a failure inside a guest
 # make install    install the module, hbctl, its man page, the bash
@@ -53,7 +60,7 @@ UNIT := systemd/heartbeat@.service
 CONF_EXAMPLE := conf/hb0.conf.example
 
 .PHONY: all module hbctl check check-debug demo deps clean install \
-	install-files uninstall deb
+	install-files uninstall deb bench bench-smoke bench-compare
 
 all: module hbctl
 
@@ -75,6 +82,16 @@ check-debug:
 
 demo:
 	selftests/demo.sh
+
+bench:
+	bench/run.sh
+
+bench-smoke:
+	bench/run.sh --smoke
+
+bench-compare:
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make bench-compare A=old.json B=new.json" >&2; exit 2; }
+	$${PYTHON3:-/usr/bin/python3} bench/analyze.py --compare $(A) $(B)
 
 install: all
 	$(MAKE) install-files

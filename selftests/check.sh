@@ -184,20 +184,20 @@ fi
 make -j"$JOBS" -C selftests >"$LOGS/helpers.log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] || show_log "$LOGS/helpers.log"
-tap_result $((rc == 0 ? 0 : 1)) "build: selftest helpers (hb_inject, hb_clock, hb_nlfuzz)"
+tap_result $((rc == 0 ? 0 : 1)) "build: selftest helpers (hb_inject, hb_clock, hb_nlfuzz, hb_bench)"
 
-SC_FILES=(selftests/*.sh selftests/fuzz/run.sh .ci/run)
+SC_FILES=(selftests/*.sh selftests/fuzz/run.sh bench/*.sh .ci/run)
 if command -v shellcheck >/dev/null; then
 	# Two files to a process, one process per CPU.
 	if printf '%s\0' "${SC_FILES[@]}" |
 		xargs -0 -n 2 -P "$JOBS" shellcheck -x >"$LOGS/shellcheck.log" 2>&1; then
-		tap_ok "shellcheck: selftests/*.sh selftests/fuzz/run.sh .ci/run"
+		tap_ok "shellcheck: selftests/*.sh selftests/fuzz/run.sh bench/*.sh .ci/run"
 	else
 		show_log "$LOGS/shellcheck.log" 30
-		tap_fail "shellcheck: selftests/*.sh selftests/fuzz/run.sh .ci/run"
+		tap_fail "shellcheck: selftests/*.sh selftests/fuzz/run.sh bench/*.sh .ci/run"
 	fi
 else
-	tap_missing "shellcheck: selftests/*.sh selftests/fuzz/run.sh .ci/run" \
+	tap_missing "shellcheck: selftests/*.sh selftests/fuzz/run.sh bench/*.sh .ci/run" \
 		"shellcheck not installed"
 fi
 

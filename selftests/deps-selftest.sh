@@ -40,10 +40,10 @@ cd "$REPO" || exit 1
 CACHE=$REPO/.build/deps-selftest
 mkdir -p "$CACHE"
 
-# What the tokenizer reads: the drivers of make check, check-debug and
-# demo, every script they run on the host or in the guest, the Makefiles
+# What the tokenizer reads: the drivers of make check, check-debug,
+# demo and bench, every script they run on the host or in the guest, the Makefiles
 # (their recipes and $(shell ...)) and CI's entry point.
-SCAN=(selftests/*.sh selftests/fuzz/run.sh .ci/run Makefile
+SCAN=(selftests/*.sh selftests/fuzz/run.sh bench/*.sh .ci/run Makefile
 	selftests/Makefile selftests/fuzz/Makefile tools/hbctl/Makefile)
 
 # Packages that the scripts use but deps.sh need not install, and why.
@@ -104,6 +104,10 @@ awk|the scripts' arithmetic on logs
 /usr/bin/python3|operator.sh parses hbctl stats with prometheus_client
 /usr/lib/python3/dist-packages/prometheus_client/parser.py|operator.sh: the Prometheus text parser (python3-prometheus-client)
 dkms|install-selftest.sh: dkms build
+/usr/lib/frr/bfdd|bench.sh: FRR's BFD daemon, the system to compare with
+vtysh|bench.sh: bfdd's session state (show bfd peers json)
+stress-ng|bench.sh: the loads
+gnuplot|bench/analyze.py: the plots
 EOF
 }
 

@@ -63,6 +63,10 @@ PACKAGES=(
 	gojq
 	# systemd-analyze verify of systemd/heartbeat@.service (check.sh)
 	systemd
+	# make bench and its smoke run in make check (bench/): FRR's bfdd and
+	# vtysh (the BFD daemon to compare with), stress-ng (the loads),
+	# gnuplot (the plots; -nox: no X11), taskset and chrt (util-linux)
+	frr stress-ng gnuplot-nox
 )
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${PACKAGES[@]}"

@@ -53,6 +53,13 @@
 #     the list otherwise; "learn off" on a leader: a new member's frames
 #     are dropped as unknown_peer and it is not learned; "learn on": it is
 #   7 no kernel warning in dmesg (selftests/vm.sh scans the console too)
+#   8 make bench's smoke run (bench/bench.sh --smoke, issue 10), here to
+#     share this guest: a few seconds of the benchmark (the module pair,
+#     the two userspace senders and bfdd, one idle cell, one link cut);
+#     every sender's frames arrive, the module pair raises no DOWN while
+#     idle, analyze.py's JSON parses and the cut is detected.  Its TAP
+#     lines, numbered 8, are bench.sh's (bfdd or stress-ng missing: a
+#     skip, a failure when CI=true).  Runs before 7, so that 7 covers it
 #
 # Environment: HBCTL, HB_MODULE (heartbeat.ko), HB_BIN (hb_clock),
 # HB_RESULTS (logs go to $HB_RESULTS/work-protocol), HB_TESTS ("1 5": only
@@ -972,6 +979,30 @@ test_learn()
 	[ "$ok" -eq 1 ]
 }
 
+# --- 8: bench smoke ---------------------------------------------------------------
+
+# test_bench_smoke: bench/bench.sh --smoke; its TAP lines become test 8's.
+test_bench_smoke()
+{
+	local line desc n0=$TAP_N
+
+	while IFS= read -r line; do
+		desc=${line#not ok }
+		desc=${desc#ok }
+		desc=${desc#* - }
+		case $line in
+		"ok "[0-9]*"# SKIP"*)
+			tap_skip "8: ${desc%% # SKIP*}" "${desc#*# SKIP }" ;;
+		"ok "[0-9]*) tap_ok "8: $desc" ;;
+		"not ok "[0-9]*) tap_fail "8: $desc" ;;
+		"# time: "*) ;;
+		"#"*) echo "$line" ;;
+		esac
+	done < <(HBCTL=$HBCTL HB_MODULE=$MODULE HB_BIN=$BIN \
+		bash "$REPO/bench/bench.sh" --smoke 2>&1)
+	[ "$TAP_N" -ne "$n0" ] || tap_fail "8: bench/bench.sh --smoke reported nothing"
+}
+
 # --- main -----------------------------------------------------------------------
 
 # run_test NUMBER FUNCTION: the function prints its own TAP lines; one that
@@ -1040,6 +1071,10 @@ if want 6; then
 	else
 		tap_fail "6: cluster setup (L1, L2, M, N)"
 	fi
+fi
+
+if want 8; then
+	test_bench_smoke
 fi
 
 if dmesg_clean_since protocol; then
