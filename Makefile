@@ -6,6 +6,8 @@
 # make check-debug  the same guest selftests in a debug kernel (KASAN,
 #                 lockdep, kmemleak, UBSAN...) built once from Debian's
 #                 linux-source-6.1 into .build/debug-kernel/
+# make check-612  the module built against Debian 13's 6.12 headers (in a
+#                 trixie chroot) and the core selftests booted on 6.12
 # make demo       install what is missing, build, and show a three node
 #                 cluster detecting a failure inside a guest
 # make install    install the module, hbctl, its man page, the bash
@@ -49,7 +51,7 @@ CONFDIR := $(SYSCONFDIR)/heartbeat
 UNIT := systemd/heartbeat@.service
 CONF_EXAMPLE := conf/hb0.conf.example
 
-.PHONY: all module hbctl check check-debug demo deps clean install \
+.PHONY: all module hbctl check check-debug check-612 demo deps clean install \
 	install-files uninstall
 
 all: module hbctl
@@ -69,6 +71,9 @@ check:
 
 check-debug:
 	selftests/check-debug.sh
+
+check-612:
+	selftests/check-612.sh
 
 demo:
 	selftests/demo.sh
