@@ -134,6 +134,19 @@ fi
 
 exec 9>"$cache/k612/.lock"
 
+# remove DIR: delete a chroot (or what is left of one).  debootstrap
+# mounts proc and sys in it while it works: a run killed meanwhile may
+# leave them mounted, and rm must not go into them.
+remove()
+{
+	local m
+
+	[ -e "$1" ] || return 0
+	awk -v d="$1/" 'index($2 "/", d) == 1 { print $2 }' /proc/mounts |
+		sort -r | while read -r m; do umount -l "$m"; done
+	rm -rf --one-file-system "$1"
+}
+
 # in_root CMD...: run CMD in the chroot, with a clean environment.
 in_root()
 {
@@ -165,7 +178,7 @@ prepare_into()
 	command -v debootstrap >/dev/null ||
 		{ k612log "no debootstrap (apt-get install debootstrap)"; return 1; }
 	k612log "mirror $m, suite $SUITE, in $dir"
-	rm -rf "$dir"
+	remove "$dir"
 	mkdir -p "$dir" || return 1
 	# debootstrap's own keyring check: debian-archive-keyring of
 	# Debian 12 has trixie's keys.
@@ -210,10 +223,10 @@ prepare()
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
 		tail -n 20 "$cache/k612/prepare-$key.log" >&2
-		rm -rf "$new"
+		remove "$new"
 		die "preparation failed, see $cache/k612/prepare-$key.log"
 	fi
-	rm -rf "$K"
+	remove "$K"
 	mv "$new" "$K" || die "cannot rename $new"
 	mv "$cache/k612/prepare-$key.log" "$K/prepare.log"
 	cat >"$K/env.new" <<EOF
@@ -231,7 +244,8 @@ EOF
 	mv "$K/env.new" "$K/env"
 	# Preparations of other keys are not used again.
 	find "$cache/k612" -mindepth 1 -maxdepth 1 -type d ! -name "$key" \
-		-exec rm -rf {} +
+		! -name "$key.new" -print0 |
+		while IFS= read -r -d '' d; do remove "$d"; done
 	k612log "prepared $KREL ($PKGVER) in $((SECONDS - start)) s"
 }
 
