@@ -13,14 +13,16 @@
 #
 # The kbuild helpers of linux-headers-6.12 (modpost) are linked against
 # trixie's glibc and do not run on Debian 12 ("GLIBC_2.38 not found"; its
-# glibc is 2.36), and the kernel was built with gcc-14, which Debian 12
-# does not have.  So the module is built in a trixie chroot (debootstrap
-# --variant=minbase, with gcc-14, make and perl), into which apt installs
-# linux-headers-amd64 as on a Debian 13 machine.  Those headers depend on
-# the kernel image, which apt installs in the chroot too (nothing is
-# installed on the host): its vmlinuz and its modules (indexed by its
-# postinst's depmod) are what selftests/vm.sh -k/-m boots.  The guest
-# runs the host's Debian 12 user space as usual.
+# glibc is 2.36).  Rebuilding them from source would not be enough: the
+# kernel was built with gcc-14, and Debian 12's gcc-12 rejects flags that
+# 6.12's Makefile passes to it (-fmin-function-alignment=16).  So the
+# module is built in a trixie chroot (debootstrap --variant=minbase, with
+# gcc-14, make and perl), into which apt installs linux-headers-amd64 as
+# on a Debian 13 machine.  Those headers depend on the kernel image, which
+# apt installs in the chroot too (nothing is installed on the host): its
+# vmlinuz and its modules (indexed by its postinst's depmod) are what
+# selftests/vm.sh -k/-m boots.  The guest runs the host's Debian 12 user
+# space as usual.
 #
 # The packages come from the mirror the machine's apt uses for Debian 12
 # (the first "deb" source of /etc/apt/sources.list or sources.list.d that
