@@ -13,6 +13,8 @@
 # make bench-smoke  a few seconds of it, with checks (make check runs it
 #                 inside the protocol guest)
 # make bench-compare A=old.json B=new.json  the ratio B/A of every figure
+# make check-612  the module built against Debian 13's 6.12 headers (in a
+#                 trixie chroot) and the core selftests booted on 6.12
 # make demo       install what is missing, build, and show a three node
 #                 cluster detecting a failure inside a guest
 # make install    install the module, hbctl, its man page, the bash
@@ -59,8 +61,8 @@ CONFDIR := $(SYSCONFDIR)/heartbeat
 UNIT := systemd/heartbeat@.service
 CONF_EXAMPLE := conf/hb0.conf.example
 
-.PHONY: all module hbctl check check-debug demo deps clean install \
-	install-files uninstall deb bench bench-smoke bench-compare
+.PHONY: all module hbctl check check-debug check-612 demo deps clean \
+	install install-files uninstall deb bench bench-smoke bench-compare
 
 all: module hbctl
 
@@ -79,6 +81,9 @@ check:
 
 check-debug:
 	selftests/check-debug.sh
+
+check-612:
+	selftests/check-612.sh
 
 demo:
 	selftests/demo.sh

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #include <linux/socket.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
+#include "compat.h"
 #endif
 #include "frame.h"
 

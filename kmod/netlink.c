@@ -25,6 +25,7 @@
 #include <net/netlink.h>
 
 #include "auth.h"
+#include "compat.h"
 #include "hb_trace.h"
 #include "netlink.h"
 #include "peer.h"
@@ -1076,7 +1077,7 @@ static int hb_nl_peer_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 static int hb_nl_peer_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct hb_peer_dump_ctx *ctx = (struct hb_peer_dump_ctx *)cb->ctx;
-	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
+	struct nlattr **attrs = hb_dumpit_attrs(genl_dumpit_info(cb));
 	struct hb_net *hn = hb_net(sock_net(skb->sk));
 	struct hb_peer_info pi;
 	struct hb_peer *peer;
@@ -1087,8 +1088,8 @@ static int hb_nl_peer_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	 * attributes.  Checked on the first call, whose error (and message)
 	 * ends the dump.
 	 */
-	if (!ctx->idx && dinfo->attrs && dinfo->attrs[HB_A_PEER]) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, dinfo->attrs[HB_A_PEER],
+	if (!ctx->idx && attrs && attrs[HB_A_PEER]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[HB_A_PEER],
 				    "a peer dump takes no attributes");
 		return -EINVAL;
 	}
@@ -1287,8 +1288,8 @@ static void hb_nl_wipe(struct genl_info *info)
  *
  * Return: 0, -EPERM, or the validation error.
  */
-static int hb_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
-			  struct genl_info *info)
+static int hb_nl_pre_doit(const struct genl_split_ops *ops,
+			  struct sk_buff *skb, struct genl_info *info)
 {
 	const struct nla_policy *policy;
 	int ret;
@@ -1316,8 +1317,8 @@ wipe:
 }
 
 /* After the handler of a request that may carry a secret: wipe it. */
-static void hb_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
-			    struct genl_info *info)
+static void hb_nl_post_doit(const struct genl_split_ops *ops,
+			    struct sk_buff *skb, struct genl_info *info)
 {
 	if (ops->internal_flags & HB_NL_SECRET)
 		hb_nl_wipe(info);

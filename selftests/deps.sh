@@ -40,6 +40,12 @@ PACKAGES=(
 	# depmod (kmod, below) for modules_install; rsync copies the module's
 	# sources for its build
 	flex bison bc libelf-dev rsync
+	# the second kernel line (make check-612, selftests/kernel-612.sh):
+	# debootstrap makes the Debian 13 chroot in which the module builds
+	# against the 6.12 headers (their modpost needs trixie's glibc, the
+	# kernel was built with gcc-14); the rest comes from trixie, in the
+	# chroot, never installed on the host
+	debootstrap
 	# the frame parser's fuzzer: clang, and its runtime (libFuzzer, ASan,
 	# UBSan for -fsanitize=fuzzer,address,undefined), which clang's
 	# libclang-common-14-dev only Recommends
