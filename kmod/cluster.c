@@ -350,6 +350,21 @@ static void hb_roles_simple(struct hb_net *hn, struct hb_peer *peer,
 }
 
 /*
+ * Start or stop beating to and watching @peer (hb_timers_apply_roles()),
+ * and keep the counts NODE_GET reports: peer->tx_on and peer->watch
+ * change only here, under hn->lock.
+ */
+static void hb_cluster_set_roles(struct hb_net *hn, struct hb_peer *peer,
+				 bool tx, bool watch, bool lazy)
+{
+	lockdep_assert_held(&hn->lock);
+
+	WRITE_ONCE(hn->nsending, hn->nsending - peer->tx_on + tx);
+	WRITE_ONCE(hn->nwatching, hn->nwatching - peer->watch + watch);
+	hb_timers_apply_roles(peer, tx, watch, lazy);
+}
+
+/*
  * Re-compute who this node beats to and watches, and start or stop the
  * timers accordingly.
  */
@@ -366,7 +381,7 @@ static void hb_cluster_reconcile(struct hb_net *hn)
 	if (hn->eff_mode != HB_MODE_LEADERLESS) {
 		list_for_each_entry(peer, &hn->peers, list) {
 			hb_roles_simple(hn, peer, &tx, &watch);
-			hb_timers_apply_roles(peer, tx, watch, false);
+			hb_cluster_set_roles(hn, peer, tx, watch, false);
 		}
 		return;
 	}
@@ -382,13 +397,14 @@ static void hb_cluster_reconcile(struct hb_net *hn)
 		struct hb_ring_ent *e = &ring->ent[i];
 
 		if (e->peer)
-			hb_timers_apply_roles(e->peer, e->tx, e->watch, true);
+			hb_cluster_set_roles(hn, e->peer, e->tx, e->watch,
+					     true);
 	}
 	kvfree(ring);
 
 	list_for_each_entry(peer, &hn->peers, list)
 		if (peer->is_leader)
-			hb_timers_apply_roles(peer, true, true, false);
+			hb_cluster_set_roles(hn, peer, true, true, false);
 }
 
 /**
@@ -412,11 +428,15 @@ void hb_cluster_peer_added(struct hb_net *hn, struct hb_peer *peer)
 	spin_unlock_bh(&peer->lock);
 
 	if (hn->eff_mode == HB_MODE_LEADERLESS) {
-		hb_cluster_reconcile(hn);
+		/* The whole ring is re-computed once by the next tick, not
+		 * once per peer: adding N peers does not cost N^2.
+		 */
+		hb_cluster_dirty(hn);
+		hb_cluster_kick(hn);
 		return;
 	}
 	hb_roles_simple(hn, peer, &tx, &watch);
-	hb_timers_apply_roles(peer, tx, watch, false);
+	hb_cluster_set_roles(hn, peer, tx, watch, false);
 }
 
 /**
@@ -432,8 +452,13 @@ void hb_cluster_peer_removed(struct hb_net *hn, struct hb_peer *peer)
 
 	if (peer->origin != HB_ORIGIN_CONFIGURED)
 		WRITE_ONCE(hn->nlearned, hn->nlearned - 1);
-	if (hn->eff_mode == HB_MODE_LEADERLESS)
-		hb_cluster_reconcile(hn);
+	WRITE_ONCE(hn->nsending, hn->nsending - peer->tx_on);
+	WRITE_ONCE(hn->nwatching, hn->nwatching - peer->watch);
+	if (hn->eff_mode == HB_MODE_LEADERLESS) {
+		/* As for an added peer: once per tick, not per peer. */
+		hb_cluster_dirty(hn);
+		hb_cluster_kick(hn);
+	}
 }
 
 /* ---- configuration ------------------------------------------------------- */
@@ -892,7 +917,7 @@ static void hb_cluster_forget(struct hb_net *hn, ktime_t now)
 
 /* ---- leader mode ------------------------------------------------------------ */
 
-/* The endpoint of a list entry, zeroed as an address table key must be. */
+/* The endpoint of a list entry, zeroed: endpoints are compared as bytes. */
 static void hb_member_addr(const struct hb_member_info *m,
 			   struct hb_addr *addr)
 {

@@ -18,14 +18,15 @@
  * changes.
  *
  * Teardown order of a peer (hb_peer_remove(), hb_peers_remove_all()):
- *   1. under hn->lock: unlink from both hash tables and the list, and set
+ *   1. under hn->lock: unlink from the id hash table and the list, and set
  *      peer->dead under peer->lock, so neither the receive path nor a timer
  *      re-arms a timer after this point;
  *   2. synchronize_net(): every RCU reader (receive path, dumps, /proc) that
  *      could still see the peer has finished;
  *   3. hrtimer_cancel() on both timers (waits for a running callback, which
  *      sees peer->dead and does not re-arm);
- *   4. dst_cache_destroy() and kfree() (nothing can reach the peer any more).
+ *   4. release the cached route and free the peer (nothing can reach it
+ *      any more).
  * Batched removal does steps 1 for every peer, then 2 once, then 3-4.
  *
  * Cluster state (cluster.c): the mode, the leaders and the ring are changed
@@ -67,7 +68,7 @@
 struct hb_key;
 
 /**
- * struct hb_addr - a peer's UDP endpoint; also the key of the address table
+ * struct hb_addr - a peer's UDP endpoint
  * @family: AF_INET or AF_INET6
  * @port: UDP port, network byte order
  * @v4: IPv4 address when @family is AF_INET
@@ -142,9 +143,11 @@ struct hb_ext {
  * @sock4: IPv4 socket, or NULL
  * @sock6: IPv6 socket, or NULL
  * @peers_by_id: RCU hash table of struct hb_peer by id
- * @peers_by_addr: RCU hash list table of struct hb_peer by struct hb_addr
  * @peers: every peer in the order they were added (RCU list)
  * @npeers: number of peers
+ * @nsending: peers this node beats to (peer->tx_on), kept by cluster.c so
+ *	      that NODE_GET does not walk every peer
+ * @nwatching: peers this node watches (peer->watch), likewise
  * @gen: incremented whenever the peer set changes (for dump consistency)
  * @event_seq: sequence number of the last event sent
  * @drops: per CPU drop counters
@@ -202,9 +205,10 @@ struct hb_net {
 	struct socket __rcu *sock4;
 	struct socket __rcu *sock6;
 	struct rhashtable peers_by_id;
-	struct rhltable peers_by_addr;
 	struct list_head peers;
 	u32 npeers;
+	u32 nsending;
+	u32 nwatching;
 	u32 gen;
 	atomic64_t event_seq;
 	struct hb_drop_stats __percpu *drops;
