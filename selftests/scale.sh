@@ -52,6 +52,7 @@ SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(hb_repo)
 
 HBCTL=${HBCTL:-$REPO/tools/hbctl/hbctl}
+# shellcheck disable=SC2034 # load_module (lib.sh) reads it
 MODULE=${HB_MODULE:-$REPO/heartbeat.ko}
 BIN=${HB_BIN:-$REPO/.build/bin}
 EMU=$BIN/hb_peeremu
