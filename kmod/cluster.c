@@ -1483,31 +1483,48 @@ static void hb_member_from_peer(struct hb_peer *peer, struct hb_member_info *m)
 	spin_unlock_bh(&peer->lock);
 }
 
+/*
+ * Where a rotating window starts: at the peer of id @id, where the last
+ * one ended (a hash lookup: a tick does not walk to a position from the
+ * head of the list, which cost O(N) per beat extension), or at the first
+ * peer when that one is gone.  hn->lock held, hn->peers not empty.
+ */
+static struct hb_peer *hb_window_first(struct hb_net *hn, u32 id)
+{
+	struct hb_peer *peer = id ? hb_peer_lookup(hn, id) : NULL;
+
+	lockdep_assert_held(&hn->lock);
+
+	/* Found under hn->lock: still in hn->peers (hb_peer_unhash()). */
+	return peer ?: list_first_entry(&hn->peers, struct hb_peer, list);
+}
+
+/* The peer after @peer in a rotating window, wrapping round. */
+static struct hb_peer *hb_window_next(struct hb_net *hn, struct hb_peer *peer)
+{
+	if (list_is_last(&peer->list, &hn->peers))
+		return list_first_entry(&hn->peers, struct hb_peer, list);
+	return list_next_entry(peer, list);
+}
+
 /* A leader's window of at most HB_TLV_MEMBERS_MAX members, rotating. */
 static size_t hb_ext_members(struct hb_net *hn, u8 *buf)
 {
-	unsigned int idx = 0, cnt = 0, skip, pass;
+	unsigned int cnt, n = min_t(u32, hn->npeers, HB_TLV_MEMBERS_MAX);
 	struct hb_member_info m;
 	struct hb_peer *peer;
 	size_t off;
 
 	if (!hn->npeers)
 		return 0;
-	skip = hn->members_pos % hn->npeers;
 	off = hb_tlv_begin(buf, 0, HB_TLV_MEMBERS);
-	for (pass = 0; pass < 2 && cnt < HB_TLV_MEMBERS_MAX; pass++) {
-		idx = 0;
-		list_for_each_entry(peer, &hn->peers, list) {
-			if (cnt == HB_TLV_MEMBERS_MAX)
-				break;
-			if (pass == 0 ? idx++ < skip : idx++ >= skip)
-				continue;
-			hb_member_from_peer(peer, &m);
-			off = hb_tlv_put_member(buf, off, &m);
-			cnt++;
-		}
+	peer = hb_window_first(hn, hn->members_next);
+	for (cnt = 0; cnt < n; cnt++) {
+		hb_member_from_peer(peer, &m);
+		off = hb_tlv_put_member(buf, off, &m);
+		peer = hb_window_next(hn, peer);
 	}
-	hn->members_pos = (skip + cnt) % hn->npeers;
+	hn->members_next = peer->id;
 	return hb_tlv_end(buf, 0, off);
 }
 
@@ -1518,7 +1535,7 @@ static size_t hb_ext_members(struct hb_net *hn, u8 *buf)
  */
 static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf)
 {
-	unsigned int idx, cnt = 0, seen = 0, skip, pass;
+	unsigned int cnt = 0, seen;
 	struct hb_verdict_info v;
 	struct hb_peer *peer;
 	size_t start = 0, off;
@@ -1535,40 +1552,33 @@ static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf)
 	off = hb_tlv_put_verdict(buf, off, &v);
 	cnt++;
 
-	skip = hn->npeers ? hn->verdicts_pos % hn->npeers : 0;
-	for (pass = 0; pass < 2 && cnt < HB_TLV_VERDICTS_MAX; pass++) {
-		idx = 0;
-		list_for_each_entry(peer, &hn->peers, list) {
-			if (cnt == HB_TLV_VERDICTS_MAX)
-				break;
-			if (pass == 0 ? idx++ < skip : idx++ >= skip)
-				continue;
-			seen++;
-			if (peer->is_leader)
-				continue;
-			spin_lock_bh(&peer->lock);
-			put = (peer->v_state == HB_STATE_DOWN && peer->nconf) ||
-			      peer->v_state == HB_STATE_UP;
-			if (put) {
-				memset(&v, 0, sizeof(v));
-				v.id = peer->id;
-				v.epoch = peer->epoch;
-				v.state = peer->v_state;
-				if (v.state == HB_STATE_DOWN) {
-					v.nconf = peer->nconf;
-					memcpy(v.conf, peer->conf,
-					       sizeof(v.conf));
-				}
-			}
-			spin_unlock_bh(&peer->lock);
-			if (put) {
-				off = hb_tlv_put_verdict(buf, off, &v);
-				cnt++;
+	if (!hn->npeers)
+		return hb_tlv_end(buf, start, off);
+	peer = hb_window_first(hn, hn->verdicts_next);
+	for (seen = 0; seen < hn->npeers && cnt < HB_TLV_VERDICTS_MAX;
+	     seen++, peer = hb_window_next(hn, peer)) {
+		if (peer->is_leader)
+			continue;
+		spin_lock_bh(&peer->lock);
+		put = (peer->v_state == HB_STATE_DOWN && peer->nconf) ||
+		      peer->v_state == HB_STATE_UP;
+		if (put) {
+			memset(&v, 0, sizeof(v));
+			v.id = peer->id;
+			v.epoch = peer->epoch;
+			v.state = peer->v_state;
+			if (v.state == HB_STATE_DOWN) {
+				v.nconf = peer->nconf;
+				memcpy(v.conf, peer->conf, sizeof(v.conf));
 			}
 		}
+		spin_unlock_bh(&peer->lock);
+		if (put) {
+			off = hb_tlv_put_verdict(buf, off, &v);
+			cnt++;
+		}
 	}
-	if (hn->npeers)
-		hn->verdicts_pos = (skip + seen) % hn->npeers;
+	hn->verdicts_next = peer->id;
 	return hb_tlv_end(buf, start, off);
 }
 

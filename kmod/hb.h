@@ -170,8 +170,9 @@ struct hb_ext {
  * @nlearned: peers that were learned rather than configured
  * @leader: the leader whose membership list is followed, or 0
  * @ring_dirty: the ring must be computed again (bit 0)
- * @members_pos: where the next membership window starts
- * @verdicts_pos: where the next window of verdicts starts
+ * @members_next: id of the peer the next membership window starts at
+ *		  (found by id, not by walking to a position), or 0
+ * @verdicts_next: likewise for the next window of verdicts
  * @tick: the cluster tick (cluster.c)
  * @ext: extensions put in every beat (RCU; replaced by the tick)
  * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch, @learn_win,
@@ -230,8 +231,8 @@ struct hb_net {
 	u32 nlearned;
 	u32 leader;
 	unsigned long ring_dirty;
-	u32 members_pos;
-	u32 verdicts_pos;
+	u32 members_next;
+	u32 verdicts_next;
 	struct delayed_work tick;
 	struct hb_ext __rcu *ext;
 
