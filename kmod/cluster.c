@@ -70,8 +70,13 @@
 #include "peer.h"
 #include "timers.h"
 
-/* Bit of hn->ring_dirty. */
+/* Bits of hn->ring_dirty. */
 #define HB_RING_DIRTY		0
+/* A peer may be suspected (hb_cluster_any_suspect()): set whenever a
+ * verdict turns DOWN or a DOWN peer comes back, cleared by a tick that
+ * finds no suspect.
+ */
+#define HB_RING_SUSPECTS	1
 /* A suspicion not confirmed by every live monitor waits this many
  * detection times.
  */
@@ -162,6 +167,7 @@ static void hb_cluster_dirty(struct hb_net *hn)
  */
 void hb_cluster_peer_back(struct hb_net *hn)
 {
+	set_bit(HB_RING_SUSPECTS, &hn->ring_dirty);
 	hb_cluster_dirty(hn);
 	hb_cluster_kick(hn);
 }
@@ -386,6 +392,8 @@ static void hb_cluster_reconcile(struct hb_net *hn)
 		return;
 	}
 
+	/* Whatever changed the ring may have left a suspicion to decide. */
+	set_bit(HB_RING_SUSPECTS, &hn->ring_dirty);
 	ring = hb_ring_build(hn);
 	if (!ring) {
 		/* Keep the old roles; the next tick tries again. */
@@ -1093,6 +1101,8 @@ static bool hb_epoch_far(u32 a, u32 b)
 /* A new epoch or verdict: forget the confirmations of the old one. */
 static void hb_verdict_reset(struct hb_peer *peer, u8 state, ktime_t now)
 {
+	if (state == HB_STATE_DOWN)
+		set_bit(HB_RING_SUSPECTS, &peer->hn->ring_dirty);
 	peer->v_state = state;
 	peer->v_since = now;
 	peer->nconf = 0;
@@ -1364,7 +1374,14 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 		hb_cluster_kick(hn);
 }
 
-/* Is a peer suspected (a DOWN verdict this node has not declared)? */
+/*
+ * Is a peer suspected (a DOWN verdict this node has not declared)?  A
+ * peer only becomes so when its verdict turns DOWN (hb_verdict_reset())
+ * or when it comes back from DOWN (hb_cluster_peer_back()), both of which
+ * set HB_RING_SUSPECTS: the ticks between them, nearly all of them, do
+ * not walk every peer.  The bit is cleared before the walk, so that a
+ * suspicion that comes during it is seen by the next tick.
+ */
 static bool hb_cluster_any_suspect(struct hb_net *hn)
 {
 	struct hb_peer *peer;
@@ -1372,13 +1389,17 @@ static bool hb_cluster_any_suspect(struct hb_net *hn)
 
 	lockdep_assert_held(&hn->lock);
 
+	if (!test_and_clear_bit(HB_RING_SUSPECTS, &hn->ring_dirty))
+		return false;
 	list_for_each_entry(peer, &hn->peers, list) {
 		spin_lock_bh(&peer->lock);
 		suspect = peer->state != HB_STATE_DOWN &&
 			  peer->v_state == HB_STATE_DOWN;
 		spin_unlock_bh(&peer->lock);
-		if (suspect)
+		if (suspect) {
+			set_bit(HB_RING_SUSPECTS, &hn->ring_dirty);
 			return true;
+		}
 	}
 	return false;
 }

@@ -169,7 +169,8 @@ struct hb_ext {
  * @nleaders: entries of @leaders in use
  * @nlearned: peers that were learned rather than configured
  * @leader: the leader whose membership list is followed, or 0
- * @ring_dirty: the ring must be computed again (bit 0)
+ * @ring_dirty: the ring must be computed again (bit 0); a peer may be
+ *		suspected (bit 1) (cluster.c)
  * @members_next: id of the peer the next membership window starts at
  *		  (found by id, not by walking to a position), or 0
  * @verdicts_next: likewise for the next window of verdicts
