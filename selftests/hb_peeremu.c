@@ -24,9 +24,11 @@
  *
  * At the end one JSON line is printed on stdout:
  *   {"peers":N,"addrs":K,"interval_us":US,"seconds":S,"sent":X,
- *    "send_errors":E,"received":R,"late_wakeups":L,"max_late_us":U}
- * late_wakeups counts wakeups more than one interval behind schedule
- * (the emulator itself could not keep up: its figures then mean little).
+ *    "send_errors":E,"received":R,"late_wakeups":L,"skipped_slots":S,
+ *    "max_late_us":U}
+ * late_wakeups counts wakeups more than one interval behind schedule (the
+ * emulator itself could not keep up: its figures then mean little); the
+ * slots it slept through are skipped (S), not sent in one burst.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -222,7 +224,8 @@ int main(int argc, char **argv)
 	unsigned long long seconds = 0, late = 0, max_late = 0;
 	unsigned int sport = HEARTBEAT_DEFAULT_PORT;
 	unsigned int dport = HEARTBEAT_DEFAULT_PORT;
-	uint64_t start, t, end, interval_ns, elapsed, slot, nslots;
+	uint64_t start, t, end, interval_ns, elapsed, slot, nslots, skip;
+	unsigned long long skipped = 0;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	const char *dst = NULL, *src = NULL;
 	static struct emu e;
@@ -296,10 +299,19 @@ int main(int argc, char **argv)
 			break;
 		sleep_until(t);
 		elapsed = now_ns() - t;
-		if (elapsed > interval_ns)
-			late++;
 		if (elapsed / 1000 > max_late)
 			max_late = elapsed / 1000;
+		if (elapsed > interval_ns) {
+			/* A stall of the emulator: its peers go on from now,
+			 * as stalled processes would, not in one burst.
+			 */
+			late++;
+			skip = elapsed * nslots / interval_ns;
+			skipped += skip;
+			slot += skip;
+			t = start + slot * interval_ns / nslots;
+			next = (slot % nslots) * e.count / nslots;
+		}
 		/* The peers whose phase falls in this slot. */
 		if (slot % nslots == 0)
 			next = 0;
@@ -319,9 +331,9 @@ int main(int argc, char **argv)
 
 	printf("{\"peers\":%u,\"addrs\":%u,\"interval_us\":%u,\"seconds\":%.3f,"
 	       "\"sent\":%llu,\"send_errors\":%llu,\"received\":%llu,"
-	       "\"late_wakeups\":%llu,\"max_late_us\":%llu}\n",
+	       "\"late_wakeups\":%llu,\"skipped_slots\":%llu,\"max_late_us\":%llu}\n",
 	       e.count, e.naddrs, e.interval_us,
 	       (double)(now_ns() - start) / 1e9, e.sent, e.send_errors,
-	       e.received, late, max_late);
+	       e.received, late, skipped, max_late);
 	return 0;
 }
