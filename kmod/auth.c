@@ -22,6 +22,7 @@
 #include <linux/err.h>
 #include <linux/error-injection.h>
 #include <linux/lockdep.h>
+#include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>

@@ -70,8 +70,13 @@
 #include "peer.h"
 #include "timers.h"
 
-/* Bit of hn->ring_dirty. */
+/* Bits of hn->ring_dirty. */
 #define HB_RING_DIRTY		0
+/* A peer may be suspected (hb_cluster_any_suspect()): set whenever a
+ * verdict turns DOWN or a DOWN peer comes back, cleared by a tick that
+ * finds no suspect.
+ */
+#define HB_RING_SUSPECTS	1
 /* A suspicion not confirmed by every live monitor waits this many
  * detection times.
  */
@@ -162,6 +167,7 @@ static void hb_cluster_dirty(struct hb_net *hn)
  */
 void hb_cluster_peer_back(struct hb_net *hn)
 {
+	set_bit(HB_RING_SUSPECTS, &hn->ring_dirty);
 	hb_cluster_dirty(hn);
 	hb_cluster_kick(hn);
 }
@@ -350,6 +356,21 @@ static void hb_roles_simple(struct hb_net *hn, struct hb_peer *peer,
 }
 
 /*
+ * Start or stop beating to and watching @peer (hb_timers_apply_roles()),
+ * and keep the counts NODE_GET reports: peer->tx_on and peer->watch
+ * change only here, under hn->lock.
+ */
+static void hb_cluster_set_roles(struct hb_net *hn, struct hb_peer *peer,
+				 bool tx, bool watch, bool lazy)
+{
+	lockdep_assert_held(&hn->lock);
+
+	WRITE_ONCE(hn->nsending, hn->nsending - peer->tx_on + tx);
+	WRITE_ONCE(hn->nwatching, hn->nwatching - peer->watch + watch);
+	hb_timers_apply_roles(peer, tx, watch, lazy);
+}
+
+/*
  * Re-compute who this node beats to and watches, and start or stop the
  * timers accordingly.
  */
@@ -366,11 +387,13 @@ static void hb_cluster_reconcile(struct hb_net *hn)
 	if (hn->eff_mode != HB_MODE_LEADERLESS) {
 		list_for_each_entry(peer, &hn->peers, list) {
 			hb_roles_simple(hn, peer, &tx, &watch);
-			hb_timers_apply_roles(peer, tx, watch, false);
+			hb_cluster_set_roles(hn, peer, tx, watch, false);
 		}
 		return;
 	}
 
+	/* Whatever changed the ring may have left a suspicion to decide. */
+	set_bit(HB_RING_SUSPECTS, &hn->ring_dirty);
 	ring = hb_ring_build(hn);
 	if (!ring) {
 		/* Keep the old roles; the next tick tries again. */
@@ -382,13 +405,14 @@ static void hb_cluster_reconcile(struct hb_net *hn)
 		struct hb_ring_ent *e = &ring->ent[i];
 
 		if (e->peer)
-			hb_timers_apply_roles(e->peer, e->tx, e->watch, true);
+			hb_cluster_set_roles(hn, e->peer, e->tx, e->watch,
+					     true);
 	}
 	kvfree(ring);
 
 	list_for_each_entry(peer, &hn->peers, list)
 		if (peer->is_leader)
-			hb_timers_apply_roles(peer, true, true, false);
+			hb_cluster_set_roles(hn, peer, true, true, false);
 }
 
 /**
@@ -412,11 +436,15 @@ void hb_cluster_peer_added(struct hb_net *hn, struct hb_peer *peer)
 	spin_unlock_bh(&peer->lock);
 
 	if (hn->eff_mode == HB_MODE_LEADERLESS) {
-		hb_cluster_reconcile(hn);
+		/* The whole ring is re-computed once by the next tick, not
+		 * once per peer: adding N peers does not cost N^2.
+		 */
+		hb_cluster_dirty(hn);
+		hb_cluster_kick(hn);
 		return;
 	}
 	hb_roles_simple(hn, peer, &tx, &watch);
-	hb_timers_apply_roles(peer, tx, watch, false);
+	hb_cluster_set_roles(hn, peer, tx, watch, false);
 }
 
 /**
@@ -432,8 +460,13 @@ void hb_cluster_peer_removed(struct hb_net *hn, struct hb_peer *peer)
 
 	if (peer->origin != HB_ORIGIN_CONFIGURED)
 		WRITE_ONCE(hn->nlearned, hn->nlearned - 1);
-	if (hn->eff_mode == HB_MODE_LEADERLESS)
-		hb_cluster_reconcile(hn);
+	WRITE_ONCE(hn->nsending, hn->nsending - peer->tx_on);
+	WRITE_ONCE(hn->nwatching, hn->nwatching - peer->watch);
+	if (hn->eff_mode == HB_MODE_LEADERLESS) {
+		/* As for an added peer: once per tick, not per peer. */
+		hb_cluster_dirty(hn);
+		hb_cluster_kick(hn);
+	}
 }
 
 /* ---- configuration ------------------------------------------------------- */
@@ -892,7 +925,7 @@ static void hb_cluster_forget(struct hb_net *hn, ktime_t now)
 
 /* ---- leader mode ------------------------------------------------------------ */
 
-/* The endpoint of a list entry, zeroed as an address table key must be. */
+/* The endpoint of a list entry, zeroed: endpoints are compared as bytes. */
 static void hb_member_addr(const struct hb_member_info *m,
 			   struct hb_addr *addr)
 {
@@ -1068,6 +1101,8 @@ static bool hb_epoch_far(u32 a, u32 b)
 /* A new epoch or verdict: forget the confirmations of the old one. */
 static void hb_verdict_reset(struct hb_peer *peer, u8 state, ktime_t now)
 {
+	if (state == HB_STATE_DOWN)
+		set_bit(HB_RING_SUSPECTS, &peer->hn->ring_dirty);
 	peer->v_state = state;
 	peer->v_since = now;
 	peer->nconf = 0;
@@ -1339,7 +1374,14 @@ void hb_cluster_rx_verdicts(struct hb_net *hn, struct hb_peer *sender,
 		hb_cluster_kick(hn);
 }
 
-/* Is a peer suspected (a DOWN verdict this node has not declared)? */
+/*
+ * Is a peer suspected (a DOWN verdict this node has not declared)?  A
+ * peer only becomes so when its verdict turns DOWN (hb_verdict_reset())
+ * or when it comes back from DOWN (hb_cluster_peer_back()), both of which
+ * set HB_RING_SUSPECTS: the ticks between them, nearly all of them, do
+ * not walk every peer.  The bit is cleared before the walk, so that a
+ * suspicion that comes during it is seen by the next tick.
+ */
 static bool hb_cluster_any_suspect(struct hb_net *hn)
 {
 	struct hb_peer *peer;
@@ -1347,13 +1389,17 @@ static bool hb_cluster_any_suspect(struct hb_net *hn)
 
 	lockdep_assert_held(&hn->lock);
 
+	if (!test_and_clear_bit(HB_RING_SUSPECTS, &hn->ring_dirty))
+		return false;
 	list_for_each_entry(peer, &hn->peers, list) {
 		spin_lock_bh(&peer->lock);
 		suspect = peer->state != HB_STATE_DOWN &&
 			  peer->v_state == HB_STATE_DOWN;
 		spin_unlock_bh(&peer->lock);
-		if (suspect)
+		if (suspect) {
+			set_bit(HB_RING_SUSPECTS, &hn->ring_dirty);
 			return true;
+		}
 	}
 	return false;
 }
@@ -1458,31 +1504,48 @@ static void hb_member_from_peer(struct hb_peer *peer, struct hb_member_info *m)
 	spin_unlock_bh(&peer->lock);
 }
 
+/*
+ * Where a rotating window starts: at the peer of id @id, where the last
+ * one ended (a hash lookup: a tick does not walk to a position from the
+ * head of the list, which cost O(N) per beat extension), or at the first
+ * peer when that one is gone.  hn->lock held, hn->peers not empty.
+ */
+static struct hb_peer *hb_window_first(struct hb_net *hn, u32 id)
+{
+	struct hb_peer *peer = id ? hb_peer_lookup(hn, id) : NULL;
+
+	lockdep_assert_held(&hn->lock);
+
+	/* Found under hn->lock: still in hn->peers (hb_peer_unhash()). */
+	return peer ?: list_first_entry(&hn->peers, struct hb_peer, list);
+}
+
+/* The peer after @peer in a rotating window, wrapping round. */
+static struct hb_peer *hb_window_next(struct hb_net *hn, struct hb_peer *peer)
+{
+	if (list_is_last(&peer->list, &hn->peers))
+		return list_first_entry(&hn->peers, struct hb_peer, list);
+	return list_next_entry(peer, list);
+}
+
 /* A leader's window of at most HB_TLV_MEMBERS_MAX members, rotating. */
 static size_t hb_ext_members(struct hb_net *hn, u8 *buf)
 {
-	unsigned int idx = 0, cnt = 0, skip, pass;
+	unsigned int cnt, n = min_t(u32, hn->npeers, HB_TLV_MEMBERS_MAX);
 	struct hb_member_info m;
 	struct hb_peer *peer;
 	size_t off;
 
 	if (!hn->npeers)
 		return 0;
-	skip = hn->members_pos % hn->npeers;
 	off = hb_tlv_begin(buf, 0, HB_TLV_MEMBERS);
-	for (pass = 0; pass < 2 && cnt < HB_TLV_MEMBERS_MAX; pass++) {
-		idx = 0;
-		list_for_each_entry(peer, &hn->peers, list) {
-			if (cnt == HB_TLV_MEMBERS_MAX)
-				break;
-			if (pass == 0 ? idx++ < skip : idx++ >= skip)
-				continue;
-			hb_member_from_peer(peer, &m);
-			off = hb_tlv_put_member(buf, off, &m);
-			cnt++;
-		}
+	peer = hb_window_first(hn, hn->members_next);
+	for (cnt = 0; cnt < n; cnt++) {
+		hb_member_from_peer(peer, &m);
+		off = hb_tlv_put_member(buf, off, &m);
+		peer = hb_window_next(hn, peer);
 	}
-	hn->members_pos = (skip + cnt) % hn->npeers;
+	hn->members_next = peer->id;
 	return hb_tlv_end(buf, 0, off);
 }
 
@@ -1493,7 +1556,7 @@ static size_t hb_ext_members(struct hb_net *hn, u8 *buf)
  */
 static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf)
 {
-	unsigned int idx, cnt = 0, seen = 0, skip, pass;
+	unsigned int cnt = 0, seen;
 	struct hb_verdict_info v;
 	struct hb_peer *peer;
 	size_t start = 0, off;
@@ -1510,40 +1573,33 @@ static size_t hb_ext_verdicts(struct hb_net *hn, u8 *buf)
 	off = hb_tlv_put_verdict(buf, off, &v);
 	cnt++;
 
-	skip = hn->npeers ? hn->verdicts_pos % hn->npeers : 0;
-	for (pass = 0; pass < 2 && cnt < HB_TLV_VERDICTS_MAX; pass++) {
-		idx = 0;
-		list_for_each_entry(peer, &hn->peers, list) {
-			if (cnt == HB_TLV_VERDICTS_MAX)
-				break;
-			if (pass == 0 ? idx++ < skip : idx++ >= skip)
-				continue;
-			seen++;
-			if (peer->is_leader)
-				continue;
-			spin_lock_bh(&peer->lock);
-			put = (peer->v_state == HB_STATE_DOWN && peer->nconf) ||
-			      peer->v_state == HB_STATE_UP;
-			if (put) {
-				memset(&v, 0, sizeof(v));
-				v.id = peer->id;
-				v.epoch = peer->epoch;
-				v.state = peer->v_state;
-				if (v.state == HB_STATE_DOWN) {
-					v.nconf = peer->nconf;
-					memcpy(v.conf, peer->conf,
-					       sizeof(v.conf));
-				}
-			}
-			spin_unlock_bh(&peer->lock);
-			if (put) {
-				off = hb_tlv_put_verdict(buf, off, &v);
-				cnt++;
+	if (!hn->npeers)
+		return hb_tlv_end(buf, start, off);
+	peer = hb_window_first(hn, hn->verdicts_next);
+	for (seen = 0; seen < hn->npeers && cnt < HB_TLV_VERDICTS_MAX;
+	     seen++, peer = hb_window_next(hn, peer)) {
+		if (peer->is_leader)
+			continue;
+		spin_lock_bh(&peer->lock);
+		put = (peer->v_state == HB_STATE_DOWN && peer->nconf) ||
+		      peer->v_state == HB_STATE_UP;
+		if (put) {
+			memset(&v, 0, sizeof(v));
+			v.id = peer->id;
+			v.epoch = peer->epoch;
+			v.state = peer->v_state;
+			if (v.state == HB_STATE_DOWN) {
+				v.nconf = peer->nconf;
+				memcpy(v.conf, peer->conf, sizeof(v.conf));
 			}
 		}
+		spin_unlock_bh(&peer->lock);
+		if (put) {
+			off = hb_tlv_put_verdict(buf, off, &v);
+			cnt++;
+		}
 	}
-	if (hn->npeers)
-		hn->verdicts_pos = (skip + seen) % hn->npeers;
+	hn->verdicts_next = peer->id;
 	return hb_tlv_end(buf, start, off);
 }
 

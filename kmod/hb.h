@@ -18,14 +18,15 @@
  * changes.
  *
  * Teardown order of a peer (hb_peer_remove(), hb_peers_remove_all()):
- *   1. under hn->lock: unlink from both hash tables and the list, and set
+ *   1. under hn->lock: unlink from the id hash table and the list, and set
  *      peer->dead under peer->lock, so neither the receive path nor a timer
  *      re-arms a timer after this point;
  *   2. synchronize_net(): every RCU reader (receive path, dumps, /proc) that
  *      could still see the peer has finished;
  *   3. hrtimer_cancel() on both timers (waits for a running callback, which
  *      sees peer->dead and does not re-arm);
- *   4. dst_cache_destroy() and kfree() (nothing can reach the peer any more).
+ *   4. release the cached route and free the peer (nothing can reach it
+ *      any more).
  * Batched removal does steps 1 for every peer, then 2 once, then 3-4.
  *
  * Cluster state (cluster.c): the mode, the leaders and the ring are changed
@@ -67,7 +68,7 @@
 struct hb_key;
 
 /**
- * struct hb_addr - a peer's UDP endpoint; also the key of the address table
+ * struct hb_addr - a peer's UDP endpoint
  * @family: AF_INET or AF_INET6
  * @port: UDP port, network byte order
  * @v4: IPv4 address when @family is AF_INET
@@ -142,9 +143,11 @@ struct hb_ext {
  * @sock4: IPv4 socket, or NULL
  * @sock6: IPv6 socket, or NULL
  * @peers_by_id: RCU hash table of struct hb_peer by id
- * @peers_by_addr: RCU hash list table of struct hb_peer by struct hb_addr
  * @peers: every peer in the order they were added (RCU list)
  * @npeers: number of peers
+ * @nsending: peers this node beats to (peer->tx_on), kept by cluster.c so
+ *	      that NODE_GET does not walk every peer
+ * @nwatching: peers this node watches (peer->watch), likewise
  * @gen: incremented whenever the peer set changes (for dump consistency)
  * @event_seq: sequence number of the last event sent
  * @drops: per CPU drop counters
@@ -166,9 +169,11 @@ struct hb_ext {
  * @nleaders: entries of @leaders in use
  * @nlearned: peers that were learned rather than configured
  * @leader: the leader whose membership list is followed, or 0
- * @ring_dirty: the ring must be computed again (bit 0)
- * @members_pos: where the next membership window starts
- * @verdicts_pos: where the next window of verdicts starts
+ * @ring_dirty: the ring must be computed again (bit 0); a peer may be
+ *		suspected (bit 1) (cluster.c)
+ * @members_next: id of the peer the next membership window starts at
+ *		  (found by id, not by walking to a position), or 0
+ * @verdicts_next: likewise for the next window of verdicts
  * @tick: the cluster tick (cluster.c)
  * @ext: extensions put in every beat (RCU; replaced by the tick)
  * @cl_lock: protects @learn_q, @nlearn_q, @self_epoch, @learn_win,
@@ -202,9 +207,10 @@ struct hb_net {
 	struct socket __rcu *sock4;
 	struct socket __rcu *sock6;
 	struct rhashtable peers_by_id;
-	struct rhltable peers_by_addr;
 	struct list_head peers;
 	u32 npeers;
+	u32 nsending;
+	u32 nwatching;
 	u32 gen;
 	atomic64_t event_seq;
 	struct hb_drop_stats __percpu *drops;
@@ -226,8 +232,8 @@ struct hb_net {
 	u32 nlearned;
 	u32 leader;
 	unsigned long ring_dirty;
-	u32 members_pos;
-	u32 verdicts_pos;
+	u32 members_next;
+	u32 verdicts_next;
 	struct delayed_work tick;
 	struct hb_ext __rcu *ext;
 

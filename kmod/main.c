@@ -2,9 +2,10 @@
 /*
  * heartbeat: in-kernel failure detection for a cluster of servers.
  *
- * Module init registers the pernet subsystem first (every namespace gets
- * its instance), then the generic netlink family (requests may arrive from
- * then on); exit unregisters in reverse and waits for RCU callbacks.
+ * Module init creates the slab cache of peers, registers the pernet
+ * subsystem (every namespace gets its instance), then the generic netlink
+ * family (requests may arrive from then on); exit unregisters in reverse,
+ * waits for RCU callbacks and destroys the cache last.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -26,9 +27,13 @@ static int __init hb_mod_init(void)
 {
 	int err;
 
-	err = hb_node_init();
+	err = hb_peer_init();
 	if (err)
 		return err;
+
+	err = hb_node_init();
+	if (err)
+		goto err_peer;
 
 	err = hb_genl_init();
 	if (err)
@@ -38,6 +43,8 @@ static int __init hb_mod_init(void)
 
 err_node:
 	hb_node_uninit();
+err_peer:
+	hb_peer_uninit();
 	return err;
 }
 
@@ -48,6 +55,7 @@ static void __exit hb_mod_exit(void)
 	hb_genl_uninit();
 	hb_node_uninit();
 	rcu_barrier();
+	hb_peer_uninit();
 
 	for (i = 0; i < __HB_OBJ_MAX; i++)
 		WARN(atomic64_read(&hb_objects[i]),

@@ -297,17 +297,12 @@ static size_t hb_nl_node_size(void)
 /* The cluster settings and state of a NODE_GET reply, hn->lock held. */
 static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 {
-	u32 sending = 0, watching = 0, epoch;
-	struct hb_peer *peer;
 	struct nlattr *nest;
 	unsigned int i;
+	u32 epoch;
 
 	lockdep_assert_held(&hn->lock);
 
-	list_for_each_entry(peer, &hn->peers, list) {
-		sending += READ_ONCE(peer->tx_on);
-		watching += READ_ONCE(peer->watch);
-	}
 	spin_lock_bh(&hn->cl_lock);
 	epoch = hn->self_epoch;
 	spin_unlock_bh(&hn->cl_lock);
@@ -321,8 +316,8 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_LEARN_LIMIT, hn->learn_limit) ||
 	    nla_put_u32(skb, HB_A_NODE_MAX_DETECT_MS, hn->max_detect_ms) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARNED, hn->nlearned) ||
-	    nla_put_u32(skb, HB_A_NODE_SENDING, sending) ||
-	    nla_put_u32(skb, HB_A_NODE_WATCHING, watching) ||
+	    nla_put_u32(skb, HB_A_NODE_SENDING, hn->nsending) ||
+	    nla_put_u32(skb, HB_A_NODE_WATCHING, hn->nwatching) ||
 	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARN_AGE_MS, hn->learn_age_ms) ||
 	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD))

@@ -43,13 +43,7 @@ static const struct rhashtable_params hb_peer_id_params = {
 	.automatic_shrinking	= true,
 };
 
-/* The key is the whole struct hb_addr, always zeroed before it is filled. */
-static const struct rhashtable_params hb_peer_addr_params = {
-	.key_len		= sizeof(struct hb_addr),
-	.key_offset		= offsetof(struct hb_peer, addr),
-	.head_offset		= offsetof(struct hb_peer, addr_node),
-	.automatic_shrinking	= true,
-};
+static struct kmem_cache *hb_peer_cache;
 
 /* Fill @dst from the family and address of @addr and from @port. */
 static void hb_addr_set(struct hb_addr *dst, const struct hb_addr *addr,
@@ -126,7 +120,8 @@ static int hb_addr_check(struct hb_net *hn, const struct hb_addr *addr,
 
 /*
  * Step 1 of the teardown order (hb.h), but for the list: unlink @peer from
- * both hash tables and mark it dead, so that no timer is armed from now on.
+ * the id hash table and mark it dead, so that no timer is armed from now
+ * on.
  */
 static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
 {
@@ -134,9 +129,6 @@ static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
 
 	rhashtable_remove_fast(&hn->peers_by_id, &peer->id_node,
 			       hb_peer_id_params);
-	/* -ENOENT if a failed re-keying left it out: nothing to undo. */
-	rhltable_remove(&hn->peers_by_addr, &peer->addr_node,
-			hb_peer_addr_params);
 
 	spin_lock_bh(&peer->lock);
 	WRITE_ONCE(peer->dead, true);
@@ -156,8 +148,8 @@ static void hb_peer_free(struct hb_peer *peer)
 	hb_timers_stop(peer);
 	/* No timer runs: tx_seq is final (see hb_peer_create()). */
 	hn->tx_seq_floor = max(hn->tx_seq_floor, peer->tx_seq);
-	dst_cache_destroy(&peer->dst_cache);
-	kfree(peer);
+	dst_release(peer->dst);
+	kmem_cache_free(hb_peer_cache, peer);
 	atomic64_dec(&hb_objects[HB_OBJ_PEERS]);
 }
 
@@ -215,14 +207,9 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	if (err)
 		return err;
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	peer = kmem_cache_zalloc(hb_peer_cache, GFP_KERNEL);
 	if (!peer)
 		return -ENOMEM;
-	err = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
-	if (err) {
-		kfree(peer);
-		return err;
-	}
 	atomic64_inc(&hb_objects[HB_OBJ_PEERS]);
 
 	peer->hn = hn;
@@ -245,15 +232,11 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	peer->echo_seq = hn->tx_seq_floor;
 	hb_timers_init(peer);
 
-	err = rhltable_insert(&hn->peers_by_addr, &peer->addr_node,
-			      hb_peer_addr_params);
-	if (err)
-		goto err_free;
 	/* From here on the receive path can find the peer. */
 	err = rhashtable_lookup_insert_fast(&hn->peers_by_id, &peer->id_node,
 					    hb_peer_id_params);
 	if (err)
-		goto err_unhash_addr;
+		goto err_free;
 
 	list_add_tail_rcu(&peer->list, &hn->peers);
 	WRITE_ONCE(hn->npeers, hn->npeers + 1);
@@ -263,10 +246,6 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	hb_cluster_peer_added(hn, peer);
 	return 0;
 
-err_unhash_addr:
-	rhltable_remove(&hn->peers_by_addr, &peer->addr_node,
-			hb_peer_addr_params);
-	synchronize_net();
 err_free:
 	hb_peer_free(peer);
 	return err;
@@ -282,7 +261,7 @@ static void hb_peer_route_reset(struct hb_peer *peer)
 {
 	lockdep_assert_held(&peer->lock);
 
-	dst_cache_reset(&peer->dst_cache);
+	hb_socket_route_reset(peer);
 	peer->echo_seq = peer->tx_seq;
 	peer->neigh_confirm = false;
 }
@@ -293,9 +272,9 @@ static void hb_peer_route_reset(struct hb_peer *peer)
  * @cfg: the request, validated by netlink; absent fields are kept
  * @extack: for error messages
  *
- * A new address or port re-keys the address table and invalidates the
- * cached route.  A new interval or multiplier restarts the send schedule
- * with a frame sent at once, so that the peer learns it without delay.
+ * A new address or port invalidates the cached route.  A new interval or
+ * multiplier restarts the send schedule with a frame sent at once, so that
+ * the peer learns it without delay.
  *
  * Context: process context, hn->lock held.
  * Return: 0 or a negative errno (-ENOENT for an unknown id).
@@ -327,30 +306,10 @@ int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	port = cfg->has_port ? cfg->port : ntohs(old.port);
 	hb_addr_set(&addr, cfg->has_addr ? &cfg->addr : &old, port);
 	if (memcmp(&addr, &old, sizeof(addr))) {
-		rhltable_remove(&hn->peers_by_addr, &peer->addr_node,
-				hb_peer_addr_params);
 		spin_lock_bh(&peer->lock);
 		peer->addr = addr;
 		hb_peer_route_reset(peer);
 		spin_unlock_bh(&peer->lock);
-
-		err = rhltable_insert(&hn->peers_by_addr, &peer->addr_node,
-				      hb_peer_addr_params);
-		if (err) {
-			spin_lock_bh(&peer->lock);
-			peer->addr = old;
-			hb_peer_route_reset(peer);
-			spin_unlock_bh(&peer->lock);
-			/* Should this fail too, hb_peer_lookup_addr() merely
-			 * misses the peer: removal copes with that.
-			 */
-			if (rhltable_insert(&hn->peers_by_addr,
-					    &peer->addr_node,
-					    hb_peer_addr_params))
-				net_warn_ratelimited("peer %u left out of the address table\n",
-						     peer->id);
-			return err;
-		}
 	}
 
 	spin_lock_bh(&peer->lock);
@@ -471,6 +430,8 @@ void hb_peers_remove_all(struct hb_net *hn)
 	list_splice_init_rcu(&hn->peers, &dead, synchronize_net);
 	WRITE_ONCE(hn->npeers, 0);
 	WRITE_ONCE(hn->nlearned, 0);
+	WRITE_ONCE(hn->nsending, 0);
+	WRITE_ONCE(hn->nwatching, 0);
 	WRITE_ONCE(hn->gen, hn->gen + 1);
 
 	/* 3. and 4. */
@@ -493,31 +454,6 @@ struct hb_peer *hb_peer_lookup(struct hb_net *hn, u32 id)
 {
 	/* Takes rcu_read_lock() itself, so that hn->lock is enough. */
 	return rhashtable_lookup_fast(&hn->peers_by_id, &id, hb_peer_id_params);
-}
-
-/**
- * hb_peer_lookup_addr() - find a peer by UDP endpoint
- * @hn: the instance
- * @addr: the endpoint, zeroed before it was filled
- *
- * Several peers may share an endpoint; the first one found is returned.
- *
- * Context: any; the caller holds rcu_read_lock() or hn->lock for as long
- * as it uses the result.
- * Return: the peer, or NULL.
- */
-struct hb_peer *hb_peer_lookup_addr(struct hb_net *hn,
-				    const struct hb_addr *addr)
-{
-	struct hb_peer *peer = NULL;
-	struct rhlist_head *list;
-
-	rcu_read_lock();
-	list = rhltable_lookup(&hn->peers_by_addr, addr, hb_peer_addr_params);
-	if (list)
-		peer = container_of(list, struct hb_peer, addr_node);
-	rcu_read_unlock();
-	return peer;
 }
 
 /**
@@ -945,9 +881,7 @@ out_unlock:
  */
 int hb_peer_net_init(struct hb_net *hn)
 {
-	int err;
-
-	/* The address key is compared as bytes: no padding inside. */
+	/* Endpoints are compared as bytes (memcmp()): no padding inside. */
 	BUILD_BUG_ON(offsetof(struct hb_addr, v4) != 2 * sizeof(u16));
 	BUILD_BUG_ON(sizeof(struct hb_addr) !=
 		     2 * sizeof(u16) + sizeof(struct in6_addr));
@@ -955,15 +889,7 @@ int hb_peer_net_init(struct hb_net *hn)
 	BUILD_BUG_ON(HB_REPLAY_WINDOW > 64);
 	BUILD_BUG_ON(__HB_STATE_MAX > U8_MAX);
 
-	err = rhashtable_init(&hn->peers_by_id, &hb_peer_id_params);
-	if (err)
-		return err;
-	err = rhltable_init(&hn->peers_by_addr, &hb_peer_addr_params);
-	if (err) {
-		rhashtable_destroy(&hn->peers_by_id);
-		return err;
-	}
-	return 0;
+	return rhashtable_init(&hn->peers_by_id, &hb_peer_id_params);
 }
 
 /**
@@ -975,6 +901,27 @@ int hb_peer_net_init(struct hb_net *hn)
 void hb_peer_net_uninit(struct hb_net *hn)
 {
 	WARN_ON_ONCE(!list_empty(&hn->peers));
-	rhltable_destroy(&hn->peers_by_addr);
 	rhashtable_destroy(&hn->peers_by_id);
+}
+
+/**
+ * hb_peer_init() - create the slab cache of peers
+ *
+ * Context: module init.
+ * Return: 0, or -ENOMEM.
+ */
+int hb_peer_init(void)
+{
+	hb_peer_cache = KMEM_CACHE(hb_peer, 0);
+	return hb_peer_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * hb_peer_uninit() - destroy the slab cache of peers
+ *
+ * Context: module exit, after every namespace's peers were freed.
+ */
+void hb_peer_uninit(void)
+{
+	kmem_cache_destroy(hb_peer_cache);
 }

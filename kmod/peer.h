@@ -8,9 +8,9 @@
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>
-#include <net/dst_cache.h>
 #include "hb.h"
 
+struct dst_entry;
 struct hb_frame_info;
 
 /* Relayed confirmations of a verdict waiting for a second relay. */
@@ -18,18 +18,28 @@ struct hb_frame_info;
 
 /**
  * struct hb_peer - one configured peer
+ *
+ * The fields are grouped by size, without holes: a node may hold
+ * thousands of peers (README, "Scale"); peers come from their own slab
+ * cache (hb_peer_init()), so that they cost their size and not the next
+ * power of two.
+ *
  * @hn: owning instance
  * @id: the peer's node id (immutable)
  * @origin: enum hb_origin (immutable)
  * @id_node: link in hn->peers_by_id
- * @addr_node: link in hn->peers_by_addr
  * @list: link in hn->peers
- * @lock: protects every field below it
+ * @lock: protects every field below it but @origin
  * @dead: set at removal; no timer is armed once it is set
  * @addr: UDP endpoint (changed under hn->lock and @lock)
  * @interval_us: local send interval
  * @multiplier: local detection multiplier
- * @dst_cache: cached route towards @addr
+ * @dst: cached route towards @addr, with a reference, or NULL; one for all
+ *	 CPUs (a per-CPU cache would cost 40 bytes per possible CPU and
+ *	 peer), used and replaced under @lock (socket.c)
+ * @dst_saddr: the source address that route was looked up with (IPv4:
+ *	       its first 32 bits)
+ * @dst_cookie: the route's validity cookie (IPv6), for dst->ops->check
  * @tx_timer: sends a frame every @interval_us (soft, absolute)
  * @detect_timer: declares the peer DOWN (soft, absolute)
  * @next_tx: deadline of the next frame (drift free: previous + interval)
@@ -101,73 +111,74 @@ struct hb_frame_info;
  */
 struct hb_peer {
 	struct hb_net *hn;
-	u32 id;
-	u8 origin;
 	struct rhash_head id_node;
-	struct rhlist_head addr_node;
 	struct list_head list;
-
-	spinlock_t lock;	/* protects every field below */
-	bool dead;
+	u32 id;
+	spinlock_t lock;	/* protects the fields below, but @origin */
 	struct hb_addr addr;
 	u32 interval_us;
-	u8 multiplier;
-	struct dst_cache dst_cache;
+	struct dst_entry *dst;
+	struct in6_addr dst_saddr;
+	u32 dst_cookie;
+	u32 remote_interval_us;
 	struct hrtimer tx_timer;
 	struct hrtimer detect_timer;
-	ktime_t next_tx;
 
-	u8 state;
+	ktime_t next_tx;
 	u64 tx_seq;
 	u64 echo_seq;
-	bool neigh_confirm;
-	bool rx_valid;
 	u64 rx_seq;
 	u64 rx_window;
 	u64 rx_remote_ts;
 	ktime_t rx_time;
 	u64 remote_incarnation;
 	u64 top_incarnation;
-	u32 remote_interval_us;
-	u8 remote_multiplier;
-	u32 srtt_us;
-	u32 rttvar_us;
-	u32 state_changes;
-	u8 change_reason;
-	ktime_t changed_at;
 	u64 tx;
 	u64 tx_errors;
 	u64 rx;
 	u64 dropped;
 	u64 lost;
+	ktime_t echo_probe_at;
+	ktime_t watch_since;
+	ktime_t up_since;
+	ktime_t v_since;
+	ktime_t probe_at;
+	ktime_t down_since;
+	ktime_t changed_at;
 
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 state_changes;
+	u32 epoch;
+	u32 conf[HEARTBEAT_MAX_MONITORS];
+	u32 pend_mon[HB_CONF_PENDING];
+	u32 pend_by[HB_CONF_PENDING];
+	struct hb_addr move_to;
+
+	u8 origin;
+	bool dead;
+	u8 multiplier;
+	u8 state;
+	u8 remote_multiplier;
+	u8 change_reason;
+	bool neigh_confirm;
+	bool rx_valid;
 	bool is_leader;
 	bool tx_on;
 	bool leave_pending;
 	bool probe_pending;
-	ktime_t echo_probe_at;
 	bool watch;
 	bool watch_lazy;
 	bool watch_heard;
 	bool detect_grace;
-	ktime_t watch_since;
-	ktime_t up_since;
 	u8 source;
 	u8 confirmations;
 	u8 monitors;
-	u32 epoch;
 	u8 v_state;
 	u8 nconf;
-	u32 conf[HEARTBEAT_MAX_MONITORS];
 	u8 npend;
-	u32 pend_mon[HB_CONF_PENDING];
-	u32 pend_by[HB_CONF_PENDING];
 	bool v_synced;
-	ktime_t v_since;
 	bool move_pending;
-	struct hb_addr move_to;
-	ktime_t probe_at;
-	ktime_t down_since;
 };
 
 /**
@@ -281,8 +292,6 @@ void hb_peers_remove_all(struct hb_net *hn);
 
 /* Any context, under rcu_read_lock() (or hn->lock). */
 struct hb_peer *hb_peer_lookup(struct hb_net *hn, u32 id);
-struct hb_peer *hb_peer_lookup_addr(struct hb_net *hn,
-				    const struct hb_addr *addr);
 void hb_peer_snapshot(struct hb_peer *peer, struct hb_peer_info *info);
 
 /* Softirq, under rcu_read_lock(): a valid frame arrived from @src. */
@@ -291,6 +300,10 @@ void hb_peer_rx(struct hb_net *hn, const struct hb_frame_info *fi,
 
 void hb_event_init(struct hb_event *ev, struct hb_peer *peer,
 		   u8 type, u8 old_state, u8 reason, ktime_t now);
+
+/* Module init and exit (main.c): the slab cache of peers. */
+int hb_peer_init(void);
+void hb_peer_uninit(void);
 
 /* Pernet init and exit (node.c): the peer tables of @hn. */
 int hb_peer_net_init(struct hb_net *hn);

@@ -79,20 +79,67 @@ static void hb_roles_str(u32 roles, char buf[4])
 	*p = '\0';
 }
 
+/**
+ * struct hb_seq_state - the position of a reader of /proc/net/heartbeat
+ * @p: the namespace
+ * @pos: the position of the peer last returned by start() or next(), the
+ *	 next one to show ...
+ * @id: ... and its id, or 0
+ *
+ * A reader that reads the file in small chunks calls start() once per
+ * chunk.  Walking the list from its head to the position each time would
+ * cost N^2 over the file (50 million steps for 10,000 peers read 100 bytes
+ * at a time), under rcu_read_lock(); and a peer removed before the
+ * position in the meantime would make the walk skip one that was not
+ * shown yet.  start() finds the peer by id instead (a hash lookup) and
+ * goes on from there, so that each peer that stays is shown exactly once;
+ * it falls back to the walk only when that peer itself was removed.
+ */
+struct hb_seq_state {
+	struct seq_net_private p;
+	loff_t pos;
+	u32 id;
+};
+
+/* Remember where @v, at @pos, is: the next start() resumes from it. */
+static void *hb_seq_mark(struct seq_file *seq, struct list_head *v,
+			 loff_t pos)
+{
+	struct hb_net *hn = hb_net(seq_file_net(seq));
+	struct hb_seq_state *st = seq->private;
+
+	if (v && v != &hn->peers) {
+		st->pos = pos;
+		st->id = list_entry(v, struct hb_peer, list)->id;
+	} else {
+		st->id = 0;
+	}
+	return v;
+}
+
 static void *hb_seq_start(struct seq_file *seq, loff_t *pos)
 	__acquires(RCU)
 {
 	struct hb_net *hn = hb_net(seq_file_net(seq));
+	struct hb_seq_state *st = seq->private;
+	struct hb_peer *peer;
 
 	rcu_read_lock();
-	return seq_list_start_head_rcu(&hn->peers, *pos);
+	if (*pos && st->id && *pos == st->pos) {
+		peer = hb_peer_lookup(hn, st->id);
+		if (peer)
+			return &peer->list;
+	}
+	return hb_seq_mark(seq, seq_list_start_head_rcu(&hn->peers, *pos),
+			   *pos);
 }
 
 static void *hb_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct hb_net *hn = hb_net(seq_file_net(seq));
 
-	return seq_list_next_rcu(v, &hn->peers, pos);
+	v = seq_list_next_rcu(v, &hn->peers, pos);
+	return hb_seq_mark(seq, v, *pos);
 }
 
 static void hb_seq_stop(struct seq_file *seq, void *v)
@@ -182,7 +229,7 @@ static int hb_stats_show(struct seq_file *seq, void *v)
 int hb_proc_net_init(struct hb_net *hn)
 {
 	if (!proc_create_net(HB_PROC_NAME, 0444, hn->net->proc_net,
-			     &hb_seq_ops, sizeof(struct seq_net_private)))
+			     &hb_seq_ops, sizeof(struct hb_seq_state)))
 		return -ENOMEM;
 	if (!proc_create_net_single(HB_PROC_STATS, 0444, hn->net->proc_net,
 				    hb_stats_show, NULL)) {

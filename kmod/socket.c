@@ -24,7 +24,8 @@
 #include <linux/pkt_sched.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
-#include <net/dst_cache.h>
+#include <net/dst.h>
+#include <net/ip6_fib.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
@@ -264,6 +265,62 @@ void hb_socket_close(struct hb_net *hn)
 	hb_sock_swap(hn, NULL, NULL);
 }
 
+/*
+ * The peer's cached route, with a new reference, or NULL when there is
+ * none or it is no longer valid (then it is dropped).  One route per peer
+ * for every CPU: a struct dst_cache would cost 40 bytes per possible CPU
+ * and peer, 2.5 KiB on a 64-CPU server.  Its users hold peer->lock.
+ */
+static struct dst_entry *hb_route_get(struct hb_peer *peer)
+{
+	struct dst_entry *dst = peer->dst;
+
+	lockdep_assert_held(&peer->lock);
+
+	if (!dst)
+		return NULL;
+	if (unlikely(dst->obsolete &&
+		     !dst->ops->check(dst, peer->dst_cookie))) {
+		peer->dst = NULL;
+		dst_release(dst);
+		return NULL;
+	}
+	dst_hold(dst);
+	return dst;
+}
+
+/* Cache @dst (the caller keeps its own reference), peer->lock held. */
+static void hb_route_set(struct hb_peer *peer, struct dst_entry *dst,
+			 u32 cookie)
+{
+	struct dst_entry *old = peer->dst;
+
+	lockdep_assert_held(&peer->lock);
+
+	dst_hold(dst);
+	peer->dst = dst;
+	peer->dst_cookie = cookie;
+	dst_release(old);
+}
+
+/**
+ * hb_socket_route_reset() - forget a peer's cached route
+ * @peer: the peer, peer->lock held
+ *
+ * Call after the peer's endpoint changed.
+ *
+ * Context: any; never sleeps.
+ */
+void hb_socket_route_reset(struct hb_peer *peer)
+{
+	struct dst_entry *old = peer->dst;
+
+	lockdep_assert_held(&peer->lock);
+
+	peer->dst = NULL;
+	dst_release(old);
+}
+
 /* A route towards @addr from @sk's port, from the cache or looked up. */
 static struct dst_entry *hb_route4(struct hb_peer *peer, struct sock *sk,
 				   const struct hb_addr *addr, __be32 *saddr)
@@ -274,17 +331,21 @@ static struct dst_entry *hb_route4(struct hb_peer *peer, struct sock *sk,
 		.fl4_sport	= inet_sk(sk)->inet_sport,
 		.flowi4_proto	= IPPROTO_UDP,
 	};
+	struct dst_entry *dst;
 	struct rtable *rt;
 
-	rt = dst_cache_get_ip4(&peer->dst_cache, saddr);
-	if (rt)
-		return &rt->dst;
+	dst = hb_route_get(peer);
+	if (dst) {
+		*saddr = peer->dst_saddr.s6_addr32[0];
+		return dst;
+	}
 
 	rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
 	if (IS_ERR(rt))
 		return ERR_CAST(rt);
 	*saddr = fl4.saddr;
-	dst_cache_set_ip4(&peer->dst_cache, &rt->dst, fl4.saddr);
+	peer->dst_saddr.s6_addr32[0] = fl4.saddr;
+	hb_route_set(peer, &rt->dst, 0);
 	return &rt->dst;
 }
 
@@ -301,15 +362,18 @@ static struct dst_entry *hb_route6(struct hb_peer *peer, struct sock *sk,
 	};
 	struct dst_entry *dst;
 
-	dst = dst_cache_get_ip6(&peer->dst_cache, saddr);
-	if (dst)
+	dst = hb_route_get(peer);
+	if (dst) {
+		*saddr = peer->dst_saddr;
 		return dst;
+	}
 
 	dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
 	if (IS_ERR(dst))
 		return dst;
 	*saddr = fl6.saddr;
-	dst_cache_set_ip6(&peer->dst_cache, dst, &fl6.saddr);
+	peer->dst_saddr = fl6.saddr;
+	hb_route_set(peer, dst, rt6_get_cookie((struct rt6_info *)dst));
 	return dst;
 #else
 	return ERR_PTR(-EAFNOSUPPORT);

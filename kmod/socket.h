@@ -14,6 +14,8 @@ struct hb_peer;
 int hb_socket_open(struct hb_net *hn, u16 port, struct netlink_ext_ack *extack);
 /* hn->lock held.  Release both sockets (waits for RCU readers). */
 void hb_socket_close(struct hb_net *hn);
+/* Any context, peer->lock held.  Forget the peer's cached route. */
+void hb_socket_route_reset(struct hb_peer *peer);
 /* Softirq (tx timer), peer->lock NOT held.  Build and send one frame. */
 void hb_socket_send(struct hb_peer *peer);
 

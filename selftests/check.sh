@@ -6,8 +6,9 @@
 # one QEMU guest for each of selftests/heartbeat.sh (the core),
 # cluster.sh (cluster modes), auth.sh (keys), protocol.sh (timers, ports,
 # addresses, RTT, leaders), config.sh (configuration files and the systemd
-# unit's commands), operator.sh (install, modprobe, hooks, metrics) and
-# hostile.sh (hostile input and faults).
+# unit's commands), operator.sh (install, modprobe, hooks, metrics),
+# scale.sh's regression tests (HB_SCALE=none) and hostile.sh (hostile
+# input and faults).
 # Prints one TAP stream (every static check and every guest test is one
 # test), each test preceded by its wall time ("# time: N s"), and ends with
 #
@@ -264,6 +265,7 @@ if [ -n "${HB_SKIP_VM:-}" ]; then
 	tap_skip "guest: selftests/protocol.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/config.sh" "HB_SKIP_VM set"
 	tap_skip "guest: selftests/operator.sh" "HB_SKIP_VM set"
+	tap_skip "guest: selftests/scale.sh" "HB_SKIP_VM set"
 else
 	guest_tap check selftests/heartbeat.sh \
 		"9: no kernel splats on the console"
@@ -281,6 +283,14 @@ else
 		"7: no kernel splats on the console (config run)"
 	guest_tap operator selftests/operator.sh \
 		"6: no kernel splats on the console (operator run)"
+	# scale.sh's regression tests only (HB_SCALE=none: /proc read in
+	# small chunks, NODE_GET's counts; about 30 s in the guest), not its
+	# scenarios of thousands of peers.
+	VM_ARGS_SAVED=("${VM_ARGS[@]}")
+	VM_ARGS+=(-e HB_SCALE=none)
+	guest_tap scale selftests/scale.sh \
+		"no kernel splats on the console (scale run)"
+	VM_ARGS=("${VM_ARGS_SAVED[@]}")
 fi
 
 # --- hostile input (issue 4) ------------------------------------------------------
