@@ -157,6 +157,7 @@ struct hb_ext {
  * @learn_limit: most peers that may be learned
  * @max_detect_ms: longest detection time used for a peer (hb_peer_detect_ns)
  * @learn_age_ms: a learned peer DOWN for that long is forgotten
+ * @dscp: DSCP of the heartbeats sent (0..63)
  * @ticks: cluster ticks run (under @lock)
  * @tx_seq_floor: the highest sequence number sent to a peer since removed;
  *		  new peers start above it (under @lock)
@@ -187,7 +188,7 @@ struct hb_ext {
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
  * learn, monitors, leader, learn_limit, max_detect_ms, learn_age_ms,
- * tick_last, auth and primary_key are written under @lock with
+ * tick_last, auth, primary_key and dscp are written under @lock with
  * WRITE_ONCE() and read with READ_ONCE() from softirq context.
  */
 struct hb_net {
@@ -218,6 +219,7 @@ struct hb_net {
 	u32 learn_limit;
 	u32 max_detect_ms;
 	u32 learn_age_ms;
+	u8 dscp;
 	u64 ticks;
 	unsigned long tick_last;
 	u64 tx_seq_floor;
@@ -275,6 +277,8 @@ struct hb_net {
  * @restart: take a new incarnation even if nothing else asks for one
  * @has_max_detect: @max_detect_ms was given
  * @max_detect_ms: HEARTBEAT_MIN_MAX_DETECT_MS..HEARTBEAT_MAX_MAX_DETECT_MS
+ * @has_dscp: @dscp was given
+ * @dscp: 0..HEARTBEAT_MAX_DSCP
  */
 struct hb_node_cfg {
 	bool has_id;
@@ -305,6 +309,8 @@ struct hb_node_cfg {
 	bool restart;
 	bool has_max_detect;
 	u32 max_detect_ms;
+	bool has_dscp;
+	u8 dscp;
 };
 
 extern unsigned int hb_net_id;

@@ -37,6 +37,7 @@ static int __net_init hb_net_init(struct net *net)
 	INIT_LIST_HEAD(&hn->peers);
 	atomic64_set(&hn->event_seq, 0);
 	hn->max_detect_ms = HEARTBEAT_DEFAULT_MAX_DETECT_MS;
+	hn->dscp = HEARTBEAT_DEFAULT_DSCP;
 
 	hn->drops = alloc_percpu(struct hb_drop_stats);
 	if (!hn->drops) {
@@ -213,6 +214,8 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 	WRITE_ONCE(hn->configured, true);
 	if (cfg->has_auth)
 		WRITE_ONCE(hn->auth, cfg->auth);
+	if (cfg->has_dscp)
+		WRITE_ONCE(hn->dscp, cfg->dscp);
 	if (cfg->has_max_detect &&
 	    cfg->max_detect_ms != hn->max_detect_ms) {
 		WRITE_ONCE(hn->max_detect_ms, cfg->max_detect_ms);

@@ -1516,8 +1516,9 @@ test_sizes()
 	u0=$(g_udp_in)
 	# 64 KB and 2.4 KB datagrams (hdr.length covers the padding: they
 	# parse as frames with empty TLVs), unsigned and signed, and 40 byte
-	# ones; then 3 + 3 frames of 2,268 (+ 36) bytes, the largest sizes
-	# that are valid, which must be parsed and verified.  One process in
+	# ones; then 3 + 3 frames of 2,284 bytes (72 of header, padding, and
+	# the 36 of the trailer when signed), the largest size that is valid,
+	# which must be parsed and verified.  One process in
 	# F: each "ip netns exec" costs the emulated guest a second.
 	inj="$INJECT --src 10.30.0.100 --dst 10.30.0.7 --id 100 --cluster $CLUSTER --gap-us 2000"
 	qrun "$IP" netns exec "$NS_F" sh -c "
@@ -1526,8 +1527,8 @@ test_sizes()
 		$inj --seq 20 --count 5 --pad 65000 $k &&
 		$inj --seq 30 --count 5 --pad 2300 $k &&
 		$inj --seq 40 --count 5 --truncate 40 &&
-		$inj --seq 50 --count 3 --pad 2200 &&
-		$inj --seq 60 --count 3 --pad 2200 $k" || {
+		$inj --seq 50 --count 3 --pad 2212 &&
+		$inj --seq 60 --count 3 --pad 2176 $k" || {
 		fail "g: hb_inject failed"
 		return 1
 	}

@@ -67,6 +67,8 @@
  * @tx_no_key: frames not sent as no usable key could sign them
  * @has_max_detect: the module reports HB_A_NODE_MAX_DETECT_MS
  * @max_detect_ms: longest detection time used for a peer
+ * @has_dscp: the module reports HB_A_NODE_DSCP
+ * @dscp: DSCP of the heartbeats sent
  */
 struct hb_node {
 	uint32_t id;
@@ -105,6 +107,8 @@ struct hb_node {
 	uint64_t tx_no_key;
 	bool has_max_detect;
 	uint32_t max_detect_ms;
+	bool has_dscp;
+	uint8_t dscp;
 };
 
 /**
