@@ -63,6 +63,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
+#include "budget.h"
 #include "cluster.h"
 #include "frame.h"
 #include "hb.h"
@@ -241,7 +242,8 @@ static struct hb_ring *hb_ring_build(struct hb_net *hn)
 
 	lockdep_assert_held(&hn->lock);
 
-	ring = kvmalloc(struct_size(ring, ent, hn->npeers + 1), GFP_KERNEL);
+	ring = kvmalloc(struct_size(ring, ent, hn->npeers + 1),
+			GFP_KERNEL_ACCOUNT);
 	if (!ring)
 		return NULL;
 
@@ -779,7 +781,8 @@ static void hb_cluster_learn(struct hb_net *hn)
 		}
 		if (req[i].id == hn->node_id || hb_peer_lookup(hn, req[i].id))
 			continue;
-		if (hn->nlearned >= hn->learn_limit) {
+		if (hn->nlearned >= hn->learn_limit ||
+		    hb_budget_peer_add(hn, hn->def_interval_us, NULL)) {
 			hb_cluster_drop(hn, HB_DROP_LEARN_LIMIT);
 			continue;
 		}
@@ -1554,7 +1557,7 @@ static void hb_cluster_publish(struct hb_net *hn)
 
 	lockdep_assert_held(&hn->lock);
 
-	ext = kmalloc(struct_size(ext, data, HB_EXT_MAX), GFP_KERNEL);
+	ext = kmalloc(struct_size(ext, data, HB_EXT_MAX), GFP_KERNEL_ACCOUNT);
 	if (!ext)
 		return;
 	if (hn->eff_mode == HB_MODE_LEADER)
@@ -1578,11 +1581,14 @@ static void hb_cluster_tick(struct work_struct *work)
 {
 	struct hb_net *hn = container_of(to_delayed_work(work), struct hb_net,
 					 tick);
+	struct mem_cgroup *memcg;
 	ktime_t now;
 
 	mutex_lock(&hn->lock);
 	if (hn->dying || !hn->configured || hn->mode == HB_MODE_STATIC)
 		goto out_unlock;
+	/* What the tick allocates is the namespace's (budget.c). */
+	memcg = hb_budget_enter(hn);
 
 	WRITE_ONCE(hn->tick_last, jiffies);
 	hn->ticks++;
@@ -1598,6 +1604,7 @@ static void hb_cluster_tick(struct work_struct *work)
 
 	queue_delayed_work(system_wq, &hn->tick,
 			   usecs_to_jiffies(hn->def_interval_us));
+	hb_budget_leave(memcg);
 out_unlock:
 	mutex_unlock(&hn->lock);
 }

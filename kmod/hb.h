@@ -145,6 +145,10 @@ struct hb_ext {
  * @peers_by_addr: RCU hash list table of struct hb_peer by struct hb_addr
  * @peers: every peer in the order they were added (RCU list)
  * @npeers: number of peers
+ * @beats: beats per second of the peers: the sum of
+ *	   hb_budget_beats(interval) over them (under @lock)
+ * @memcg: memory cgroup the cluster tick's allocations are charged to
+ *	   (budget.c), or NULL; set on the first NODE_SET
  * @gen: incremented whenever the peer set changes (for dump consistency)
  * @event_seq: sequence number of the last event sent
  * @drops: per CPU drop counters
@@ -206,6 +210,8 @@ struct hb_net {
 	struct rhltable peers_by_addr;
 	struct list_head peers;
 	u32 npeers;
+	u32 beats;
+	struct mem_cgroup *memcg;
 	u32 gen;
 	atomic64_t event_seq;
 	struct hb_drop_stats __percpu *drops;

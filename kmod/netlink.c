@@ -25,6 +25,7 @@
 #include <net/netlink.h>
 
 #include "auth.h"
+#include "budget.h"
 #include "netlink.h"
 #include "peer.h"
 
@@ -151,6 +152,7 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 							 &hb_learn_age_range),
 	[HB_A_NODE_TICKS]	= HB_NLA_READ_ONLY,
 	[HB_A_NODE_DSCP]	= NLA_POLICY_MAX(NLA_U8, HEARTBEAT_MAX_DSCP),
+	[HB_A_NODE_BEATS ... HB_A_NODE_BUDGET_BEATS] = HB_NLA_READ_ONLY,
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -283,6 +285,7 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEARN_AGE_MS */
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TICKS */
 	       nla_total_size(sizeof(u8)) +		/* NODE_DSCP */
+	       3 * nla_total_size(sizeof(u32)) +	/* NODE_BEATS, BUDGET_* */
 	       nla_total_size(sizeof(u32)) +		/* NODE_ID */
 	       nla_total_size(sizeof(u16)) +		/* NODE_PORT */
 	       nla_total_size(sizeof(u32)) +		/* NODE_CLUSTER */
@@ -326,7 +329,12 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARN_AGE_MS, hn->learn_age_ms) ||
 	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD) ||
-	    nla_put_u8(skb, HB_A_NODE_DSCP, hn->dscp))
+	    nla_put_u8(skb, HB_A_NODE_DSCP, hn->dscp) ||
+	    nla_put_u32(skb, HB_A_NODE_BEATS, hn->beats))
+		return -EMSGSIZE;
+	if (hb_budget_limited(hn) &&
+	    (nla_put_u32(skb, HB_A_NODE_BUDGET_PEERS, hb_budget_max_peers()) ||
+	     nla_put_u32(skb, HB_A_NODE_BUDGET_BEATS, hb_budget_max_beats())))
 		return -EMSGSIZE;
 	if (hn->leader && nla_put_u32(skb, HB_A_NODE_LEADER, hn->leader))
 		return -EMSGSIZE;

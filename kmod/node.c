@@ -16,6 +16,7 @@
 #include <net/netns/generic.h>
 
 #include "auth.h"
+#include "budget.h"
 #include "cluster.h"
 #include "hb.h"
 #include "peer.h"
@@ -88,6 +89,7 @@ static void __net_exit hb_net_exit(struct net *net)
 
 	/* Nothing can kick the tick or use a key any more (see hb.h). */
 	hb_cluster_net_exit(hn);
+	hb_budget_net_exit(hn);
 	hb_auth_net_exit(hn);
 	hb_proc_net_uninit(hn);
 	hb_peer_net_uninit(hn);
@@ -211,6 +213,8 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 	WRITE_ONCE(hn->cluster_id, cluster);
 	WRITE_ONCE(hn->port, port);
 	WRITE_ONCE(hn->incarnation, incarnation);
+	if (!hn->configured)
+		hb_budget_charge_to_caller(hn);
 	WRITE_ONCE(hn->configured, true);
 	if (cfg->has_auth)
 		WRITE_ONCE(hn->auth, cfg->auth);

@@ -25,6 +25,7 @@
 #include <net/ipv6.h>
 #include <net/netlink.h>
 
+#include "budget.h"
 #include "cluster.h"
 #include "frame.h"
 #include "hb.h"
@@ -141,6 +142,7 @@ static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
 	spin_lock_bh(&peer->lock);
 	WRITE_ONCE(peer->dead, true);
 	spin_unlock_bh(&peer->lock);
+	hn->beats -= hb_budget_beats(peer->interval_us);
 }
 
 /*
@@ -214,11 +216,16 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	err = hb_addr_check(hn, &cfg->addr, extack);
 	if (err)
 		return err;
+	err = hb_budget_peer_add(hn, cfg->has_interval ? cfg->interval_us :
+				 HEARTBEAT_DEFAULT_INTERVAL_US, extack);
+	if (err)
+		return err;
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	/* Charged to the caller, or for the tick to hn->memcg (budget.c). */
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return -ENOMEM;
-	err = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
+	err = dst_cache_init(&peer->dst_cache, GFP_KERNEL_ACCOUNT);
 	if (err) {
 		kfree(peer);
 		return err;
@@ -257,6 +264,7 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 
 	list_add_tail_rcu(&peer->list, &hn->peers);
 	WRITE_ONCE(hn->npeers, hn->npeers + 1);
+	hn->beats += hb_budget_beats(peer->interval_us);
 	WRITE_ONCE(hn->gen, hn->gen + 1);
 
 	/* Starts beating to and watching it, as the mode says. */
@@ -321,6 +329,13 @@ int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 		if (err)
 			return err;
 	}
+	/* peer->interval_us only changes under hn->lock too. */
+	if (cfg->has_interval) {
+		err = hb_budget_interval(hn, peer->interval_us,
+					 cfg->interval_us, extack);
+		if (err)
+			return err;
+	}
 
 	/* peer->addr only changes under hn->lock, which is held. */
 	old = peer->addr;
@@ -355,6 +370,8 @@ int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 
 	spin_lock_bh(&peer->lock);
 	if (cfg->has_interval && cfg->interval_us != peer->interval_us) {
+		hn->beats += hb_budget_beats(cfg->interval_us) -
+			     hb_budget_beats(peer->interval_us);
 		peer->interval_us = cfg->interval_us;
 		timing_changed = true;
 	}

@@ -54,6 +54,9 @@ static struct nla_policy hb_attr_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_TX_NO_KEY]	= HB_NLA_U64,
 	[HB_A_NODE_LEARN_AGE_MS] = HB_NLA_U32,
 	[HB_A_NODE_DSCP]	= HB_NLA_U8,
+	[HB_A_NODE_BEATS]	= HB_NLA_U32,
+	[HB_A_NODE_BUDGET_PEERS] = HB_NLA_U32,
+	[HB_A_NODE_BUDGET_BEATS] = HB_NLA_U32,
 	[HB_A_NODE_TICKS]	= HB_NLA_U64,
 };
 

@@ -425,6 +425,13 @@ static void node_print_modes(const struct hb_node *n)
 		printf("%-14s%u (cs%u)\n", "dscp:", n->dscp, n->dscp / 8);
 	else if (n->has_dscp)
 		printf("%-14s%u\n", "dscp:", n->dscp);
+	if (n->has_budget)
+		printf("%-14s%" PRIu32 "/%" PRIu32 " peers, %" PRIu32 "/%" PRIu32
+		       " beats/s (user namespace)\n", "budget:", n->peers,
+		       n->budget_peers, n->beats, n->budget_beats);
+	else if (n->has_beats)
+		printf("%-14s%" PRIu32 " beats/s, no budget\n", "budget:",
+		       n->beats);
 	printf("%-14s%" PRIu32 " peer%s\n", "sends to:", n->sending,
 	       n->sending == 1 ? "" : "s");
 	printf("%-14s%" PRIu32 " peer%s\n", "watches:", n->watching,

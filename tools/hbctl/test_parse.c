@@ -1438,6 +1438,9 @@ static void put_cluster(struct nl_msg *msg)
 	nla_put_u32(msg, HB_A_NODE_WATCHING, 6);
 	nla_put_u32(msg, HB_A_NODE_EPOCH, 4);
 	nla_put_u8(msg, HB_A_NODE_DSCP, 46);
+	nla_put_u32(msg, HB_A_NODE_BEATS, 20);
+	nla_put_u32(msg, HB_A_NODE_BUDGET_PEERS, 256);
+	nla_put_u32(msg, HB_A_NODE_BUDGET_BEATS, 10000);
 	nla_put_u32(msg, HB_A_MAX + 3, 1);		/* newer kernel */
 }
 
@@ -1511,7 +1514,9 @@ static void test_decode_node(void)
 	   n.effective_mode == HB_MODE_LEADERLESS && n.nr_leaders == 2 &&
 	   n.leaders[0] == 3 && n.leaders[1] == 2 && !n.has_leader &&
 	   n.learn && n.monitors == 3 && n.learn_limit == 1024 &&
-	   n.epoch == 4 && n.has_dscp && n.dscp == 46,
+	   n.epoch == 4 && n.has_dscp && n.dscp == 46 && n.has_beats &&
+	   n.beats == 20 && n.has_budget && n.budget_peers == 256 &&
+	   n.budget_beats == 10000,
 	   "node cluster fields");
 	ok(n.has_auth && n.auth && n.primary_key == 2 && n.keys == 2 &&
 	   n.tx_no_key == 3, "node authentication fields");
@@ -1529,7 +1534,8 @@ static void test_decode_node(void)
 		  "\"leader\":null,\"learn\":true,\"monitors\":3,"
 		  "\"interval_us\":50000,\"multiplier\":4,"
 		  "\"learn_limit\":1024,\"learned\":0,\"learn_age_ms\":0,"
-		  "\"dscp\":46,\"ticks\":0,\"sending\":5,"
+		  "\"dscp\":46,\"beats\":20,\"budget_peers\":256,"
+		  "\"budget_beats\":10000,\"ticks\":0,\"sending\":5,"
 		  "\"watching\":6,\"epoch\":4,\"auth\":true,"
 		  "\"primary_key\":2,\"keys\":2,\"tx_no_key\":3,"
 		  "\"drops\":{\"short\":100,"

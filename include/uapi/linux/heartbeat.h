@@ -27,7 +27,12 @@
  *            whose membership view is followed, absent when none),
  *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
  *            HB_A_NODE_EPOCH, the settings HB_A_NODE_LEARN_AGE_MS and
- *            HB_A_NODE_DSCP, and
+ *            HB_A_NODE_DSCP, HB_A_NODE_BEATS (the beats per second its
+ *            peers' intervals add up to: the sum of 1 s / interval,
+ *            rounded up, over every peer), in a namespace whose owner is
+ *            not the initial user namespace the budget it is bound by,
+ *            HB_A_NODE_BUDGET_PEERS and HB_A_NODE_BUDGET_BEATS (see
+ *            "Budgets" below; both absent elsewhere), and
  *            HB_A_NODE_TICKS (u64, cluster ticks run so far: one per
  *            HB_A_NODE_INTERVAL_US outside static mode, brought forward
  *            by frames that need one, but never to less than an interval
@@ -73,6 +78,15 @@
  *            broadcast and loopback addresses are rejected, and so are
  *            IPv4-mapped IPv6 addresses (use HB_PEER_A_ADDR4) and IPv6
  *            link-local ones (no interface can be given).
+ *
+ * Budgets: in a network namespace owned by a user namespace other than the
+ * initial one (created by an unprivileged user, for instance), PEER_ADD,
+ * PEER_SET and learning are refused (-EDQUOT, with a message naming the
+ * module parameter; a leader counts a sender it cannot learn as
+ * HB_DROP_LEARN_LIMIT) past the module parameters userns_max_peers
+ * (peers of the namespace, default 256) and userns_max_beats (beats per
+ * second, default 10,000, as HB_A_NODE_BEATS counts them).  Memory a
+ * request allocates is charged to the memory cgroup of its sender.
  *
  * HB_CMD_PEER_SET (CAP_NET_ADMIN)
  *   Request: HB_A_PEER nest with HB_PEER_A_ID and any of the optional
@@ -417,6 +431,9 @@ enum hb_attr {
 	HB_A_NODE_LEARN_AGE_MS,		/* u32, 1 s..1 day: forget after DOWN */
 	HB_A_NODE_TICKS,		/* u64, read only: cluster ticks run */
 	HB_A_NODE_DSCP,			/* u8, 0..63: DSCP of heartbeats */
+	HB_A_NODE_BEATS,		/* u32, read only: beats/s of peers */
+	HB_A_NODE_BUDGET_PEERS,		/* u32, read only: userns_max_peers */
+	HB_A_NODE_BUDGET_BEATS,		/* u32, read only: userns_max_beats */
 	__HB_A_MAX
 };
 
