@@ -1610,18 +1610,31 @@ out_unlock:
 }
 
 /**
- * hb_cluster_net_init() - cluster state of a new namespace
- * @hn: the instance
+ * hb_cluster_net_alloc() - allocate the learning queue of a namespace
+ * @hn: the instance, configured for the first time (see node.c)
  *
- * Context: pernet init.
+ * Charged to the caller's memory cgroup.
+ *
+ * Context: process context, hn->lock held.
  * Return: 0 or -ENOMEM.
  */
-int hb_cluster_net_init(struct hb_net *hn)
+int hb_cluster_net_alloc(struct hb_net *hn)
 {
 	hn->learn_q = kcalloc(HB_LEARN_QUEUE, sizeof(*hn->learn_q),
-			      GFP_KERNEL);
-	if (!hn->learn_q)
-		return -ENOMEM;
+			      GFP_KERNEL_ACCOUNT);
+	return hn->learn_q ? 0 : -ENOMEM;
+}
+
+/**
+ * hb_cluster_net_init() - cluster settings of a new namespace
+ * @hn: the instance
+ *
+ * Allocates nothing (hb_cluster_net_alloc() does, on the first NODE_SET).
+ *
+ * Context: pernet init.
+ */
+void hb_cluster_net_init(struct hb_net *hn)
+{
 	spin_lock_init(&hn->cl_lock);
 	INIT_DELAYED_WORK(&hn->tick, hb_cluster_tick);
 	hn->mode = HB_MODE_STATIC;
@@ -1632,7 +1645,6 @@ int hb_cluster_net_init(struct hb_net *hn)
 	hn->def_multiplier = HEARTBEAT_DEFAULT_MULTIPLIER;
 	hn->learn_limit = HEARTBEAT_DEFAULT_LEARN_LIMIT;
 	hn->learn_age_ms = HEARTBEAT_DEFAULT_LEARN_AGE_MS;
-	return 0;
 }
 
 /**
@@ -1646,5 +1658,5 @@ void hb_cluster_net_exit(struct hb_net *hn)
 	cancel_delayed_work_sync(&hn->tick);
 	/* No timer and no socket is left: nothing reads the extensions. */
 	kfree(rcu_dereference_protected(hn->ext, true));
-	kfree(hn->learn_q);
+	kfree(hn->learn_q);	/* NULL if never configured */
 }

@@ -139,6 +139,8 @@ struct hb_ext {
  * @incarnation: chosen when the node starts afresh (hb_node_set())
  * @configured: NODE_SET has succeeded at least once
  * @dying: the namespace is going away; no new peers or sockets
+ * @allocated: the tables, queues and counters below were allocated (on the
+ *	       first NODE_SET: see node.c); set once, under @lock
  * @sock4: IPv4 socket, or NULL
  * @sock6: IPv6 socket, or NULL
  * @peers_by_id: RCU hash table of struct hb_peer by id
@@ -204,6 +206,7 @@ struct hb_net {
 	u64 incarnation;
 	bool configured;
 	bool dying;
+	bool allocated;
 	struct socket __rcu *sock4;
 	struct socket __rcu *sock6;
 	struct rhashtable peers_by_id;

@@ -508,6 +508,9 @@ void hb_peers_remove_all(struct hb_net *hn)
  */
 struct hb_peer *hb_peer_lookup(struct hb_net *hn, u32 id)
 {
+	/* No table before the first NODE_SET, and no peer either (node.c). */
+	if (!READ_ONCE(hn->allocated))
+		return NULL;
 	/* Takes rcu_read_lock() itself, so that hn->lock is enough. */
 	return rhashtable_lookup_fast(&hn->peers_by_id, &id, hb_peer_id_params);
 }
@@ -528,6 +531,9 @@ struct hb_peer *hb_peer_lookup_addr(struct hb_net *hn,
 {
 	struct hb_peer *peer = NULL;
 	struct rhlist_head *list;
+
+	if (!READ_ONCE(hn->allocated))
+		return NULL;
 
 	rcu_read_lock();
 	list = rhltable_lookup(&hn->peers_by_addr, addr, hb_peer_addr_params);
@@ -939,9 +945,9 @@ out_unlock:
 
 /**
  * hb_peer_net_init() - set up the peer tables of a namespace
- * @hn: the instance
+ * @hn: the instance, configured for the first time (see node.c)
  *
- * Context: pernet init.
+ * Context: process context, hn->lock held.
  * Return: 0 or a negative errno.
  */
 int hb_peer_net_init(struct hb_net *hn)
@@ -971,7 +977,7 @@ int hb_peer_net_init(struct hb_net *hn)
  * hb_peer_net_uninit() - free the peer tables of a namespace
  * @hn: the instance, whose peers were all removed
  *
- * Context: pernet exit (or a failed pernet init).
+ * Context: pernet exit (or a failed first NODE_SET).
  */
 void hb_peer_net_uninit(struct hb_net *hn)
 {

@@ -78,6 +78,12 @@
 #      adds 8 peers, unbounded (no budget in node show); 300 peers added
 #      by a task in a new memory cgroup are charged to it (its
 #      slab_unreclaimable grows by at least 300 x 256 bytes)
+#   k  what a namespace costs (issue 11, lazy allocation): Slab + Percpu of
+#      /proc/meminfo grow by D_on for 200 "ip netns add" with the module
+#      loaded and by D_off without it; (D_on - D_off) / 200, the module's
+#      share per namespace that never runs heartbeat, is under 1 KB (its
+#      two /proc entries), where allocating the tables and queues in every
+#      namespace cost several KB; a namespace's first node set still works
 #
 # Environment: HBCTL, HB_MODULE, HB_BIN, HB_RESULTS as in heartbeat.sh;
 # HB_HOSTILE ("a c": only those tests), HB_SEED (PRNG seed of hb_flood and
@@ -1233,6 +1239,68 @@ test_budget()
 	[ "$ok" -eq 1 ]
 }
 
+# --- k: what a namespace costs ------------------------------------------------------
+
+# kB of Slab + Percpu in /proc/meminfo, after RCU callbacks ran.
+slab_kb()
+{
+	sync
+	echo 2 >/proc/sys/vm/drop_caches
+	sleep 1
+	awk '/^(Slab|Percpu):/ { s += $2 } END { print s }' /proc/meminfo
+}
+
+# netns_delta: kB that 200 new namespaces add to slab_kb (they are deleted
+# again before it returns).
+netns_delta()
+{
+	local b=$WORK/netns-cost.batch a0 a1 i
+
+	: >"$b"
+	for i in $(seq 1 200); do
+		echo "netns add hb-cost-$i" >>"$b"
+	done
+	a0=$(slab_kb)
+	"$IP" -b "$b" >/dev/null 2>&1 || { echo -1; return; }
+	a1=$(slab_kb)
+	sed 's/^netns add/netns del/' "$b" | "$IP" -force -b - >/dev/null 2>&1
+	echo $((a1 - a0))
+}
+
+test_netns_cost()
+{
+	local on off on2 share ok=1 ns
+
+	slab_kb >/dev/null	# warm up the caches of the first namespaces
+	on=$(netns_delta)
+	run rmmod heartbeat || { tap_fail "k: rmmod heartbeat"; return 1; }
+	off=$(netns_delta)
+	run insmod "$MODULE" || { tap_fail "k: insmod heartbeat again"; return 1; }
+	on2=$(netns_delta)
+	# The smaller of two runs with the module: noise only adds.
+	[ "$on2" -lt "$on" ] && on=$on2
+	share=$(((on - off) * 1024 / 200))
+	log "200 namespaces: +$on kB with the module, +$off kB without: $share bytes of the module's per namespace"
+	if [ "$on" -ge 0 ] && [ "$off" -gt 0 ] && [ "$share" -lt 1024 ]; then
+		tap_ok "k: 200 namespaces cost +$on kB of slab with the module, +$off kB without: the module's share is $share bytes per namespace (< 1 KB)"
+	else
+		tap_fail "k: 200 namespaces cost +$on kB of slab with the module, +$off kB without: the module's share is $share bytes per namespace, want < 1 KB"
+		ok=0
+	fi
+	setup_ns NS_J || return 1
+	ns=$NS_J
+	if qrun "$HBCTL" -n "$ns" node set id 1 &&
+	   qrun "$HBCTL" -n "$ns" peer add 2 10.77.0.2 &&
+	   [ "$(hbj "$ns" node show | jq '.peers')" = 1 ]; then
+		tap_ok "k: a new namespace's first node set allocates what it needs: a peer can be added"
+	else
+		tap_fail "k: a new namespace's first node set allocates what it needs: a peer can be added"
+		ok=0
+	fi
+	cleanup_ns "$ns"
+	[ "$ok" -eq 1 ]
+}
+
 # --- e: permissions -------------------------------------------------------------------
 
 # as_nocap / as_nobody: root without CAP_NET_ADMIN (nor any capability), and
@@ -2308,6 +2376,12 @@ if hostile j; then
 	rc=$?
 	[ "$rc" -eq "$KSFT_SKIP" ] && tap_missing "j: budgets" "setpriv or unshare missing, or no unprivileged user namespaces"
 	log "j took $(($(now_ms) - T_START)) ms"
+fi
+
+T_START=$(now_ms)
+if hostile k; then
+	test_netns_cost
+	log "k took $(($(now_ms) - T_START)) ms"
 fi
 
 # Every namespace gone: the objects are those of the start.
