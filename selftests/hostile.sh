@@ -1114,7 +1114,7 @@ PARAMS=/sys/module/heartbeat/parameters
 # namespace, which may.
 as_userns_nobody()
 {
-	local r=/newroot ld lp
+	local r=/newroot ld lp mode rc
 
 	if [ "$(stat -Lc %d:%i /)" = "$(stat -Lc %d:%i /proc/1/root)" ] ||
 	   [ ! -d /proc/1/root$r/usr/bin ]; then
@@ -1122,14 +1122,20 @@ as_userns_nobody()
 			unshare -Urn sh -c "$1"
 		return
 	fi
-	# Paths relative to $r: uid 65534 may not search the root of PID 1.
+	# Paths relative to $r; the root of PID 1 (the initramfs, made in a
+	# mode 0700 directory) must be searchable for /proc/self/uid_map.
 	ld=./lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
 	lp=./lib/x86_64-linux-gnu:./usr/lib/x86_64-linux-gnu
-	nsenter -t 1 -r --wd="$r" -- "$ld" --library-path "$lp" \
+	mode=$(stat -Lc %a /proc/1/root)
+	chmod o+x /proc/1/root/
+	nsenter -t 1 -r --wd="/proc/1/root$r" -- "$ld" --library-path "$lp" \
 		./usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 		"$ld" --library-path "$lp" ./usr/bin/unshare -Urn -- \
 		"$ld" --library-path "$lp" ./usr/sbin/chroot . \
 		/bin/sh -c "cd / && $1"
+	rc=$?
+	chmod "$mode" /proc/1/root/
+	return "$rc"
 }
 
 # The script uid 65534 runs in its own user and network namespace.
