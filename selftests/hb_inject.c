@@ -476,6 +476,7 @@ static int capture(int fd, int family, long long ms)
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	unsigned int members = 0, tos = 0x100;
+	unsigned long long deadline;
 	size_t off, length, vlen;
 	struct cmsghdr *c;
 	int one = 1;
@@ -490,12 +491,18 @@ static int capture(int fd, int family, long long ms)
 		perror("hb_inject: capture setsockopt");
 		return 1;
 	}
+	deadline = mono_ns() + ms * 1000000ULL;
 	for (;;) {
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = sizeof(ctl.buf);
 		n = recvmsg(fd, &mh, 0);
 		if (n < 0) {
 			perror("hb_inject: no frame to capture");
+			return 1;
+		}
+		/* Datagrams that are no frame do not extend the wait. */
+		if (mono_ns() > deadline) {
+			fprintf(stderr, "hb_inject: no frame to capture\n");
 			return 1;
 		}
 		if ((size_t)n >= sizeof(*f) &&
