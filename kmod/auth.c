@@ -139,7 +139,7 @@ int hb_key_add(struct hb_net *hn, u8 id, const u8 *secret, bool primary,
 		crypto_free_shash(tfm);
 		return err;
 	}
-	key = kzalloc(sizeof(*key), GFP_KERNEL);
+	key = kzalloc(sizeof(*key), GFP_KERNEL_ACCOUNT);
 	if (!key) {
 		crypto_free_shash(tfm);
 		return -ENOMEM;

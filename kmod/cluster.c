@@ -63,6 +63,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
+#include "budget.h"
 #include "cluster.h"
 #include "frame.h"
 #include "hb.h"
@@ -247,7 +248,8 @@ static struct hb_ring *hb_ring_build(struct hb_net *hn)
 
 	lockdep_assert_held(&hn->lock);
 
-	ring = kvmalloc(struct_size(ring, ent, hn->npeers + 1), GFP_KERNEL);
+	ring = kvmalloc(struct_size(ring, ent, hn->npeers + 1),
+			GFP_KERNEL_ACCOUNT);
 	if (!ring)
 		return NULL;
 
@@ -812,7 +814,8 @@ static void hb_cluster_learn(struct hb_net *hn)
 		}
 		if (req[i].id == hn->node_id || hb_peer_lookup(hn, req[i].id))
 			continue;
-		if (hn->nlearned >= hn->learn_limit) {
+		if (hn->nlearned >= hn->learn_limit ||
+		    hb_budget_peer_add(hn, hn->def_interval_us, NULL)) {
 			hb_cluster_drop(hn, HB_DROP_LEARN_LIMIT);
 			continue;
 		}
@@ -1610,7 +1613,7 @@ static void hb_cluster_publish(struct hb_net *hn)
 
 	lockdep_assert_held(&hn->lock);
 
-	ext = kmalloc(struct_size(ext, data, HB_EXT_MAX), GFP_KERNEL);
+	ext = kmalloc(struct_size(ext, data, HB_EXT_MAX), GFP_KERNEL_ACCOUNT);
 	if (!ext)
 		return;
 	if (hn->eff_mode == HB_MODE_LEADER)
@@ -1634,11 +1637,14 @@ static void hb_cluster_tick(struct work_struct *work)
 {
 	struct hb_net *hn = container_of(to_delayed_work(work), struct hb_net,
 					 tick);
+	struct mem_cgroup *memcg;
 	ktime_t now;
 
 	mutex_lock(&hn->lock);
 	if (hn->dying || !hn->configured || hn->mode == HB_MODE_STATIC)
 		goto out_unlock;
+	/* What the tick allocates is the namespace's (budget.c). */
+	memcg = hb_budget_enter(hn);
 
 	WRITE_ONCE(hn->tick_last, jiffies);
 	hn->ticks++;
@@ -1654,23 +1660,37 @@ static void hb_cluster_tick(struct work_struct *work)
 
 	queue_delayed_work(system_wq, &hn->tick,
 			   usecs_to_jiffies(hn->def_interval_us));
+	hb_budget_leave(memcg);
 out_unlock:
 	mutex_unlock(&hn->lock);
 }
 
 /**
- * hb_cluster_net_init() - cluster state of a new namespace
- * @hn: the instance
+ * hb_cluster_net_alloc() - allocate the learning queue of a namespace
+ * @hn: the instance, configured for the first time (see node.c)
  *
- * Context: pernet init.
+ * Charged to the caller's memory cgroup.
+ *
+ * Context: process context, hn->lock held.
  * Return: 0 or -ENOMEM.
  */
-int hb_cluster_net_init(struct hb_net *hn)
+int hb_cluster_net_alloc(struct hb_net *hn)
 {
 	hn->learn_q = kcalloc(HB_LEARN_QUEUE, sizeof(*hn->learn_q),
-			      GFP_KERNEL);
-	if (!hn->learn_q)
-		return -ENOMEM;
+			      GFP_KERNEL_ACCOUNT);
+	return hn->learn_q ? 0 : -ENOMEM;
+}
+
+/**
+ * hb_cluster_net_init() - cluster settings of a new namespace
+ * @hn: the instance
+ *
+ * Allocates nothing (hb_cluster_net_alloc() does, on the first NODE_SET).
+ *
+ * Context: pernet init.
+ */
+void hb_cluster_net_init(struct hb_net *hn)
+{
 	spin_lock_init(&hn->cl_lock);
 	INIT_DELAYED_WORK(&hn->tick, hb_cluster_tick);
 	hn->mode = HB_MODE_STATIC;
@@ -1681,7 +1701,6 @@ int hb_cluster_net_init(struct hb_net *hn)
 	hn->def_multiplier = HEARTBEAT_DEFAULT_MULTIPLIER;
 	hn->learn_limit = HEARTBEAT_DEFAULT_LEARN_LIMIT;
 	hn->learn_age_ms = HEARTBEAT_DEFAULT_LEARN_AGE_MS;
-	return 0;
 }
 
 /**
@@ -1695,5 +1714,5 @@ void hb_cluster_net_exit(struct hb_net *hn)
 	cancel_delayed_work_sync(&hn->tick);
 	/* No timer and no socket is left: nothing reads the extensions. */
 	kfree(rcu_dereference_protected(hn->ext, true));
-	kfree(hn->learn_q);
+	kfree(hn->learn_q);	/* NULL if never configured */
 }

@@ -13,7 +13,8 @@ struct hb_frame_info;
 struct hb_addr;
 
 /* Pernet init and exit (node.c). */
-int hb_cluster_net_init(struct hb_net *hn);
+void hb_cluster_net_init(struct hb_net *hn);
+int hb_cluster_net_alloc(struct hb_net *hn);
 void hb_cluster_net_exit(struct hb_net *hn);
 
 /* Process context, hn->lock held. */

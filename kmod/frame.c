@@ -145,8 +145,10 @@ static int hb_frame_tlvs(const unsigned char *buf, size_t length,
  * @len: the datagram's length in bytes
  *
  * In this order: @len against the header size and HB_FRAME_MAX_LEN, magic,
- * version, flags, hdr.length against @len, and the size of the
- * authentication trailer; hb_frame_parse() starts with the same checks.
+ * version, flags (an unknown must-understand bit; hdr.opt_flags is never
+ * checked: its unknown bits are ignored), hdr.length against @len, and the
+ * size of the authentication trailer; hb_frame_parse() starts with the
+ * same checks.
  *
  * Return: HB_FRAME_OK, or the enum hb_drop_reason of the first check that
  * failed.
@@ -219,6 +221,8 @@ int hb_frame_parse(const void *buf, size_t len, struct hb_frame_info *fi)
 		return ret;
 
 	fi->flags = flags;
+	/* May be ignored: only the known bits are kept. */
+	fi->opt_flags = f->opt_flags & HB_FRAME_OPT_ALL;
 	fi->length = length;
 	fi->sender_id = get_unaligned_be32(&f->sender_id);
 	fi->cluster_id = get_unaligned_be32(&f->cluster_id);
@@ -248,7 +252,7 @@ int hb_frame_parse(const void *buf, size_t len, struct hb_frame_info *fi)
  * hb_frame_build() - write the header of a heartbeat frame
  * @buf: sizeof(struct hb_frame) bytes, any alignment
  * @fi: the values to send; @fi->length is ignored and so are unknown bits
- *	of @fi->flags
+ *	of @fi->flags and @fi->opt_flags
  * @ext_len: bytes of extensions the caller writes after the header
  *
  * Every byte of @buf is written, the reserved ones with zero.
@@ -269,10 +273,10 @@ void hb_frame_build(void *buf, const struct hb_frame_info *fi,
 	put_unaligned_be64(fi->timestamp_ns, &f->timestamp_ns);
 	put_unaligned_be32(fi->interval_us, &f->interval_us);
 	f->multiplier = fi->multiplier;
-	f->reserved[0] = 0;
-	f->reserved[1] = 0;
-	f->reserved[2] = 0;
+	f->opt_flags = fi->opt_flags & HB_FRAME_OPT_ALL;
+	put_unaligned_be16(0, &f->reserved);
 	put_unaligned_be32(fi->echo_delay_us, &f->echo_delay_us);
+	put_unaligned_be32(0, &f->reserved2);
 	put_unaligned_be64(fi->echo_seq, &f->echo_seq);
 	put_unaligned_be64(fi->echo_timestamp_ns, &f->echo_timestamp_ns);
 }

@@ -14,7 +14,8 @@
 
 /**
  * struct hb_frame_info - a parsed frame, in host byte order
- * (fields as in struct hb_frame; @flags only holds known bits; @members
+ * (fields as in struct hb_frame; @flags and @opt_flags only hold known
+ * bits; @members
  * and @verdicts point at the validated value of HB_TLV_MEMBERS and
  * HB_TLV_VERDICTS inside the parsed buffer, NULL when absent;
  * @auth_key_id is the trailer's key id when HB_FRAME_F_AUTH is set: the
@@ -22,6 +23,7 @@
  */
 struct hb_frame_info {
 	u8 flags;
+	u8 opt_flags;
 	u16 length;
 	u32 sender_id;
 	u32 cluster_id;
@@ -97,7 +99,8 @@ int hb_frame_parse(const void *buf, size_t len, struct hb_frame_info *fi);
 
 /* Write the header of @fi into @buf (sizeof(struct hb_frame) bytes), with
  * hdr.length covering @ext_len bytes of extensions that the caller puts
- * after it; fi->length and fi->flags' unknown bits are ignored.
+ * after it; fi->length and the unknown bits of fi->flags and
+ * fi->opt_flags are ignored.
  */
 void hb_frame_build(void *buf, const struct hb_frame_info *fi,
 		    size_t ext_len);

@@ -140,6 +140,8 @@ struct hb_ext {
  * @incarnation: chosen when the node starts afresh (hb_node_set())
  * @configured: NODE_SET has succeeded at least once
  * @dying: the namespace is going away; no new peers or sockets
+ * @allocated: the tables, queues and counters below were allocated (on the
+ *	       first NODE_SET: see node.c); set once, under @lock
  * @sock4: IPv4 socket, or NULL
  * @sock6: IPv6 socket, or NULL
  * @peers_by_id: RCU hash table of struct hb_peer by id
@@ -148,6 +150,10 @@ struct hb_ext {
  * @nsending: peers this node beats to (peer->tx_on), kept by cluster.c so
  *	      that NODE_GET does not walk every peer
  * @nwatching: peers this node watches (peer->watch), likewise
+ * @beats: beats per second of the peers: the sum of
+ *	   hb_budget_beats(interval) over them (under @lock)
+ * @memcg: memory cgroup the cluster tick's allocations are charged to
+ *	   (budget.c), or NULL; set on the first NODE_SET
  * @gen: incremented whenever the peer set changes (for dump consistency)
  * @event_seq: sequence number of the last event sent
  * @drops: per CPU drop counters
@@ -160,6 +166,7 @@ struct hb_ext {
  * @learn_limit: most peers that may be learned
  * @max_detect_ms: longest detection time used for a peer (hb_peer_detect_ns)
  * @learn_age_ms: a learned peer DOWN for that long is forgotten
+ * @dscp: DSCP of the heartbeats sent (0..63)
  * @ticks: cluster ticks run (under @lock)
  * @tx_seq_floor: the highest sequence number sent to a peer since removed;
  *		  new peers start above it (under @lock)
@@ -192,7 +199,7 @@ struct hb_ext {
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
  * learn, monitors, leader, learn_limit, max_detect_ms, learn_age_ms,
- * tick_last, auth and primary_key are written under @lock with
+ * tick_last, auth, primary_key and dscp are written under @lock with
  * WRITE_ONCE() and read with READ_ONCE() from softirq context.
  */
 struct hb_net {
@@ -204,6 +211,7 @@ struct hb_net {
 	u64 incarnation;
 	bool configured;
 	bool dying;
+	bool allocated;
 	struct socket __rcu *sock4;
 	struct socket __rcu *sock6;
 	struct rhashtable peers_by_id;
@@ -211,6 +219,8 @@ struct hb_net {
 	u32 npeers;
 	u32 nsending;
 	u32 nwatching;
+	u32 beats;
+	struct mem_cgroup *memcg;
 	u32 gen;
 	atomic64_t event_seq;
 	struct hb_drop_stats __percpu *drops;
@@ -224,6 +234,7 @@ struct hb_net {
 	u32 learn_limit;
 	u32 max_detect_ms;
 	u32 learn_age_ms;
+	u8 dscp;
 	u64 ticks;
 	unsigned long tick_last;
 	u64 tx_seq_floor;
@@ -281,6 +292,8 @@ struct hb_net {
  * @restart: take a new incarnation even if nothing else asks for one
  * @has_max_detect: @max_detect_ms was given
  * @max_detect_ms: HEARTBEAT_MIN_MAX_DETECT_MS..HEARTBEAT_MAX_MAX_DETECT_MS
+ * @has_dscp: @dscp was given
+ * @dscp: 0..HEARTBEAT_MAX_DSCP
  */
 struct hb_node_cfg {
 	bool has_id;
@@ -311,6 +324,8 @@ struct hb_node_cfg {
 	bool restart;
 	bool has_max_detect;
 	u32 max_detect_ms;
+	bool has_dscp;
+	u8 dscp;
 };
 
 extern unsigned int hb_net_id;

@@ -13,20 +13,60 @@
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/init.h>
+#include <linux/ipv6.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/stddef.h>
+#include <linux/udp.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 
+#include "frame.h"
 #include "hb.h"
 #include "netlink.h"
 #include "peer.h"
 
 #define HB_MODULE_VERSION	"1.0"
 
+/* The wire format as the uapi header documents it. */
+static void __init hb_check_layout(void)
+{
+	/* Every 64-bit field 8-byte aligned from the start of the header. */
+	BUILD_BUG_ON(sizeof(struct hb_frame) != 72);
+	BUILD_BUG_ON(offsetof(struct hb_frame, flags) != 5);
+	BUILD_BUG_ON(offsetof(struct hb_frame, length) != 6);
+	BUILD_BUG_ON(offsetof(struct hb_frame, incarnation) != 16);
+	BUILD_BUG_ON(offsetof(struct hb_frame, seq) != 24);
+	BUILD_BUG_ON(offsetof(struct hb_frame, timestamp_ns) != 32);
+	BUILD_BUG_ON(offsetof(struct hb_frame, interval_us) != 40);
+	BUILD_BUG_ON(offsetof(struct hb_frame, opt_flags) != 45);
+	BUILD_BUG_ON(offsetof(struct hb_frame, echo_delay_us) != 48);
+	BUILD_BUG_ON(offsetof(struct hb_frame, echo_seq) != 56);
+	BUILD_BUG_ON(offsetof(struct hb_frame, echo_timestamp_ns) != 64);
+	BUILD_BUG_ON(sizeof(struct hb_tlv) != 4);
+	BUILD_BUG_ON(sizeof(struct hb_auth) != 36);
+	BUILD_BUG_ON(sizeof(struct hb_member) != 24);
+	BUILD_BUG_ON(sizeof(struct hb_verdict) != 12);
+	/* A leader's full window, or a leaderless node's verdicts, signed,
+	 * fit the IPv6 minimum MTU with the IPv6 and UDP headers.
+	 */
+	BUILD_BUG_ON(sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
+		     sizeof(struct hb_frame) + sizeof(struct hb_tlv) +
+		     HB_TLV_MEMBERS_MAX * sizeof(struct hb_member) +
+		     sizeof(struct hb_auth) > IPV6_MIN_MTU);
+	BUILD_BUG_ON(sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
+		     sizeof(struct hb_frame) + sizeof(struct hb_tlv) +
+		     HB_TLV_VERDICTS_MAX * (sizeof(struct hb_verdict) +
+					    HEARTBEAT_MAX_MONITORS *
+					    sizeof(__be32)) +
+		     sizeof(struct hb_auth) > IPV6_MIN_MTU);
+}
+
 static int __init hb_mod_init(void)
 {
 	int err;
 
+	hb_check_layout();
 	err = hb_peer_init();
 	if (err)
 		return err;

@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "compat.h"
 #include "hb_trace.h"
+#include "budget.h"
 #include "netlink.h"
 #include "peer.h"
 
@@ -152,6 +153,8 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_LEARN_AGE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &hb_learn_age_range),
 	[HB_A_NODE_TICKS]	= HB_NLA_READ_ONLY,
+	[HB_A_NODE_DSCP]	= NLA_POLICY_MAX(NLA_U8, HEARTBEAT_MAX_DSCP),
+	[HB_A_NODE_BEATS ... HB_A_NODE_BUDGET_BEATS] = HB_NLA_READ_ONLY,
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -283,6 +286,8 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TX_NO_KEY */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEARN_AGE_MS */
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TICKS */
+	       nla_total_size(sizeof(u8)) +		/* NODE_DSCP */
+	       3 * nla_total_size(sizeof(u32)) +	/* NODE_BEATS, BUDGET_* */
 	       nla_total_size(sizeof(u32)) +		/* NODE_ID */
 	       nla_total_size(sizeof(u16)) +		/* NODE_PORT */
 	       nla_total_size(sizeof(u32)) +		/* NODE_CLUSTER */
@@ -320,7 +325,13 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_WATCHING, hn->nwatching) ||
 	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARN_AGE_MS, hn->learn_age_ms) ||
-	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD))
+	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD) ||
+	    nla_put_u8(skb, HB_A_NODE_DSCP, hn->dscp) ||
+	    nla_put_u32(skb, HB_A_NODE_BEATS, hn->beats))
+		return -EMSGSIZE;
+	if (hb_budget_limited(hn) &&
+	    (nla_put_u32(skb, HB_A_NODE_BUDGET_PEERS, hb_budget_max_peers()) ||
+	     nla_put_u32(skb, HB_A_NODE_BUDGET_BEATS, hb_budget_max_beats())))
 		return -EMSGSIZE;
 	if (hn->leader && nla_put_u32(skb, HB_A_NODE_LEADER, hn->leader))
 		return -EMSGSIZE;
@@ -497,6 +508,10 @@ static int hb_nl_node_cluster_cfg(struct genl_info *info,
 		cfg->has_max_detect = true;
 		cfg->max_detect_ms =
 			nla_get_u32(attrs[HB_A_NODE_MAX_DETECT_MS]);
+	}
+	if (attrs[HB_A_NODE_DSCP]) {
+		cfg->has_dscp = true;
+		cfg->dscp = nla_get_u8(attrs[HB_A_NODE_DSCP]);
 	}
 	if (attrs[HB_A_NODE_LEADERS])
 		return hb_nl_parse_leaders(attrs[HB_A_NODE_LEADERS], cfg,

@@ -1,6 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * heartbeat: the per network namespace instance and the node settings.
+ *
+ * Lifetime of a namespace's state
+ * -------------------------------
+ * The pernet init runs for every namespace the machine creates, whether or
+ * not it will ever run heartbeat, so it allocates nothing beyond the
+ * struct hb_net the netns core allocates for it: it sets up the lock, the
+ * empty peer list, the defaults, the tick's work item and
+ * /proc/net/heartbeat{,_stats}.
+ *
+ * The first NODE_SET allocates the rest (hb_node_alloc()), charged to its
+ * caller's memory cgroup where the allocator allows: the per-CPU drop
+ * counters, the peer hash tables (hb_peer_net_init()) and the learning
+ * queue (hb_cluster_net_alloc()); then it sets hn->allocated, under
+ * hn->lock, and opens the sockets.  They stay until the namespace goes
+ * away; a NODE_SET that fails after allocating keeps them for the next.
+ *
+ * Until then every reader copes with their absence: hb_peer_lookup() and
+ * hb_peer_lookup_addr() find nothing, hb_drops_read() reads zeros
+ * (NODE_GET, /proc/net/heartbeat_stats), dumps and /proc/net/heartbeat
+ * walk the empty peer list, PEER_ADD refuses an unconfigured node, the
+ * tick does not run, and the receive path cannot run: no socket is open
+ * before hn->allocated is set.  The pernet exit frees what was allocated.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -16,6 +38,7 @@
 #include <net/netns/generic.h>
 
 #include "auth.h"
+#include "budget.h"
 #include "cluster.h"
 #include "hb.h"
 #include "hb_trace.h"
@@ -30,7 +53,6 @@ atomic64_t hb_objects[__HB_OBJ_MAX];
 static int __net_init hb_net_init(struct net *net)
 {
 	struct hb_net *hn = net_generic(net, hb_net_id);
-	int cpu;
 	int err;
 
 	hn->net = net;
@@ -38,39 +60,58 @@ static int __net_init hb_net_init(struct net *net)
 	INIT_LIST_HEAD(&hn->peers);
 	atomic64_set(&hn->event_seq, 0);
 	hn->max_detect_ms = HEARTBEAT_DEFAULT_MAX_DETECT_MS;
+	hn->dscp = HEARTBEAT_DEFAULT_DSCP;
+	hb_cluster_net_init(hn);
 
-	hn->drops = alloc_percpu(struct hb_drop_stats);
-	if (!hn->drops) {
-		err = -ENOMEM;
-		goto err_mutex;
+	err = hb_proc_net_init(hn);
+	if (err) {
+		mutex_destroy(&hn->lock);
+		return err;
 	}
+
+	atomic64_inc(&hb_objects[HB_OBJ_NETS]);
+	return 0;
+}
+
+/*
+ * The first NODE_SET: allocate what the namespace needs to run (see the
+ * top of this file).  Idempotent: nothing to do once it succeeded.
+ */
+static int hb_node_alloc(struct hb_net *hn, struct netlink_ext_ack *extack)
+{
+	struct hb_drop_stats __percpu *drops;
+	int cpu, err;
+
+	lockdep_assert_held(&hn->lock);
+
+	if (hn->allocated)
+		return 0;
+
+	drops = alloc_percpu_gfp(struct hb_drop_stats, GFP_KERNEL_ACCOUNT);
+	if (!drops)
+		goto err_msg;
 	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(hn->drops, cpu)->syncp);
+		u64_stats_init(&per_cpu_ptr(drops, cpu)->syncp);
 
 	err = hb_peer_net_init(hn);
 	if (err)
 		goto err_drops;
-
-	err = hb_cluster_net_init(hn);
+	err = hb_cluster_net_alloc(hn);
 	if (err)
 		goto err_peers;
 
-	err = hb_proc_net_init(hn);
-	if (err)
-		goto err_cluster;
-
-	atomic64_inc(&hb_objects[HB_OBJ_NETS]);
+	/* Readers without hn->lock (hb_drops_read()) see it initialised. */
+	smp_store_release(&hn->drops, drops);
+	WRITE_ONCE(hn->allocated, true);
 	return 0;
 
-err_cluster:
-	hb_cluster_net_exit(hn);
 err_peers:
 	hb_peer_net_uninit(hn);
 err_drops:
-	free_percpu(hn->drops);
-err_mutex:
-	mutex_destroy(&hn->lock);
-	return err;
+	free_percpu(drops);
+err_msg:
+	NL_SET_ERR_MSG_MOD(extack, "cannot allocate the node's tables");
+	return -ENOMEM;
 }
 
 static void __net_exit hb_net_exit(struct net *net)
@@ -88,10 +129,14 @@ static void __net_exit hb_net_exit(struct net *net)
 
 	/* Nothing can kick the tick or use a key any more (see hb.h). */
 	hb_cluster_net_exit(hn);
+	hb_budget_net_exit(hn);
 	hb_auth_net_exit(hn);
 	hb_proc_net_uninit(hn);
-	hb_peer_net_uninit(hn);
-	free_percpu(hn->drops);
+	/* Only what the first NODE_SET allocated (see the top). */
+	if (hn->allocated) {
+		hb_peer_net_uninit(hn);
+		free_percpu(hn->drops);
+	}
 	mutex_destroy(&hn->lock);
 	atomic64_dec(&hb_objects[HB_OBJ_NETS]);
 }
@@ -172,6 +217,9 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "node id is required");
 		return -EINVAL;
 	}
+	err = hb_node_alloc(hn, extack);
+	if (err)
+		return err;
 
 	id = cfg->has_id ? cfg->id : hn->node_id;
 	cluster = cfg->has_cluster ? cfg->cluster : hn->cluster_id;
@@ -211,9 +259,13 @@ int hb_node_set(struct hb_net *hn, const struct hb_node_cfg *cfg,
 	WRITE_ONCE(hn->cluster_id, cluster);
 	WRITE_ONCE(hn->port, port);
 	WRITE_ONCE(hn->incarnation, incarnation);
+	if (!hn->configured)
+		hb_budget_charge_to_caller(hn);
 	WRITE_ONCE(hn->configured, true);
 	if (cfg->has_auth)
 		WRITE_ONCE(hn->auth, cfg->auth);
+	if (cfg->has_dscp)
+		WRITE_ONCE(hn->dscp, cfg->dscp);
 	if (cfg->has_max_detect &&
 	    cfg->max_detect_ms != hn->max_detect_ms) {
 		WRITE_ONCE(hn->max_detect_ms, cfg->max_detect_ms);
@@ -237,6 +289,9 @@ void hb_drop(struct hb_net *hn, enum hb_drop_reason reason)
 
 	if (WARN_ON_ONCE((unsigned int)reason >= __HB_DROP_MAX))
 		return;
+	/* Set before any socket was opened (see the top of this file). */
+	if (WARN_ON_ONCE(!hn->drops))
+		return;
 
 	trace_hb_frame_drop(hn->net, reason);
 	stats = this_cpu_ptr(hn->drops);
@@ -248,19 +303,25 @@ void hb_drop(struct hb_net *hn, enum hb_drop_reason reason)
 /**
  * hb_drops_read() - sum the drop counters of every CPU
  * @hn: the instance
- * @out: one total per enum hb_drop_reason
+ * @out: one total per enum hb_drop_reason (zeros before the first
+ *	 NODE_SET allocated the counters)
  *
  * Context: any.
  */
 void hb_drops_read(struct hb_net *hn, u64 out[__HB_DROP_MAX])
 {
+	struct hb_drop_stats __percpu *drops;
 	u64 cnt[__HB_DROP_MAX];
 	unsigned int start;
 	int cpu, i;
 
 	memset(out, 0, sizeof(u64) * __HB_DROP_MAX);
+	/* Pairs with the release in hb_node_alloc(): initialised counters. */
+	drops = smp_load_acquire(&hn->drops);
+	if (!drops)
+		return;
 	for_each_possible_cpu(cpu) {
-		const struct hb_drop_stats *stats = per_cpu_ptr(hn->drops, cpu);
+		const struct hb_drop_stats *stats = per_cpu_ptr(drops, cpu);
 
 		do {
 			start = u64_stats_fetch_begin(&stats->syncp);

@@ -25,6 +25,7 @@
 #include <net/ipv6.h>
 #include <net/netlink.h>
 
+#include "budget.h"
 #include "cluster.h"
 #include "frame.h"
 #include "hb.h"
@@ -133,6 +134,7 @@ static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
 	spin_lock_bh(&peer->lock);
 	WRITE_ONCE(peer->dead, true);
 	spin_unlock_bh(&peer->lock);
+	hn->beats -= hb_budget_beats(peer->interval_us);
 }
 
 /*
@@ -206,8 +208,13 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	err = hb_addr_check(hn, &cfg->addr, extack);
 	if (err)
 		return err;
+	err = hb_budget_peer_add(hn, cfg->has_interval ? cfg->interval_us :
+				 HEARTBEAT_DEFAULT_INTERVAL_US, extack);
+	if (err)
+		return err;
 
-	peer = kmem_cache_zalloc(hb_peer_cache, GFP_KERNEL);
+	/* Charged to the caller, or for the tick to hn->memcg (budget.c). */
+	peer = kmem_cache_zalloc(hb_peer_cache, GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return -ENOMEM;
 	atomic64_inc(&hb_objects[HB_OBJ_PEERS]);
@@ -240,6 +247,7 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 
 	list_add_tail_rcu(&peer->list, &hn->peers);
 	WRITE_ONCE(hn->npeers, hn->npeers + 1);
+	hn->beats += hb_budget_beats(peer->interval_us);
 	WRITE_ONCE(hn->gen, hn->gen + 1);
 
 	/* Starts beating to and watching it, as the mode says. */
@@ -300,6 +308,13 @@ int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 		if (err)
 			return err;
 	}
+	/* peer->interval_us only changes under hn->lock too. */
+	if (cfg->has_interval) {
+		err = hb_budget_interval(hn, peer->interval_us,
+					 cfg->interval_us, extack);
+		if (err)
+			return err;
+	}
 
 	/* peer->addr only changes under hn->lock, which is held. */
 	old = peer->addr;
@@ -314,6 +329,8 @@ int hb_peer_update(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 
 	spin_lock_bh(&peer->lock);
 	if (cfg->has_interval && cfg->interval_us != peer->interval_us) {
+		hn->beats += hb_budget_beats(cfg->interval_us) -
+			     hb_budget_beats(peer->interval_us);
 		peer->interval_us = cfg->interval_us;
 		timing_changed = true;
 	}
@@ -452,6 +469,9 @@ void hb_peers_remove_all(struct hb_net *hn)
  */
 struct hb_peer *hb_peer_lookup(struct hb_net *hn, u32 id)
 {
+	/* No table before the first NODE_SET, and no peer either (node.c). */
+	if (!READ_ONCE(hn->allocated))
+		return NULL;
 	/* Takes rcu_read_lock() itself, so that hn->lock is enough. */
 	return rhashtable_lookup_fast(&hn->peers_by_id, &id, hb_peer_id_params);
 }
@@ -874,9 +894,9 @@ out_unlock:
 
 /**
  * hb_peer_net_init() - set up the peer tables of a namespace
- * @hn: the instance
+ * @hn: the instance, configured for the first time (see node.c)
  *
- * Context: pernet init.
+ * Context: process context, hn->lock held.
  * Return: 0 or a negative errno.
  */
 int hb_peer_net_init(struct hb_net *hn)
@@ -896,7 +916,7 @@ int hb_peer_net_init(struct hb_net *hn)
  * hb_peer_net_uninit() - free the peer tables of a namespace
  * @hn: the instance, whose peers were all removed
  *
- * Context: pernet exit (or a failed pernet init).
+ * Context: pernet exit (or a failed first NODE_SET).
  */
 void hb_peer_net_uninit(struct hb_net *hn)
 {

@@ -398,7 +398,8 @@ static struct dst_entry *hb_route6(struct hb_peer *peer, struct sock *sk,
  * that cannot be allocated or routed counts as a tx error and does not
  * use up a sequence number.  When the peer has echoed a frame of ours
  * since the last one sent, the route's neighbour entry is confirmed, as
- * MSG_CONFIRM does (hb_peer_echo()).
+ * MSG_CONFIRM does (hb_peer_echo()).  The frame carries the node's DSCP
+ * (hn->dscp) in the IPv4 TOS or the IPv6 traffic class.
  *
  * Context: softirq (send timer, or the receive path for a probe),
  * peer->lock not held; never sleeps.
@@ -420,6 +421,7 @@ void hb_socket_send(struct hb_peer *peer)
 	s64 delay_us;
 	ktime_t now;
 	bool probe;
+	u8 tos;
 
 	rcu_read_lock_bh();
 	ext = rcu_dereference_bh(hn->ext);
@@ -510,18 +512,20 @@ void hb_socket_send(struct hb_peer *peer)
 	hb_auth_tx_ok(hn);
 	skb->priority = TC_PRIO_CONTROL;
 	trace_hb_frame_tx(hn->net, peer->id, fi.seq, fi.flags, skb->len);
+	/* The DSCP in the upper 6 bits of the TOS / traffic class byte. */
+	tos = READ_ONCE(hn->dscp) << 2;
 
 	/* Both consume @skb and the reference on @dst. */
 	if (addr.family == AF_INET)
 		udp_tunnel_xmit_skb(container_of(dst, struct rtable, dst),
-				    sock->sk, skb, saddr4, addr.v4.s_addr, 0,
+				    sock->sk, skb, saddr4, addr.v4.s_addr, tos,
 				    ip4_dst_hoplimit(dst), 0,
 				    inet_sk(sock->sk)->inet_sport, addr.port,
 				    false, false);
 #if IS_ENABLED(CONFIG_IPV6)
 	else
 		udp_tunnel6_xmit_skb(dst, sock->sk, skb, NULL, &saddr6,
-				     &addr.v6, 0, ip6_dst_hoplimit(dst), 0,
+				     &addr.v6, tos, ip6_dst_hoplimit(dst), 0,
 				     inet_sk(sock->sk)->inet_sport, addr.port,
 				     false);
 #endif

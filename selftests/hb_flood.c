@@ -472,6 +472,9 @@ static size_t valid_frame(u8 *buf, u32 sender)
 	valid_header(&fi, sender);
 	ext_len = valid_ext(buf + sizeof(struct hb_frame));
 	hb_frame_build(buf, &fi, ext_len);
+	/* May-ignore bits, known or not, leave the frame valid. */
+	if (below(4) == 0)
+		((struct hb_frame *)buf)->opt_flags = rnd();
 	return sizeof(struct hb_frame) + ext_len;
 }
 

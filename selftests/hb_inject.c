@@ -23,7 +23,8 @@
  *                     0 replays the same sequence number)
  *   --magic N         (default HB_FRAME_MAGIC)
  *   --version N       (default HB_FRAME_VERSION)
- *   --flags N         (default 0)
+ *   --flags N         hdr.flags, must-understand bits (default 0)
+ *   --opt-flags N     hdr.opt_flags, may-ignore bits (default 0)
  *   --length N        hdr.length (default: the real frame length)
  *   --interval US     announced interval (default 1000000)
  *   --multiplier N    announced multiplier (default 3)
@@ -52,6 +53,12 @@
  *   --dest-id N       node id of the destination, covered by the MAC
  *                     (default 0)
  *   --mac-flip        flip one bit of the MAC after signing
+ *   --capture MS      send nothing: wait up to MS ms for one heartbeat
+ *                     frame on the bound socket and print
+ *                     "frame LEN tos 0xTT members N" (LEN: UDP payload
+ *                     bytes; tos: the IPv4 TOS or IPv6 traffic class it
+ *                     arrived with; N: entries of its HB_TLV_MEMBERS, 0
+ *                     when it has none); exit status 1 when nothing came
  *   --hold S          after binding, keep the port for S seconds before
  *                     sending (with --count 0: just occupy the port)
  *
@@ -451,13 +458,90 @@ static int recv_echo(int fd, long long ms, unsigned long long *seq,
 	return 0;
 }
 
+/*
+ * --capture: wait up to @ms ms for a heartbeat frame on @fd, bound to an
+ * address of @family, and describe it, with the TOS / traffic class it
+ * arrived with.
+ */
+static int capture(int fd, int family, long long ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = (ms % 1000) * 1000 };
+	unsigned char buf[MAX_DGRAM];
+	const struct hb_frame *f = (const struct hb_frame *)buf;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int)) * 2];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	unsigned int members = 0, tos = 0x100;
+	unsigned long long deadline;
+	size_t off, length, vlen;
+	struct cmsghdr *c;
+	int one = 1;
+	ssize_t n;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    (family == AF_INET &&
+	     setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one)) < 0) ||
+	    (family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one,
+			sizeof(one)) < 0)) {
+		perror("hb_inject: capture setsockopt");
+		return 1;
+	}
+	deadline = mono_ns() + ms * 1000000ULL;
+	for (;;) {
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		n = recvmsg(fd, &mh, 0);
+		if (n < 0) {
+			perror("hb_inject: no frame to capture");
+			return 1;
+		}
+		/* Datagrams that are no frame do not extend the wait. */
+		if (mono_ns() > deadline) {
+			fprintf(stderr, "hb_inject: no frame to capture\n");
+			return 1;
+		}
+		if ((size_t)n >= sizeof(*f) &&
+		    ntohl(f->magic) == HB_FRAME_MAGIC)
+			break;
+	}
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS)
+			tos = *(unsigned char *)CMSG_DATA(c);
+		else if (c->cmsg_level == IPPROTO_IPV6 &&
+			 c->cmsg_type == IPV6_TCLASS)
+			tos = *(int *)CMSG_DATA(c) & 0xff;
+	}
+	length = ntohs(f->length);
+	if (length > (size_t)n)
+		length = n;
+	for (off = sizeof(*f); off + sizeof(struct hb_tlv) <= length;
+	     off += (sizeof(struct hb_tlv) + vlen + 3) & ~(size_t)3) {
+		const struct hb_tlv *t = (const void *)(buf + off);
+
+		vlen = ntohs(t->length);
+		if (ntohs(t->type) == HB_TLV_MEMBERS)
+			members = vlen / sizeof(struct hb_member);
+	}
+	if (tos > 0xff) {
+		fprintf(stderr, "hb_inject: no TOS / traffic class received\n");
+		return 1;
+	}
+	printf("frame %zd tos 0x%02x members %u\n", n, tos, members);
+	return 0;
+}
+
 enum {
 	O_SRC = 1, O_SPORT, O_DST, O_DPORT, O_ID, O_CLUSTER, O_INC, O_SEQ,
 	O_MAGIC, O_VERSION, O_FLAGS, O_LENGTH, O_INTERVAL, O_MULT, O_TS,
 	O_PAD, O_TRUNC, O_COUNT, O_GAP, O_STEP, O_HOLD, O_HELP, O_MEMBERS,
 	O_VERDICTS, O_TLV, O_TLV_LEN, O_TLV_CONF, O_KEY_FILE, O_KEY_ID,
 	O_MAC_FLIP, O_DEST_ID, O_ECHO_SEQ, O_ECHO_TS, O_ECHO_DELAY,
-	O_ECHO_RECV, O_KNOCK, O_ID_STEP,
+	O_ECHO_RECV, O_KNOCK, O_ID_STEP, O_OPT_FLAGS, O_CAPTURE,
 };
 
 static const struct option opts[] = {
@@ -473,6 +557,8 @@ static const struct option opts[] = {
 	{ "magic",	 required_argument, NULL, O_MAGIC },
 	{ "version",	 required_argument, NULL, O_VERSION },
 	{ "flags",	 required_argument, NULL, O_FLAGS },
+	{ "opt-flags",	 required_argument, NULL, O_OPT_FLAGS },
+	{ "capture",	 required_argument, NULL, O_CAPTURE },
 	{ "length",	 required_argument, NULL, O_LENGTH },
 	{ "interval",	 required_argument, NULL, O_INTERVAL },
 	{ "multiplier",	 required_argument, NULL, O_MULT },
@@ -506,7 +592,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hb_inject --dst ADDR --id N --cluster N [--src ADDR] [--sport P]\n"
 		"       [--dport P] [--incarnation N] [--seq N] [--magic N] [--version N]\n"
-		"       [--flags N] [--length N] [--interval US] [--multiplier N]\n"
+		"       [--flags N] [--opt-flags N] [--length N] [--interval US]\n"
+		"       [--multiplier N] [--capture MS]\n"
 		"       [--timestamp NS] [--pad N] [--truncate N] [--count N] [--gap-us N]\n"
 		"       [--seq-step N] [--id-step N] [--hold S] [--echo-seq N]\n"
 		"       [--echo-ts NS] [--echo-delay US] [--echo-recv MS [--knock]]\n"
@@ -535,7 +622,8 @@ int main(int argc, char **argv)
 	unsigned long long key_id = 1, dest_id = 0, id_step = 0;
 	unsigned long long echo_seq = 0, echo_ts = 0, echo_delay = 0;
 	int c, fd, one = 1, op = -1, flip = 0, echo = 0, knock = 0;
-	long long echo_recv = -1;
+	long long echo_recv = -1, capture_ms = -1;
+	unsigned long long opt_flags = 0;
 	size_t len;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -552,6 +640,8 @@ int main(int argc, char **argv)
 		case O_MAGIC: magic = num("magic", optarg); break;
 		case O_VERSION: version = num("version", optarg); break;
 		case O_FLAGS: flags = num("flags", optarg); break;
+		case O_OPT_FLAGS: opt_flags = num("opt-flags", optarg); break;
+		case O_CAPTURE: capture_ms = num("capture", optarg); break;
 		case O_LENGTH: length = num("length", optarg); break;
 		case O_INTERVAL: interval = num("interval", optarg); break;
 		case O_MULT: mult = num("multiplier", optarg); break;
@@ -622,6 +712,8 @@ int main(int argc, char **argv)
 		perror("hb_inject: bind");
 		return 1;
 	}
+	if (capture_ms >= 0)
+		return capture(fd, da.ss_family, capture_ms);
 	if (hold)
 		sleep(hold);
 	for (i = 0; i < count + knock; i++) {
@@ -645,6 +737,7 @@ int main(int argc, char **argv)
 		f->timestamp_ns = htobe64(ts >= 0 ? (uint64_t)ts : mono_ns());
 		f->interval_us = htonl(interval);
 		f->multiplier = mult;
+		f->opt_flags = opt_flags;
 		if (echo) {
 			f->flags |= HB_FRAME_F_ECHO;
 			f->echo_seq = htobe64(echo_seq);

@@ -68,6 +68,22 @@
 #      1000 and at its epoch + 1; no node declares R2 DOWN, its epoch is
 #      not pinned, the far epoch is counted (bad_epoch); then R1 really
 #      dies and the others declare it DOWN
+#   j  budgets and accounting (issue 11, item 7): with the module
+#      parameters userns_max_peers 5 and userns_max_beats 300, uid 65534
+#      in its own user and network namespace (unshare -Urn) configures a
+#      node, adds 5 peers at 100 ms and is refused a sixth with a message
+#      naming userns_max_peers; after one is deleted, a peer at 1 ms is
+#      refused naming userns_max_beats; its node show reports the budget
+#      (text and JSON); root in a namespace of the initial user namespace
+#      adds 8 peers, unbounded (no budget in node show); 300 peers added
+#      by a task in a new memory cgroup are charged to it (its
+#      slab_unreclaimable grows by at least 300 x 256 bytes)
+#   k  what a namespace costs (issue 11, lazy allocation): Slab + Percpu of
+#      /proc/meminfo grow by D_on for 200 "ip netns add" with the module
+#      loaded and by D_off without it; (D_on - D_off) / 200, the module's
+#      share per namespace that never runs heartbeat, is under 1 KB (its
+#      two /proc entries), where allocating the tables and queues in every
+#      namespace cost several KB; a namespace's first node set still works
 #
 # Environment: HBCTL, HB_MODULE, HB_BIN, HB_RESULTS as in heartbeat.sh;
 # HB_HOSTILE ("a c": only those tests), HB_SEED (PRNG seed of hb_flood and
@@ -117,7 +133,7 @@ NLSTORM_BIN=$BIN/hb_nlstorm
 # shellcheck disable=SC2034 # read through nsof
 NS_SW="" NS_T="" NS_B="" NS_C="" NS_F="" NS_S="" NS_L="" NS_P="" NS_Q=""
 # shellcheck disable=SC2034
-NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G="" NS_K="" NS_W="" NS_V=""
+NS_R1="" NS_R2="" NS_R3="" NS_R4="" NS_G="" NS_K="" NS_W="" NS_V="" NS_J=""
 NS_R=""
 HAVE_MESH=0
 HAVE_AUTH=0
@@ -1084,6 +1100,213 @@ test_netem()
 	return "$rc"
 }
 
+# --- j: budgets and memory accounting -------------------------------------------
+
+PARAMS=/sys/module/heartbeat/parameters
+
+# as_userns_nobody SCRIPT: sh -c SCRIPT as uid 65534 in a new user and
+# network namespace (unshare -Urn), as any user of the machine can.  The
+# guest of selftests/vm.sh runs its tests in a chroot, where the kernel
+# refuses every new user namespace (EPERM): then step out to the root of
+# PID 1 first (nsenter -r), where this file system is at /newroot, create
+# the namespaces there (its programs run through the dynamic loader by
+# path, relative to it), and chroot back as root of the new user
+# namespace, which may.
+as_userns_nobody()
+{
+	local r=/newroot ld lp mode rc
+
+	if [ "$(stat -Lc %d:%i /)" = "$(stat -Lc %d:%i /proc/1/root)" ] ||
+	   [ ! -d /proc/1/root$r/usr/bin ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			unshare -Urn sh -c "$1"
+		return
+	fi
+	# Paths relative to $r; the root of PID 1 (the initramfs, made in a
+	# mode 0700 directory) must be searchable for /proc/self/uid_map.
+	ld=./lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+	lp=./lib/x86_64-linux-gnu:./usr/lib/x86_64-linux-gnu
+	mode=$(stat -Lc %a /proc/1/root)
+	chmod o+x /proc/1/root/
+	nsenter -t 1 -r --wd="/proc/1/root$r" -- "$ld" --library-path "$lp" \
+		./usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		"$ld" --library-path "$lp" ./usr/bin/unshare -Urn -- \
+		"$ld" --library-path "$lp" ./usr/sbin/chroot . \
+		/bin/sh -c "cd / && $1"
+	rc=$?
+	chmod "$mode" /proc/1/root/
+	return "$rc"
+}
+
+# The script uid 65534 runs in its own user and network namespace.
+budget_script()
+{
+	cat <<EOS
+set -x
+hb() { "$HBCTL" "\$@"; }
+hb node set id 1 cluster 5 || exit 10
+for i in 2 3 4 5 6; do
+	hb peer add \$i 10.77.0.\$i interval 100ms || exit 11
+done
+hb peer add 7 10.77.0.7 interval 100ms && exit 12
+hb peer del 6 || exit 13
+hb peer add 8 10.77.0.8 interval 1ms && exit 14
+hb peer add 9 10.77.0.9 interval 200ms || exit 15
+hb -j node show || exit 16
+hb node show || exit 17
+exit 0
+EOS
+}
+
+test_budget()
+{
+	local out=$WORK/budget.out mp mb rc ok=1 ns j cg=/sys/fs/cgroup/hb-budget
+	local s0 s1 i
+
+	require_cmd setpriv unshare nsenter || return "$KSFT_SKIP"
+	mp=$(cat "$PARAMS/userns_max_peers") || { tap_fail "j: module parameter userns_max_peers"; return 1; }
+	mb=$(cat "$PARAMS/userns_max_beats") || { tap_fail "j: module parameter userns_max_beats"; return 1; }
+	log "module parameters: userns_max_peers $mp, userns_max_beats $mb"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	if ! as_userns_nobody 'test "$(id -u)" = 0' >"$out" 2>&1; then
+		log "unshare -Urn as uid 65534: $(head -c 300 "$out")"
+		return "$KSFT_SKIP"
+	fi
+	echo 5 >"$PARAMS/userns_max_peers"
+	echo 300 >"$PARAMS/userns_max_beats"
+	as_userns_nobody "$(budget_script)" >"$out" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$out"
+	if [ "$rc" -eq 0 ] &&
+	   grep -q "peer budget of this user namespace exhausted (module parameter userns_max_peers)" "$out" &&
+	   grep -q "beat budget of this user namespace exhausted (module parameter userns_max_beats)" "$out"; then
+		tap_ok "j: uid 65534 in its own user+net namespace adds 5 peers, is refused a sixth (userns_max_peers) and one at 1 ms (userns_max_beats), with messages naming them"
+	else
+		tap_fail "j: uid 65534 in its own user+net namespace: 5 peers then refusals naming userns_max_peers and userns_max_beats (script exit $rc)"
+		ok=0
+	fi
+	j=$(grep '^{' "$out" | head -n 1)
+	if jq -e '.budget_peers == 5 and .budget_beats == 300 and .beats == 45 and .peers == 5' <<<"$j" >/dev/null 2>&1 &&
+	   grep -q "^budget: *5/5 peers, 45/300 beats/s (user namespace)" "$out"; then
+		tap_ok "j: its node show reports the budget: 5/5 peers, 45/300 beats/s (JSON and text)"
+	else
+		tap_fail "j: its node show reports the budget 5/5 peers, 45/300 beats/s: $(jq -c '{peers, beats, budget_peers, budget_beats}' <<<"$j" 2>&1)"
+		ok=0
+	fi
+
+	# Root in a namespace of the initial user namespace: no budget.
+	setup_ns NS_J || return 1
+	ns=$NS_J
+	{
+		echo "node set id 1 cluster 5"
+		for i in 2 3 4 5 6 7 8 9; do
+			echo "peer add $i 10.77.0.$i interval 1ms"
+		done
+	} | qrun "$HBCTL" -n "$ns" -b -
+	rc=$?
+	j=$(hbj "$ns" node show)
+	if [ "$rc" -eq 0 ] &&
+	   jq -e '.peers == 8 and .budget_peers == null and .beats == 8000' <<<"$j" >/dev/null 2>&1; then
+		tap_ok "j: root in the initial user namespace adds 8 peers at 1 ms past the budget (no budget in node show)"
+	else
+		tap_fail "j: root in the initial user namespace adds 8 peers at 1 ms: $(jq -c '{peers, beats, budget_peers}' <<<"$j" 2>&1)"
+		ok=0
+	fi
+	echo "$mp" >"$PARAMS/userns_max_peers"
+	echo "$mb" >"$PARAMS/userns_max_beats"
+
+	# Accounting: 300 peers added from a new memory cgroup are its.
+	if [ ! -e /sys/fs/cgroup/cgroup.controllers ]; then
+		mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+	fi
+	if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null &&
+	   { echo +memory >/sys/fs/cgroup/cgroup.subtree_control; } 2>/dev/null &&
+	   mkdir -p "$cg" && [ -e "$cg/memory.stat" ]; then
+		for i in $(seq 100 399); do
+			echo "peer add $i 10.78.$((i / 256)).$((i % 256)) interval 1s"
+		done >"$WORK/budget-peers.batch"
+		s0=$(awk '$1 == "slab_unreclaimable" { print $2 }' "$cg/memory.stat")
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" -n "$3" -b "$4"' \
+			sh "$cg" "$HBCTL" "$ns" "$WORK/budget-peers.batch" >/dev/null
+		rc=$?
+		s1=$(awk '$1 == "slab_unreclaimable" { print $2 }' "$cg/memory.stat")
+		log "memory cgroup $cg: slab_unreclaimable $s0 -> $s1 after 300 peers (rc $rc)"
+		if [ "$rc" -eq 0 ] && [ $((s1 - s0)) -ge $((300 * 256)) ]; then
+			tap_ok "j: 300 peers are charged to the memory cgroup of the task that added them (slab_unreclaimable +$((s1 - s0)) bytes)"
+		else
+			tap_fail "j: 300 peers are charged to the memory cgroup of the task that added them (slab_unreclaimable $s0 -> $s1, rc $rc)"
+			ok=0
+		fi
+	else
+		tap_skip "j: memory accounting" "no cgroup v2 memory controller"
+	fi
+	cleanup_ns "$ns"
+	rmdir "$cg" 2>/dev/null
+	[ "$ok" -eq 1 ]
+}
+
+# --- k: what a namespace costs ------------------------------------------------------
+
+# kB of Slab + Percpu in /proc/meminfo, after RCU callbacks ran.
+slab_kb()
+{
+	sync
+	echo 2 >/proc/sys/vm/drop_caches
+	sleep 1
+	awk '/^(Slab|Percpu):/ { s += $2 } END { print s }' /proc/meminfo
+}
+
+# netns_delta: kB that 200 new namespaces add to slab_kb (they are deleted
+# again before it returns).
+netns_delta()
+{
+	local b=$WORK/netns-cost.batch a0 a1 i
+
+	: >"$b"
+	for i in $(seq 1 200); do
+		echo "netns add hb-cost-$i" >>"$b"
+	done
+	a0=$(slab_kb)
+	"$IP" -b "$b" >/dev/null 2>&1 || { echo -1; return; }
+	a1=$(slab_kb)
+	sed 's/^netns add/netns del/' "$b" | "$IP" -force -b - >/dev/null 2>&1
+	echo $((a1 - a0))
+}
+
+test_netns_cost()
+{
+	local on off on2 share ok=1 ns
+
+	slab_kb >/dev/null	# warm up the caches of the first namespaces
+	on=$(netns_delta)
+	run rmmod heartbeat || { tap_fail "k: rmmod heartbeat"; return 1; }
+	off=$(netns_delta)
+	run insmod "$MODULE" || { tap_fail "k: insmod heartbeat again"; return 1; }
+	on2=$(netns_delta)
+	# The smaller of two runs with the module: noise only adds.
+	[ "$on2" -lt "$on" ] && on=$on2
+	share=$(((on - off) * 1024 / 200))
+	log "200 namespaces: +$on kB with the module, +$off kB without: $share bytes of the module's per namespace"
+	if [ "$on" -ge 0 ] && [ "$off" -gt 0 ] && [ "$share" -lt 1024 ]; then
+		tap_ok "k: 200 namespaces cost +$on kB of slab with the module, +$off kB without: the module's share is $share bytes per namespace (< 1 KB)"
+	else
+		tap_fail "k: 200 namespaces cost +$on kB of slab with the module, +$off kB without: the module's share is $share bytes per namespace, want < 1 KB"
+		ok=0
+	fi
+	setup_ns NS_J || return 1
+	ns=$NS_J
+	if qrun "$HBCTL" -n "$ns" node set id 1 &&
+	   qrun "$HBCTL" -n "$ns" peer add 2 10.77.0.2 &&
+	   [ "$(hbj "$ns" node show | jq '.peers')" = 1 ]; then
+		tap_ok "k: a new namespace's first node set allocates what it needs: a peer can be added"
+	else
+		tap_fail "k: a new namespace's first node set allocates what it needs: a peer can be added"
+		ok=0
+	fi
+	cleanup_ns "$ns"
+	[ "$ok" -eq 1 ]
+}
+
 # --- e: permissions -------------------------------------------------------------------
 
 # as_nocap / as_nobody: root without CAP_NET_ADMIN (nor any capability), and
@@ -1504,8 +1727,9 @@ test_sizes()
 	u0=$(g_udp_in)
 	# 64 KB and 2.4 KB datagrams (hdr.length covers the padding: they
 	# parse as frames with empty TLVs), unsigned and signed, and 40 byte
-	# ones; then 3 + 3 frames of 2,268 (+ 36) bytes, the largest sizes
-	# that are valid, which must be parsed and verified.  One process in
+	# ones; then 3 + 3 frames of 2,284 bytes (72 of header, padding, and
+	# the 36 of the trailer when signed), the largest size that is valid,
+	# which must be parsed and verified.  One process in
 	# F: each "ip netns exec" costs the emulated guest a second.
 	inj="$INJECT --src 10.30.0.100 --dst 10.30.0.7 --id 100 --cluster $CLUSTER --gap-us 2000"
 	qrun "$IP" netns exec "$NS_F" sh -c "
@@ -1514,8 +1738,8 @@ test_sizes()
 		$inj --seq 20 --count 5 --pad 65000 $k &&
 		$inj --seq 30 --count 5 --pad 2300 $k &&
 		$inj --seq 40 --count 5 --truncate 40 &&
-		$inj --seq 50 --count 3 --pad 2200 &&
-		$inj --seq 60 --count 3 --pad 2200 $k" || {
+		$inj --seq 50 --count 3 --pad 2212 &&
+		$inj --seq 60 --count 3 --pad 2176 $k" || {
 		fail "g: hb_inject failed"
 		return 1
 	}
@@ -2138,6 +2362,20 @@ if hostile i; then
 	[ "$rc" -eq "$KSFT_SKIP" ] && tap_missing "i: forged verdicts" "hb_inject missing"
 	[ "$rc" -eq 1 ] && tap_fail "i: forged verdicts"
 	log "i took $(($(now_ms) - T_START)) ms"
+fi
+
+T_START=$(now_ms)
+if hostile j; then
+	test_budget
+	rc=$?
+	[ "$rc" -eq "$KSFT_SKIP" ] && tap_missing "j: budgets" "setpriv or unshare missing, or no unprivileged user namespaces"
+	log "j took $(($(now_ms) - T_START)) ms"
+fi
+
+T_START=$(now_ms)
+if hostile k; then
+	test_netns_cost
+	log "k took $(($(now_ms) - T_START)) ms"
 fi
 
 # Every namespace gone: the objects are those of the start.

@@ -53,15 +53,25 @@
 #     the list otherwise; "learn off" on a leader: a new member's frames
 #     are dropped as unknown_peer and it is not learned; "learn on": it is
 #   7 no kernel warning in dmesg (selftests/vm.sh scans the console too)
-#   8 make bench's smoke run (bench/bench.sh --smoke, issue 10), here to
+#   8 wire format, between node W1 (id 81) and W2 (hb_inject, which
+#     captures W1's frames with their TOS / traffic class and forges
+#     frames), over one veth with IPv4 and IPv6: heartbeats carry DSCP
+#     CS6 (tos 0xc0, IPv6 class 0xc0) by default and node set dscp 10
+#     changes both to 0x28; a frame with an unknown may-ignore bit
+#     (opt_flags 0x80) is accepted (rx grows), one with an unknown
+#     must-understand bit (flags 0x80) dropped (bad_field, rx does not
+#     grow); a leader with 70 peers and a primary key sends full windows
+#     of HB_TLV_MEMBERS_MAX (46) members whose signed frame, with the IPv6
+#     and UDP headers, is at most 1,280 bytes (the IPv6 minimum MTU)
+#   9 make bench's smoke run (bench/bench.sh --smoke, issue 10), here to
 #     share this guest: a few seconds of the benchmark (the module pair,
 #     the two userspace senders and bfdd, one idle cell, one link cut);
 #     every sender's frames arrive, the module pair raises no DOWN while
 #     idle, analyze.py's JSON parses and the cut is detected.  Its TAP
-#     lines, numbered 8, are bench.sh's (bfdd or stress-ng missing: a
+#     lines, numbered 9, are bench.sh's (bfdd or stress-ng missing: a
 #     skip, a failure when CI=true).  Runs before 7, so that 7 covers it
 #
-# Environment: HBCTL, HB_MODULE (heartbeat.ko), HB_BIN (hb_clock),
+# Environment: HBCTL, HB_MODULE (heartbeat.ko), HB_BIN (hb_clock, hb_inject),
 # HB_RESULTS (logs go to $HB_RESULTS/work-protocol), HB_TESTS ("1 5": only
 # those, for development), HB_GRID_S (length of test 5's window in seconds,
 # default 3, at least 2: the grid check wants 50 steps), PERL (the perl of test 5, default perl: without it test 5 is
@@ -86,6 +96,7 @@ HBCTL=${HBCTL:-$REPO/tools/hbctl/hbctl}
 MODULE=${HB_MODULE:-$REPO/heartbeat.ko}
 BIN=${HB_BIN:-$REPO/.build/bin}
 CLOCK=$BIN/hb_clock
+INJECT=$BIN/hb_inject
 PERL=${PERL:-perl}
 GRID_S=${HB_GRID_S:-3}
 WORK=${HB_RESULTS:-/tmp}/work-protocol
@@ -97,7 +108,7 @@ C_CLUSTER=62
 
 # Namespaces, set by setup_ns (read through nsof).
 # shellcheck disable=SC2034
-NS_SW="" NS_A="" NS_B="" NS_L1="" NS_L2="" NS_M="" NS_N=""
+NS_SW="" NS_A="" NS_B="" NS_L1="" NS_L2="" NS_M="" NS_N="" NS_W1="" NS_W2=""
 HAVE_PAIR=0
 
 cleanup()
@@ -979,9 +990,9 @@ test_learn()
 	[ "$ok" -eq 1 ]
 }
 
-# --- 8: bench smoke ---------------------------------------------------------------
+# --- 9: bench smoke ---------------------------------------------------------------
 
-# test_bench_smoke: bench/bench.sh --smoke; its TAP lines become test 8's.
+# test_bench_smoke: bench/bench.sh --smoke; its TAP lines become test 9's.
 test_bench_smoke()
 {
 	local line desc n0=$TAP_N
@@ -992,15 +1003,154 @@ test_bench_smoke()
 		desc=${desc#* - }
 		case $line in
 		"ok "[0-9]*"# SKIP"*)
-			tap_skip "8: ${desc%% # SKIP*}" "${desc#*# SKIP }" ;;
-		"ok "[0-9]*) tap_ok "8: $desc" ;;
-		"not ok "[0-9]*) tap_fail "8: $desc" ;;
+			tap_skip "9: ${desc%% # SKIP*}" "${desc#*# SKIP }" ;;
+		"ok "[0-9]*) tap_ok "9: $desc" ;;
+		"not ok "[0-9]*) tap_fail "9: $desc" ;;
 		"# time: "*) ;;
 		"#"*) echo "$line" ;;
 		esac
 	done < <(HBCTL=$HBCTL HB_MODULE=$MODULE HB_BIN=$BIN \
 		bash "$REPO/bench/bench.sh" --smoke 2>&1)
-	[ "$TAP_N" -ne "$n0" ] || tap_fail "8: bench/bench.sh --smoke reported nothing"
+	[ "$TAP_N" -ne "$n0" ] || tap_fail "9: bench/bench.sh --smoke reported nothing"
+}
+
+# --- 8: the wire format --------------------------------------------------------
+
+C_WIRE=63
+
+# capture NS SRC SPORT DST: one frame of W1 caught by hb_inject bound to
+# SRC:SPORT in NS; prints "frame LEN tos 0xTT members N" or nothing.
+capture()
+{
+	"$IP" netns exec "$1" "$INJECT" --src "$2" --sport "$3" --dst "$4" \
+		--capture 3000 2>>"$WORK/inject.err"
+}
+
+# tos_is DESC SRC SPORT DST WANT: the frame caught there has TOS WANT.
+tos_is()
+{
+	local out
+
+	out=$(capture "$NS_W2" "$2" "$3" "$4")
+	log "$1: $out"
+	if [ "$(awk '{ print $4 }' <<<"$out")" = "$5" ]; then
+		tap_ok "8: $1: $out"
+		return 0
+	fi
+	tap_fail "8: $1: got '${out:-no frame}', want tos $5"
+	return 1
+}
+
+# inject_w2 SPORT ARGS...: a frame to W1 from W2's 10.30.8.2:SPORT.
+inject_w2()
+{
+	local sport=$1
+
+	shift
+	qrun "$IP" netns exec "$NS_W2" "$INJECT" --src 10.30.8.2 \
+		--sport "$sport" --dst 10.30.8.1 --cluster "$C_WIRE" "$@"
+}
+
+test_wire()
+{
+	local ok=1 rx0 rx1 bf0 bf1 out len i n best=0 key=$WORK/wire.key
+
+	setup_ns NS_W1 NS_W2 || return 1
+	if ! qrun "$IP" -n "$NS_W1" link add eth0 type veth peer name eth0 \
+		netns "$NS_W2" ||
+	   ! printf '%s\n' "addr add 10.30.8.1/24 dev eth0" \
+		"addr add fd30:8::1/64 dev eth0 nodad" "link set eth0 up" |
+		qrun "$IP" -n "$NS_W1" -b - ||
+	   ! printf '%s\n' "addr add 10.30.8.2/24 dev eth0" \
+		"addr add fd30:8::2/64 dev eth0 nodad" "link set eth0 up" |
+		qrun "$IP" -n "$NS_W2" -b -; then
+		tap_fail "8: W1-W2 veth"
+		return 1
+	fi
+	if ! hbx W1 node set id 81 cluster "$C_WIRE" ||
+	   ! hbx W1 peer add 82 10.30.8.2 port 7482 interval 20ms ||
+	   ! hbx W1 peer add 83 fd30:8::2 port 7483 interval 20ms; then
+		tap_fail "8: configure W1"
+		return 1
+	fi
+
+	# DSCP: CS6 by default, then what node set dscp says.
+	if node_ok W1 '.dscp == 48'; then
+		tap_ok "8: node show: dscp 48 (cs6) by default"
+	else
+		log_node W1
+		tap_fail "8: node show: dscp 48 (cs6) by default"
+		ok=0
+	fi
+	tos_is "IPv4 heartbeat, default DSCP" 10.30.8.2 7482 10.30.8.1 0xc0 || ok=0
+	tos_is "IPv6 heartbeat, default DSCP" fd30:8::2 7483 fd30:8::1 0xc0 || ok=0
+	hbx W1 node set dscp 10 || { tap_fail "8: hbctl node set dscp 10"; return 1; }
+	node_ok W1 '.dscp == 10' || { tap_fail "8: node show: dscp 10 after node set"; ok=0; }
+	tos_is "IPv4 heartbeat, dscp 10" 10.30.8.2 7482 10.30.8.1 0x28 || ok=0
+	tos_is "IPv6 heartbeat, dscp 10" fd30:8::2 7483 fd30:8::1 0x28 || ok=0
+	if "$HBCTL" -n "$NS_W1" node set dscp 64 2>"$WORK/dscp.err" ||
+	   ! grep -q "between 0 and 63" "$WORK/dscp.err"; then
+		sed 's/^/#   /' "$WORK/dscp.err"
+		tap_fail "8: dscp 64 is refused with a reason"
+		ok=0
+	else
+		tap_ok "8: dscp 64 is refused: $(head -n 1 "$WORK/dscp.err")"
+	fi
+	hbx W1 node set dscp cs6 || ok=0
+
+	# Flags: an unknown may-ignore bit is accepted, an unknown
+	# must-understand bit is not.
+	hbx W1 peer add 84 10.30.8.2 port 7484 interval 1s || return 1
+	rx0=$(pf W1 84 rx)
+	bf0=$(drop_count "$NS_W1" bad_field)
+	inject_w2 7484 --id 84 --opt-flags 0x80 --count 3 --seq 1 || ok=0
+	if slowwait 5 grew W1 84 "$rx0" 3; then
+		tap_ok "8: 3 frames with an unknown may-ignore flag (opt_flags 0x80) are accepted (rx $rx0 -> $(pf W1 84 rx))"
+	else
+		log_peer W1 84
+		tap_fail "8: 3 frames with an unknown may-ignore flag (opt_flags 0x80) are accepted"
+		ok=0
+	fi
+	rx0=$(pf W1 84 rx)
+	inject_w2 7484 --id 84 --flags 0x80 --count 3 --seq 10 || ok=0
+	if slowwait 5 counter_at_least "$NS_W1" bad_field $((bf0 + 3)) &&
+	   rx1=$(pf W1 84 rx) && [ "$rx1" -eq "$rx0" ]; then
+		bf1=$(drop_count "$NS_W1" bad_field)
+		tap_ok "8: 3 frames with an unknown must-understand flag (flags 0x80) are dropped (bad_field $bf0 -> $bf1, rx stays $rx1)"
+	else
+		log_peer W1 84
+		log_node W1
+		tap_fail "8: 3 frames with an unknown must-understand flag (flags 0x80) are dropped as bad_field"
+		ok=0
+	fi
+
+	# The largest leader frame: a full window, signed, over IPv6.
+	(umask 077 && "$HBCTL" genkey >"$key")
+	if ! hbx W1 key add 1 file "$key" primary ||
+	   ! hbx W1 node set mode leader interval 20ms; then
+		tap_fail "8: W1 becomes a leader with a primary key"
+		return 1
+	fi
+	for i in $(seq 100 166); do
+		printf 'peer add %d fd30:8::%x interval 1s\n' "$i" "$i"
+	done | qrun "$HBCTL" -n "$NS_W1" -b - || { tap_fail "8: add 67 peers"; return 1; }
+	n=$(node_field "$NS_W1" peers)
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		out=$(capture "$NS_W2" fd30:8::2 7483 fd30:8::1)
+		log "leader frame $i: $out"
+		len=$(awk '{ print $2 }' <<<"$out")
+		[ -n "$len" ] && [ "$len" -gt "$best" ] && best=$len
+		[ "$(awk '{ print $6 }' <<<"$out")" = 46 ] && break
+	done
+	if [ "$(awk '{ print $6 }' <<<"$out")" = 46 ] &&
+	   [ "$best" -gt 0 ] && [ $((best + 48)) -le 1280 ]; then
+		tap_ok "8: a leader of $n peers, signing, sends windows of 46 members: largest frame $best bytes, $((best + 48)) bytes over IPv6 (<= 1280)"
+	else
+		tap_fail "8: a leader of $n peers, signing: want 46 members and at most 1280 bytes over IPv6, got '${out:-no frame}' (largest $best bytes)"
+		ok=0
+	fi
+	cleanup_ns "$NS_W1" "$NS_W2"
+	[ "$ok" -eq 1 ]
 }
 
 # --- main -----------------------------------------------------------------------
@@ -1020,7 +1170,7 @@ log "protocol selftests: kernel $(uname -r), hbctl $HBCTL, module $MODULE"
 dmesg_mark protocol
 
 missing=0
-for t in "$IP" jq "$CLOCK" modprobe insmod rmmod; do
+for t in "$IP" jq "$CLOCK" "$INJECT" modprobe insmod rmmod; do
 	require_cmd "$t" || missing=1
 done
 if [ "$missing" -eq 0 ]; then
@@ -1037,7 +1187,7 @@ fi
 if [ "$HAVE_MODULE" -ne 1 ]; then
 	for t in "1: announced detection time" "2: ports" \
 		"3: peer set address" "4: RTT" "5: drift-free timer" \
-		"6: cluster"; do
+		"6: cluster" "8: wire format"; do
 		tap_skip "$t" "module or tools missing"
 	done
 	tap_finish
@@ -1074,6 +1224,9 @@ if want 6; then
 fi
 
 if want 8; then
+	run_test 8 test_wire
+fi
+if want 9; then
 	test_bench_smoke
 fi
 

@@ -13,6 +13,9 @@
  *    accepted frame is then rebuilt with hb_frame_build() and the hb_tlv_*
  *    builders and parsed again: the same fields and entries must come back.
  *
+ *    Flipping every bit of hdr.opt_flags (may be ignored) and filling
+ *    the reserved fields changes nothing the parser decides.
+ *
  * 2. The input drives the builders: a header, up to HB_TLV_MEMBERS_MAX
  *    members and HB_TLV_VERDICTS_MAX verdicts made valid from its bytes;
  *    the built frame must be accepted and decode to the same values.
@@ -130,6 +133,7 @@ static void same_frame(const struct hb_frame_info *a,
 		       const struct hb_frame_info *b)
 {
 	CHECK(a->flags == b->flags);
+	CHECK(a->opt_flags == b->opt_flags);
 	CHECK(a->sender_id == b->sender_id);
 	CHECK(a->cluster_id == b->cluster_id);
 	CHECK(a->incarnation == b->incarnation);
@@ -180,6 +184,26 @@ static void roundtrip(const struct hb_frame_info *fi, const struct decoded *d)
 	same_entries(d, &d2);
 }
 
+/*
+ * The bits of hdr.opt_flags may be ignored: whatever they are, the parser
+ * decides the same, and the reserved bytes are never read either.
+ */
+static void may_ignore(const u8 *data, size_t size, int ret)
+{
+	static u8 buf[HB_FRAME_MAX_LEN + 1];
+	struct hb_frame_info fi;
+
+	if (size < sizeof(struct hb_frame) || size > sizeof(buf))
+		return;
+	memcpy(buf, data, size);
+	buf[offsetof(struct hb_frame, opt_flags)] ^= 0xff;
+	memset(buf + offsetof(struct hb_frame, reserved), 0xa5,
+	       sizeof(((struct hb_frame *)0)->reserved));
+	memset(buf + offsetof(struct hb_frame, reserved2), 0x5a,
+	       sizeof(((struct hb_frame *)0)->reserved2));
+	CHECK(hb_frame_parse(buf, size, &fi) == ret);
+}
+
 /* A byte source over the input: zeros once it is used up. */
 struct src {
 	const u8 *p;
@@ -210,6 +234,8 @@ static void from_input(const u8 *data, size_t size)
 	memset(&fi, 0, sizeof(fi));
 	memset(&d, 0, sizeof(d));
 	fi.flags = take(&s, 1) & (HB_FRAME_F_ECHO | HB_FRAME_F_LEAVE);
+	/* The builder keeps the known bits only. */
+	fi.opt_flags = take(&s, 1) & HB_FRAME_OPT_ALL;
 	fi.sender_id = take(&s, 4) | 1;
 	fi.cluster_id = take(&s, 4);
 	fi.incarnation = take(&s, 8);
@@ -274,6 +300,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(fi.length >= sizeof(struct hb_frame) && fi.length <= size);
 		CHECK(get_unaligned_be32(data) == HB_FRAME_MAGIC);
 		CHECK(!(fi.flags & ~HB_FRAME_F_ALL));
+		CHECK(!(fi.opt_flags & ~HB_FRAME_OPT_ALL));
 		CHECK(fi.sender_id != 0);
 		CHECK(fi.interval_us >= HEARTBEAT_MIN_INTERVAL_US &&
 		      fi.interval_us <= HEARTBEAT_MAX_INTERVAL_US);
@@ -287,6 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!(fi.flags & HB_FRAME_F_AUTH))
 			roundtrip(&fi, &d);
 	}
+	may_ignore(data, size, ret);
 	from_input(data, size);
 	return 0;
 }

@@ -3,9 +3,9 @@
  * Write the seed corpus of fuzz_frame into a directory: valid frames built
  * with kmod/frame.c's own builders (a bare header, ECHO and LEAVE flags,
  * one and the largest HB_TLV_MEMBERS, HB_TLV_VERDICTS with UP and DOWN
- * entries, both, an unknown TLV, odd padding), plus a few classic near
- * misses (a truncated header, the authentication flag, a TLV running past
- * hdr.length).  Every valid seed is parsed once here: the generator fails
+ * entries, both, an unknown TLV, odd padding, unknown may-ignore flags),
+ * plus a few classic near misses (a truncated header, the authentication
+ * flag, an unknown must-understand flag, a TLV running past hdr.length).  Every valid seed is parsed once here: the generator fails
  * if the parser does not accept what the builders made.
  *
  *   gen_corpus DIR
@@ -124,6 +124,17 @@ int main(int argc, char **argv)
 	fi.echo_timestamp_ns = 987654321;
 	hb_frame_build(buf, &fi, 0);
 	put_seed("echo-leave", buf, sizeof(struct hb_frame), true);
+
+	/* Unknown may-ignore bits: accepted; an unknown must-understand
+	 * bit: refused.
+	 */
+	header(&fi);
+	hb_frame_build(buf, &fi, 0);
+	buf[offsetof(struct hb_frame, opt_flags)] = 0xff;
+	put_seed("opt-unknown", buf, sizeof(struct hb_frame), true);
+	hb_frame_build(buf, &fi, 0);
+	buf[offsetof(struct hb_frame, flags)] = 0x80;
+	put_seed("flag-unknown", buf, sizeof(struct hb_frame), false);
 
 	header(&fi);
 	fi.flags = HB_FRAME_F_AUTH;

@@ -36,7 +36,7 @@ enum conf_section { SEC_NONE, SEC_NODE, SEC_PEER, SEC_KEY };
 enum conf_item {
 	IT_ID, IT_PORT, IT_CLUSTER, IT_MODE, IT_LEADERS, IT_LEARN,
 	IT_MONITORS, IT_INTERVAL, IT_MULT, IT_LEARN_LIMIT, IT_MAX_DETECT,
-	IT_LEARN_AGE, IT_AUTH,
+	IT_LEARN_AGE, IT_AUTH, IT_DSCP,
 	IT_ADDRESS, IT_KEYFILE, IT_PRIMARY, NR_ITEMS
 };
 
@@ -54,6 +54,7 @@ static const char *const item_names[NR_ITEMS] = {
 	[IT_MAX_DETECT]	= "MaxDetect",
 	[IT_LEARN_AGE]	= "LearnAge",
 	[IT_AUTH]	= "Auth",
+	[IT_DSCP]	= "DSCP",
 	[IT_ADDRESS]	= "Address",
 	[IT_KEYFILE]	= "KeyFile",
 	[IT_PRIMARY]	= "Primary",
@@ -65,7 +66,8 @@ static const char *const item_names[NR_ITEMS] = {
 			 (1U << IT_LEARN) | (1U << IT_MONITORS) | \
 			 (1U << IT_INTERVAL) | (1U << IT_MULT) | \
 			 (1U << IT_LEARN_LIMIT) | (1U << IT_MAX_DETECT) | \
-			 (1U << IT_LEARN_AGE) | (1U << IT_AUTH))
+			 (1U << IT_LEARN_AGE) | (1U << IT_AUTH) | \
+			 (1U << IT_DSCP))
 #define PEER_ITEMS	((1U << IT_ID) | (1U << IT_ADDRESS) | (1U << IT_PORT) | \
 			 (1U << IT_INTERVAL) | (1U << IT_MULT))
 #define KEY_ITEMS	((1U << IT_ID) | (1U << IT_KEYFILE) | (1U << IT_PRIMARY))
@@ -132,6 +134,8 @@ void conf_defaults(struct conf *c)
 	c->node.max_detect_ms = HEARTBEAT_DEFAULT_MAX_DETECT_MS;
 	c->node.has_learn_age = true;
 	c->node.learn_age_ms = HEARTBEAT_DEFAULT_LEARN_AGE_MS;
+	c->node.has_dscp = true;
+	c->node.dscp = HEARTBEAT_DEFAULT_DSCP;
 	c->node.has_auth = true;
 }
 
@@ -254,6 +258,8 @@ static int conf_node_item(struct conf *c, enum conf_item it, const char *val,
 		return parse_max_detect_ms(val, &n->max_detect_ms, why);
 	case IT_LEARN_AGE:
 		return parse_learn_age_ms(val, &n->learn_age_ms, why);
+	case IT_DSCP:
+		return parse_dscp(val, &n->dscp, why);
 	default:
 		return -ENOENT;
 	}
@@ -612,6 +618,7 @@ void conf_print(FILE *f, const struct conf *c)
 		n->learn_limit);
 	fprintf(f, "MaxDetect = %" PRIu32 "ms\nLearnAge = %" PRIu32 "ms\n",
 		n->max_detect_ms, n->learn_age_ms);
+	fprintf(f, "DSCP = %u\n", n->dscp);
 	fprintf(f, "Auth = %s\n", n->auth ? "on" : "off");
 	for (i = 0; i < c->nr_keys; i++) {
 		fprintf(f, "\n[Key]\nId = %u\n", c->keys[i].id);

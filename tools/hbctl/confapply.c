@@ -74,6 +74,8 @@ static int conf_run_node(struct conf_run *r, const struct hb_node *n)
 		cfg->learn_age_ms = n->learn_age_ms;
 		if (n->has_max_detect)
 			cfg->max_detect_ms = n->max_detect_ms;
+		if (n->has_dscp)
+			cfg->dscp = n->dscp;
 	}
 	cfg->auth = n->has_auth && n->auth;
 	return 0;
@@ -218,13 +220,15 @@ static bool node_diff(const struct node_cfg *want, const struct conf_run *have,
 	d->max_detect_ms = want->max_detect_ms;
 	d->has_learn_age = all || want->learn_age_ms != h->learn_age_ms;
 	d->learn_age_ms = want->learn_age_ms;
+	d->has_dscp = all || want->dscp != h->dscp;
+	d->dscp = want->dscp;
 	d->has_auth = all || want->auth != h->auth;
 	d->auth = want->auth;
 	return d->has_id || d->has_port || d->has_cluster || d->has_mode ||
 	       d->has_leaders || d->has_learn || d->has_monitors ||
 	       d->has_interval || d->has_mult || d->has_learn_limit ||
 	       d->has_max_detect || d->has_learn_age ||
-	       d->has_auth;
+	       d->has_dscp || d->has_auth;
 }
 
 static int put_peer_addr(struct nl_msg *msg, const struct hb_ip *ip)

@@ -20,7 +20,8 @@ static const struct hbctl_cmd commands[] = {
 	  "         [leader <id>[,<id>...]|none] [learn on|off] [monitors <k>]\n"
 	  "         [interval <duration>] [multiplier <n>] [learn-limit <n>]\n"
 	  "         [max-detect <duration>]\n"
-	  "         [learn-age <duration>] [auth on|off]\n"
+	  "         [learn-age <duration>] [dscp <0-63>|cs<0-7>]\n"
+	  "         [auth on|off]\n"
 	  "node restart\n"
 	  "node show" },
 	{ "peer",	cmd_peer,

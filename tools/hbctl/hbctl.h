@@ -93,6 +93,7 @@ struct hb_peer;
  * @auth: require authenticated frames
  * @restart: take a new incarnation ("node restart")
  * @max_detect_ms: longest detection time used for a peer
+ * @dscp: DSCP of the heartbeats sent, 0..63
  */
 struct node_cfg {
 	bool has_id;
@@ -123,6 +124,8 @@ struct node_cfg {
 	bool restart;
 	bool has_max_detect;
 	uint32_t max_detect_ms;
+	bool has_dscp;
+	uint8_t dscp;
 };
 
 int node_set_parse(int argc, char **argv, struct node_cfg *cfg);

@@ -421,6 +421,14 @@ static int decode_modes(struct nlattr **tb, struct hb_node *node)
 	node->learn_limit = get_u32(tb[HB_A_NODE_LEARN_LIMIT]);
 	node->has_max_detect = !!tb[HB_A_NODE_MAX_DETECT_MS];
 	node->max_detect_ms = get_u32(tb[HB_A_NODE_MAX_DETECT_MS]);
+	node->has_dscp = !!tb[HB_A_NODE_DSCP];
+	node->dscp = get_u8(tb[HB_A_NODE_DSCP]);
+	node->has_beats = !!tb[HB_A_NODE_BEATS];
+	node->beats = get_u32(tb[HB_A_NODE_BEATS]);
+	node->has_budget = tb[HB_A_NODE_BUDGET_PEERS] &&
+			   tb[HB_A_NODE_BUDGET_BEATS];
+	node->budget_peers = get_u32(tb[HB_A_NODE_BUDGET_PEERS]);
+	node->budget_beats = get_u32(tb[HB_A_NODE_BUDGET_BEATS]);
 	node->learned = get_u32(tb[HB_A_NODE_LEARNED]);
 	node->learn_age_ms = get_u32(tb[HB_A_NODE_LEARN_AGE_MS]);
 	node->ticks = get_u64(tb[HB_A_NODE_TICKS]);
@@ -644,6 +652,18 @@ static void node_modes_json(struct json *j, const struct hb_node *n)
 		json_u64(j, "max_detect_ms", n->max_detect_ms);
 	json_u64(j, "learned", n->learned);
 	json_u64(j, "learn_age_ms", n->learn_age_ms);
+	if (n->has_dscp)
+		json_u64(j, "dscp", n->dscp);
+	if (n->has_beats) {
+		json_u64(j, "beats", n->beats);
+		if (n->has_budget) {
+			json_u64(j, "budget_peers", n->budget_peers);
+			json_u64(j, "budget_beats", n->budget_beats);
+		} else {
+			json_null(j, "budget_peers");
+			json_null(j, "budget_beats");
+		}
+	}
 	json_u64(j, "ticks", n->ticks);
 	json_u64(j, "sending", n->sending);
 	json_u64(j, "watching", n->watching);

@@ -67,6 +67,13 @@
  * @tx_no_key: frames not sent as no usable key could sign them
  * @has_max_detect: the module reports HB_A_NODE_MAX_DETECT_MS
  * @max_detect_ms: longest detection time used for a peer
+ * @has_dscp: the module reports HB_A_NODE_DSCP
+ * @dscp: DSCP of the heartbeats sent
+ * @has_beats: the module reports HB_A_NODE_BEATS
+ * @beats: beats per second the peers' intervals add up to
+ * @has_budget: the namespace is bound by a budget (HB_A_NODE_BUDGET_*)
+ * @budget_peers: most peers it may have
+ * @budget_beats: most beats per second its peers may add up to
  */
 struct hb_node {
 	uint32_t id;
@@ -105,6 +112,13 @@ struct hb_node {
 	uint64_t tx_no_key;
 	bool has_max_detect;
 	uint32_t max_detect_ms;
+	bool has_dscp;
+	uint8_t dscp;
+	bool has_beats;
+	uint32_t beats;
+	bool has_budget;
+	uint32_t budget_peers;
+	uint32_t budget_beats;
 };
 
 /**

@@ -84,6 +84,10 @@ static int node_learn_opt(struct node_cfg *cfg, const char *key,
 		if (!ret &&
 		    parse_max_detect_ms(val, &cfg->max_detect_ms, &why))
 			ret = hbctl_bad_value("max-detect", val, why);
+	} else if (!strcmp(key, "dscp")) {
+		ret = hbctl_option("node set", key, val, &cfg->has_dscp);
+		if (!ret && parse_dscp(val, &cfg->dscp, &why))
+			ret = hbctl_bad_value("dscp", val, why);
 	} else if (!strcmp(key, "learn-age")) {
 		ret = hbctl_option("node set", key, val, &cfg->has_learn_age);
 		if (!ret && parse_learn_age_ms(val, &cfg->learn_age_ms, &why))
@@ -181,6 +185,8 @@ static int node_set_put(struct nl_msg *msg, const struct node_cfg *cfg)
 		return -EMSGSIZE;
 	if (cfg->has_max_detect &&
 	    nla_put_u32(msg, HB_A_NODE_MAX_DETECT_MS, cfg->max_detect_ms))
+		return -EMSGSIZE;
+	if (cfg->has_dscp && nla_put_u8(msg, HB_A_NODE_DSCP, cfg->dscp))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -418,6 +424,17 @@ static void node_print_modes(const struct hb_node *n)
 		printf("%-14s%s\n", "max detect:",
 		       format_duration_us(n->max_detect_ms * 1000ULL, dur,
 					  sizeof(dur)));
+	if (n->has_dscp && n->dscp % 8 == 0)
+		printf("%-14s%u (cs%u)\n", "dscp:", n->dscp, n->dscp / 8);
+	else if (n->has_dscp)
+		printf("%-14s%u\n", "dscp:", n->dscp);
+	if (n->has_budget)
+		printf("%-14s%" PRIu32 "/%" PRIu32 " peers, %" PRIu32 "/%" PRIu32
+		       " beats/s (user namespace)\n", "budget:", n->peers,
+		       n->budget_peers, n->beats, n->budget_beats);
+	else if (n->has_beats)
+		printf("%-14s%" PRIu32 " beats/s, no budget\n", "budget:",
+		       n->beats);
 	printf("%-14s%" PRIu32 " peer%s\n", "sends to:", n->sending,
 	       n->sending == 1 ? "" : "s");
 	printf("%-14s%" PRIu32 " peer%s\n", "watches:", n->watching,

@@ -371,6 +371,36 @@ int parse_monitors(const char *s, uint8_t *k, const char **why)
 }
 
 /**
+ * parse_dscp() - parse the DSCP of heartbeats
+ * @s: a number 0..63, or a class selector "cs0".."cs7" (cs6 is 48)
+ * @dscp: where to store it
+ * @why: where to point at the reason of a failure, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int parse_dscp(const char *s, uint8_t *dscp, const char **why)
+{
+	uint64_t v;
+	int err;
+
+	if ((s[0] == 'c' || s[0] == 'C') && (s[1] == 's' || s[1] == 'S')) {
+		if (s[2] < '0' || s[2] > '7' || s[3])
+			return fail(-EINVAL, why,
+				    "a class selector is cs0 to cs7");
+		*dscp = (s[2] - '0') * 8;
+		return 0;
+	}
+	err = parse_u64(s, UINT64_MAX, &v, why);
+	if (err == -ERANGE || (!err && v > HEARTBEAT_MAX_DSCP))
+		return fail(-ERANGE, why,
+			    "must be between 0 and " STR(HEARTBEAT_MAX_DSCP));
+	if (err)
+		return err;
+	*dscp = v;
+	return 0;
+}
+
+/**
  * parse_learn_age_ms() - parse how long a learned peer stays DOWN
  * @s: a duration as parse_duration_us() takes it (milliseconds without a
  *     unit)

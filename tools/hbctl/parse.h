@@ -43,6 +43,7 @@ int parse_ip(const char *s, struct hb_ip *ip, const char **why);
 int parse_on_off(const char *s, bool *on, const char **why);
 int parse_monitors(const char *s, uint8_t *k, const char **why);
 int parse_learn_limit(const char *s, uint32_t *limit, const char **why);
+int parse_dscp(const char *s, uint8_t *dscp, const char **why);
 int parse_learn_age_ms(const char *s, uint32_t *ms, const char **why);
 int parse_leaders(const char *s, uint32_t *ids, unsigned int *n,
 		  const char **why);

@@ -318,6 +318,19 @@ static void age(const char *s, int err, uint32_t want)
 		ok(!ret && v == want, "learn age '%s' = %" PRIu32 " ms", s, v);
 }
 
+static void dscp(const char *s, int err, uint8_t want)
+{
+	const char *why = NULL;
+	uint8_t v = 0xff;
+	int ret = parse_dscp(s, &v, &why);
+
+	if (err)
+		ok(ret == err && why, "dscp '%s' rejected (%s)", s,
+		   why ? why : "no reason");
+	else
+		ok(!ret && v == want, "dscp '%s' = %u", s, v);
+}
+
 static void mode(const char *s, int err, uint8_t want)
 {
 	const char *why = NULL;
@@ -371,6 +384,17 @@ static void test_cluster_values(void)
 	monitors("-1", -EINVAL, 0);
 	monitors("three", -EINVAL, 0);
 	monitors("", -EINVAL, 0);
+	dscp("0", 0, 0);
+	dscp("48", 0, 48);
+	dscp("63", 0, 63);
+	dscp("cs6", 0, 48);
+	dscp("CS1", 0, 8);
+	dscp("cs0", 0, 0);
+	dscp("64", -ERANGE, 0);
+	dscp("cs8", -EINVAL, 0);
+	dscp("cs", -EINVAL, 0);
+	dscp("-1", -EINVAL, 0);
+	dscp("ef", -EINVAL, 0);
 	age("1s", 0, 1000);
 	age("1000", 0, 1000);
 	age("60s", 0, 60000);
@@ -1416,6 +1440,10 @@ static void put_cluster(struct nl_msg *msg)
 	nla_put_u32(msg, HB_A_NODE_SENDING, 5);
 	nla_put_u32(msg, HB_A_NODE_WATCHING, 6);
 	nla_put_u32(msg, HB_A_NODE_EPOCH, 4);
+	nla_put_u8(msg, HB_A_NODE_DSCP, 46);
+	nla_put_u32(msg, HB_A_NODE_BEATS, 20);
+	nla_put_u32(msg, HB_A_NODE_BUDGET_PEERS, 256);
+	nla_put_u32(msg, HB_A_NODE_BUDGET_BEATS, 10000);
 	nla_put_u32(msg, HB_A_MAX + 3, 1);		/* newer kernel */
 }
 
@@ -1489,7 +1517,10 @@ static void test_decode_node(void)
 	   n.effective_mode == HB_MODE_LEADERLESS && n.nr_leaders == 2 &&
 	   n.leaders[0] == 3 && n.leaders[1] == 2 && !n.has_leader &&
 	   n.learn && n.monitors == 3 && n.learn_limit == 1024 &&
-	   n.epoch == 4, "node cluster fields");
+	   n.epoch == 4 && n.has_dscp && n.dscp == 46 && n.has_beats &&
+	   n.beats == 20 && n.has_budget && n.budget_peers == 256 &&
+	   n.budget_beats == 10000,
+	   "node cluster fields");
 	ok(n.has_auth && n.auth && n.primary_key == 2 && n.keys == 2 &&
 	   n.tx_no_key == 3, "node authentication fields");
 	ok(n.objects_mask == 0x4f && n.objects[6] == 7,
@@ -1506,7 +1537,8 @@ static void test_decode_node(void)
 		  "\"leader\":null,\"learn\":true,\"monitors\":3,"
 		  "\"interval_us\":50000,\"multiplier\":4,"
 		  "\"learn_limit\":1024,\"learned\":0,\"learn_age_ms\":0,"
-		  "\"ticks\":0,\"sending\":5,"
+		  "\"dscp\":46,\"beats\":20,\"budget_peers\":256,"
+		  "\"budget_beats\":10000,\"ticks\":0,\"sending\":5,"
 		  "\"watching\":6,\"epoch\":4,\"auth\":true,"
 		  "\"primary_key\":2,\"keys\":2,\"tx_no_key\":3,"
 		  "\"drops\":{\"short\":100,"
@@ -2045,6 +2077,7 @@ static const char conf_good[] =
 	"Interval = 1500us\n"
 	"MaxDetect = 2s\n"
 	"learnage = 90000\n"
+	"DSCP = cs5\n"
 	"Auth = on\n"
 	"[Key]\n"
 	"Id = 3\n"
@@ -2076,7 +2109,8 @@ static void test_conf_parse(void)
 	ok(c.node.id == 7 && c.node.cluster == 42 &&
 	   c.node.mode == HB_MODE_LEADERLESS && c.node.monitors == 2 &&
 	   c.node.interval_us == 1500 && c.node.auth &&
-	   c.node.max_detect_ms == 2000 && c.node.learn_age_ms == 90000,
+	   c.node.max_detect_ms == 2000 && c.node.learn_age_ms == 90000 &&
+	   c.node.dscp == 40,
 	   "config: [Node] values, keys case-insensitive, comments cut");
 	ok(c.node.port == HEARTBEAT_DEFAULT_PORT && c.node.learn &&
 	   c.node.mult == HEARTBEAT_DEFAULT_MULTIPLIER && !c.node.nr_leaders &&
@@ -2092,10 +2126,10 @@ static void test_conf_parse(void)
 	   c.peers[0].port == HEARTBEAT_DEFAULT_PORT &&
 	   c.peers[0].interval_us == HEARTBEAT_DEFAULT_INTERVAL_US &&
 	   c.peers[0].mult == HEARTBEAT_DEFAULT_MULTIPLIER &&
-	   c.peers[0].line == 18 && c.peers[1].id == 9 &&
+	   c.peers[0].line == 19 && c.peers[1].id == 9 &&
 	   c.peers[1].addr.family == AF_INET6 && c.peers[1].port == 7411 &&
 	   c.peers[1].interval_us == 2000000 && c.peers[1].mult == 5 &&
-	   c.peers[1].line == 21, "config: [Peer] sections and their lines");
+	   c.peers[1].line == 22, "config: [Peer] sections and their lines");
 
 	f = open_memstream(&out, &len);
 	if (f) {
@@ -2146,6 +2180,7 @@ static void test_conf_bad(void)
 	conf_bad("[Node]\nId = 1\nLearnLimit = 0\n", 3, "invalid LearnLimit '0'");
 	conf_bad("[Node]\nId = 1\nMaxDetect = 5ms\n", 3, "invalid MaxDetect '5ms'");
 	conf_bad("[Node]\nId = 1\nLearnAge = 2d\n", 3, "invalid LearnAge '2d'");
+	conf_bad("[Node]\nId = 1\nDSCP = 64\n", 3, "invalid DSCP '64'");
 	conf_bad("[Peer]\nId = 2\nAddress = 10.0.0.2\nLearnAge = 5s\n", 4,
 		 "LearnAge");
 	conf_bad("[Node]\nPort = 7410\n", 1, "[Node] has no Id");

@@ -26,7 +26,13 @@
  *            state HB_A_NODE_EFFECTIVE_MODE, HB_A_NODE_LEADER (the leader
  *            whose membership view is followed, absent when none),
  *            HB_A_NODE_LEARNED, HB_A_NODE_SENDING, HB_A_NODE_WATCHING and
- *            HB_A_NODE_EPOCH, the setting HB_A_NODE_LEARN_AGE_MS, and
+ *            HB_A_NODE_EPOCH, the settings HB_A_NODE_LEARN_AGE_MS and
+ *            HB_A_NODE_DSCP, HB_A_NODE_BEATS (the beats per second its
+ *            peers' intervals add up to: the sum of 1 s / interval,
+ *            rounded up, over every peer), in a namespace whose owner is
+ *            not the initial user namespace the budget it is bound by,
+ *            HB_A_NODE_BUDGET_PEERS and HB_A_NODE_BUDGET_BEATS (see
+ *            "Budgets" below; both absent elsewhere), and
  *            HB_A_NODE_TICKS (u64, cluster ticks run so far: one per
  *            HB_A_NODE_INTERVAL_US outside static mode, brought forward
  *            by frames that need one, but never to less than an interval
@@ -48,7 +54,9 @@
  *            (HEARTBEAT_MIN_MAX_DETECT_MS..HEARTBEAT_MAX_MAX_DETECT_MS,
  *            default HEARTBEAT_DEFAULT_MAX_DETECT_MS: the longest detection
  *            time used for a peer that announced a longer one),
- *            HB_A_NODE_LEARN_AGE_MS.  Member
+ *            HB_A_NODE_LEARN_AGE_MS, HB_A_NODE_DSCP (0..HEARTBEAT_MAX_DSCP,
+ *            default HEARTBEAT_DEFAULT_DSCP: the DSCP of every heartbeat
+ *            sent from now on).  Member
  *            mode needs at least one leader; a leader id must not be the
  *            node's own.  Lowering the learn limit below the number of
  *            learned members is refused.  The node picks a new incarnation
@@ -70,6 +78,15 @@
  *            broadcast and loopback addresses are rejected, and so are
  *            IPv4-mapped IPv6 addresses (use HB_PEER_A_ADDR4) and IPv6
  *            link-local ones (no interface can be given).
+ *
+ * Budgets: in a network namespace owned by a user namespace other than the
+ * initial one (created by an unprivileged user, for instance), PEER_ADD,
+ * PEER_SET and learning are refused (-EDQUOT, with a message naming the
+ * module parameter; a leader counts a sender it cannot learn as
+ * HB_DROP_LEARN_LIMIT) past the module parameters userns_max_peers
+ * (peers of the namespace, default 256) and userns_max_beats (beats per
+ * second, default 10,000, as HB_A_NODE_BEATS counts them).  Memory a
+ * request allocates is charged to the memory cgroup of its sender.
  *
  * HB_CMD_PEER_SET (CAP_NET_ADMIN)
  *   Request: HB_A_PEER nest with HB_PEER_A_ID and any of the optional
@@ -237,9 +254,41 @@
  * never trusts hdr.length: it must lie between sizeof(struct hb_frame) and
  * the datagram length.
  *
+ * Extending the format: what a receiver does not know falls in one of
+ * two classes.  Unknown bits of hdr.flags and an unknown version make the
+ * frame invalid (they may change its meaning); unknown bits of
+ * hdr.opt_flags, unknown TLV types and the reserved fields are ignored.
+ * An optional feature therefore takes an opt_flags bit or a TLV, and
+ * needs no new version.
+ *
+ * Version 2, when one is needed, keeps the first 8 bytes (magic, version,
+ * flags, length) where they are, and is introduced next to version 1:
+ * - a version 1 receiver drops every version 2 frame (HB_DROP_BAD_VERSION,
+ *   counted), so it never misreads one;
+ * - a node that speaks both accepts both, and sends version 1 to a peer
+ *   until it has received a valid version 2 frame from that peer (of the
+ *   peer's current incarnation); from then on it sends version 2 to it,
+ *   and it falls back to version 1 when the peer restarts.  A peer that
+ *   speaks only version 1 thus never sees a version 2 frame, and a
+ *   mixed cluster stays UP while it is upgraded node by node;
+ * - a version 2 node announces that it speaks version 2 with an
+ *   opt_flags bit in its version 1 frames, so that its peers switch
+ *   without waiting for a version 2 frame that nobody sends first.
+ *
+ * Size: a node never sends a frame whose IPv6 packet (40 bytes of IPv6
+ * and 8 of UDP header, the frame, its trailer) exceeds the IPv6 minimum
+ * MTU of 1,280 bytes: a leader's membership window holds at most
+ * HB_TLV_MEMBERS_MAX members (a full window, signed, is 1,216 bytes of
+ * UDP payload, 1,264 bytes over IPv6), and a leaderless node's verdicts
+ * at most HB_TLV_VERDICTS_MAX entries (1,168 bytes at most, signed).
+ *
+ * Priority: heartbeats carry the DSCP HB_A_NODE_DSCP (default
+ * HEARTBEAT_DEFAULT_DSCP, class selector 6, as routing protocols use) in
+ * the IPv4 TOS byte and the IPv6 traffic class.
+ *
  * A datagram longer than the largest frame a node builds (the header,
  * HB_TLV_MEMBERS_MAX members, HB_TLV_VERDICTS_MAX verdicts of
- * HEARTBEAT_MAX_MONITORS confirmations each, and a trailer: 2,328 bytes)
+ * HEARTBEAT_MAX_MONITORS confirmations each, and a trailer: 2,284 bytes)
  * is dropped as HB_DROP_TOO_LONG, one shorter than struct hb_frame as
  * HB_DROP_SHORT.  Both are decided from the datagram's length and the
  * header checks (magic, version, flags, hdr.length, trailer size) from
@@ -322,6 +371,9 @@
 #define HEARTBEAT_DEFAULT_MAX_DETECT_MS	180000U		/* 3 min */
 #define HEARTBEAT_MIN_MAX_DETECT_MS	10U
 #define HEARTBEAT_MAX_MAX_DETECT_MS	15300000U	/* 4 h 15 min */
+/* DSCP of heartbeats (HB_A_NODE_DSCP): class selector 6 by default. */
+#define HEARTBEAT_DEFAULT_DSCP		48
+#define HEARTBEAT_MAX_DSCP		63
 
 enum hb_cmd {
 	HB_CMD_UNSPEC,
@@ -378,6 +430,10 @@ enum hb_attr {
 	HB_A_NODE_MAX_DETECT_MS,	/* u32, bound of a peer's detection */
 	HB_A_NODE_LEARN_AGE_MS,		/* u32, 1 s..1 day: forget after DOWN */
 	HB_A_NODE_TICKS,		/* u64, read only: cluster ticks run */
+	HB_A_NODE_DSCP,			/* u8, 0..63: DSCP of heartbeats */
+	HB_A_NODE_BEATS,		/* u32, read only: beats/s of peers */
+	HB_A_NODE_BUDGET_PEERS,		/* u32, read only: userns_max_peers */
+	HB_A_NODE_BUDGET_BEATS,		/* u32, read only: userns_max_beats */
 	__HB_A_MAX
 };
 
@@ -582,18 +638,33 @@ enum hb_obj {
 #define HB_FRAME_MAGIC		0x48425431	/* "HBT1" */
 #define HB_FRAME_VERSION	1
 
-/* hb_frame.flags */
+/*
+ * hb_frame.flags: bits every receiver must understand.  A frame with a bit
+ * set here that the receiver does not know is dropped (HB_DROP_BAD_FIELD):
+ * a new bit of this kind changes what the frame means (its framing, or
+ * what the receiver must do), so ignoring it would be wrong.
+ */
 #define HB_FRAME_F_AUTH		0x01	/* an authentication trailer follows */
 #define HB_FRAME_F_ECHO		0x02	/* echo_* fields are valid */
 #define HB_FRAME_F_LEAVE	0x04	/* last beat to this destination */
 #define HB_FRAME_F_ALL		(HB_FRAME_F_AUTH | HB_FRAME_F_ECHO | \
 				 HB_FRAME_F_LEAVE)
 
+/*
+ * hb_frame.opt_flags: bits a receiver may ignore.  A frame with a bit set
+ * here that the receiver does not know is accepted as if the bit were
+ * clear: a new bit of this kind only offers something (a hint, a
+ * capability) that a receiver which ignores it loses nothing by.  None is
+ * defined in version 1; senders set the bits they use and zero elsewhere.
+ */
+#define HB_FRAME_OPT_ALL	0x00
+
 /**
  * struct hb_frame - a heartbeat frame as it is on the wire
  * @magic: HB_FRAME_MAGIC
  * @version: HB_FRAME_VERSION
- * @flags: HB_FRAME_F_*; unknown bits make the frame invalid
+ * @flags: HB_FRAME_F_*, the bits that must be understood: unknown bits
+ *	   make the frame invalid (HB_DROP_BAD_FIELD)
  * @length: bytes of this header plus TLV extensions (not the trailer)
  * @sender_id: node id of the sender
  * @cluster_id: cluster id of the sender
@@ -605,10 +676,17 @@ enum hb_obj {
  *		the sender DOWN after interval_us x multiplier without a
  *		frame, or after its own HB_A_NODE_MAX_DETECT_MS if that is
  *		shorter
+ * @opt_flags: HB_FRAME_OPT_*, the bits that may be ignored: unknown bits
+ *	       are ignored
  * @reserved: zero on send, ignored on receive
  * @echo_delay_us: time from receiving echo_seq to building this frame
+ * @reserved2: zero on send, ignored on receive (aligns echo_seq)
  * @echo_seq: last sequence number the sender received from the destination
  * @echo_timestamp_ns: timestamp_ns of that frame, echoed unchanged
+ *
+ * 72 bytes; every field lies at a multiple of its own size from the start
+ * of the header (the 64-bit ones at 16, 24, 32, 56 and 64), so a receiver
+ * that has the datagram 8-byte aligned can read them in place.
  *
  * The destination computes a round trip time as
  * now - echo_timestamp_ns - echo_delay_us, all on its own clock.
@@ -625,8 +703,10 @@ struct hb_frame {
 	__be64	timestamp_ns;
 	__be32	interval_us;
 	__u8	multiplier;
-	__u8	reserved[3];
+	__u8	opt_flags;
+	__be16	reserved;
 	__be32	echo_delay_us;
+	__be32	reserved2;
 	__be64	echo_seq;
 	__be64	echo_timestamp_ns;
 } __attribute__((packed));
@@ -663,7 +743,10 @@ enum hb_tlv_type {
 	__HB_TLV_MAX
 };
 
-#define HB_TLV_MEMBERS_MAX	48
+/* A leader's full window, signed, fits the IPv6 minimum MTU (1,280 bytes
+ * with the IPv6 and UDP headers): 72 + 4 + 46 x 24 + 36 = 1,216 bytes.
+ */
+#define HB_TLV_MEMBERS_MAX	46
 #define HB_TLV_VERDICTS_MAX	24
 /* How far a received verdict epoch may be from this node's (see below). */
 #define HB_EPOCH_WINDOW		64
