@@ -2,9 +2,11 @@
 /*
  * heartbeat: in-kernel failure detection for a cluster of servers.
  *
- * Module init registers the pernet subsystem first (every namespace gets
+ * Module init creates the per CPU threads that serve the timers first
+ * (timers.c), then registers the pernet subsystem (every namespace gets
  * its instance), then the generic netlink family (requests may arrive from
- * then on); exit unregisters in reverse and waits for RCU callbacks.
+ * then on); exit unregisters in reverse, destroys the threads once no
+ * peer is left, and waits for RCU callbacks.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -19,6 +21,7 @@
 #include "hb.h"
 #include "netlink.h"
 #include "peer.h"
+#include "timers.h"
 
 #define HB_MODULE_VERSION	"1.0"
 
@@ -26,9 +29,13 @@ static int __init hb_mod_init(void)
 {
 	int err;
 
-	err = hb_node_init();
+	err = hb_timers_init_workers();
 	if (err)
 		return err;
+
+	err = hb_node_init();
+	if (err)
+		goto err_workers;
 
 	err = hb_genl_init();
 	if (err)
@@ -38,6 +45,8 @@ static int __init hb_mod_init(void)
 
 err_node:
 	hb_node_uninit();
+err_workers:
+	hb_timers_exit_workers();
 	return err;
 }
 
@@ -47,6 +56,7 @@ static void __exit hb_mod_exit(void)
 
 	hb_genl_uninit();
 	hb_node_uninit();
+	hb_timers_exit_workers();
 	rcu_barrier();
 
 	for (i = 0; i < __HB_OBJ_MAX; i++)

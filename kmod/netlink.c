@@ -150,6 +150,7 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_LEARN_AGE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &hb_learn_age_range),
 	[HB_A_NODE_TICKS]	= HB_NLA_READ_ONLY,
+	[HB_A_NODE_DEFERRED]	= HB_NLA_READ_ONLY,
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -281,6 +282,7 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TX_NO_KEY */
 	       nla_total_size(sizeof(u32)) +		/* NODE_LEARN_AGE_MS */
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TICKS */
+	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_DEFERRED */
 	       nla_total_size(sizeof(u32)) +		/* NODE_ID */
 	       nla_total_size(sizeof(u16)) +		/* NODE_PORT */
 	       nla_total_size(sizeof(u32)) +		/* NODE_CLUSTER */
@@ -323,7 +325,9 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_WATCHING, watching) ||
 	    nla_put_u32(skb, HB_A_NODE_EPOCH, epoch) ||
 	    nla_put_u32(skb, HB_A_NODE_LEARN_AGE_MS, hn->learn_age_ms) ||
-	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD))
+	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD) ||
+	    nla_put_u64_64bit(skb, HB_A_NODE_DEFERRED,
+			      atomic64_read(&hn->deferred), HB_A_PAD))
 		return -EMSGSIZE;
 	if (hn->leader && nla_put_u32(skb, HB_A_NODE_LEADER, hn->leader))
 		return -EMSGSIZE;

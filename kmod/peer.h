@@ -6,6 +6,7 @@
 #define _HB_PEER_H
 
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>
 #include <net/dst_cache.h>
@@ -24,15 +25,18 @@ struct hb_frame_info;
  * @id_node: link in hn->peers_by_id
  * @addr_node: link in hn->peers_by_addr
  * @list: link in hn->peers
+ * @worker: the thread that serves its timers (immutable; timers.c)
+ * @tx_work: sends a frame, queued by @tx_timer
+ * @detect_work: decides a timeout, queued by @detect_timer
  * @lock: protects every field below it
  * @dead: set at removal; no timer is armed once it is set
  * @addr: UDP endpoint (changed under hn->lock and @lock)
  * @interval_us: local send interval
  * @multiplier: local detection multiplier
  * @dst_cache: cached route towards @addr
- * @tx_timer: sends a frame every @interval_us (soft, absolute)
- * @detect_timer: declares the peer DOWN (soft, absolute)
- * @next_tx: deadline of the next frame (drift free: previous + interval)
+ * @tx_timer: queues @tx_work every @interval_us (hard, absolute)
+ * @detect_timer: queues @detect_work at the deadline (hard, absolute)
+ * @next_tx: deadline of the next frame (on the peer's grid: timers.c)
  * @state: enum hb_peer_state
  * @tx_seq: sequence number of the last frame sent
  * @rx_valid: at least one valid frame was received
@@ -66,8 +70,8 @@ struct hb_frame_info;
  * @watch: this node runs detection on the peer (HB_ROLE_WATCH)
  * @watch_lazy: detection starts at the first frame after @watch_since
  * @watch_heard: such a frame arrived (detection is running)
- * @detect_grace: the detection timer fired late and waits one more
- *		  interval before the peer is declared DOWN (timers.c)
+ * @detect_deferred: the verdict of the deadline that passed is deferred
+ *		     and was counted (timers.c)
  * @watch_since: when watching started; the detection deadline is never
  *		 before @watch_since plus the detection time
  * @up_since: when it last became UP
@@ -103,6 +107,9 @@ struct hb_peer {
 	struct rhash_head id_node;
 	struct rhlist_head addr_node;
 	struct list_head list;
+	struct kthread_worker *worker;
+	struct kthread_work tx_work;
+	struct kthread_work detect_work;
 
 	spinlock_t lock;	/* protects every field below */
 	bool dead;
@@ -144,7 +151,7 @@ struct hb_peer {
 	bool watch;
 	bool watch_lazy;
 	bool watch_heard;
-	bool detect_grace;
+	bool detect_deferred;
 	ktime_t watch_since;
 	ktime_t up_since;
 	u8 source;

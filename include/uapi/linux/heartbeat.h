@@ -30,7 +30,9 @@
  *            HB_A_NODE_TICKS (u64, cluster ticks run so far: one per
  *            HB_A_NODE_INTERVAL_US outside static mode, brought forward
  *            by frames that need one, but never to less than an interval
- *            after the previous one),
+ *            after the previous one), HB_A_NODE_DEFERRED (u64, verdicts
+ *            of a passed deadline deferred because the node itself ran
+ *            late or still held frames to process),
  *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
  *            (nest of HB_OBJ_*, u64 counts of live module objects over all
  *            namespaces: used by tests to prove teardown frees everything).
@@ -378,6 +380,7 @@ enum hb_attr {
 	HB_A_NODE_MAX_DETECT_MS,	/* u32, bound of a peer's detection */
 	HB_A_NODE_LEARN_AGE_MS,		/* u32, 1 s..1 day: forget after DOWN */
 	HB_A_NODE_TICKS,		/* u64, read only: cluster ticks run */
+	HB_A_NODE_DEFERRED,		/* u64, read only: verdicts deferred */
 	__HB_A_MAX
 };
 
