@@ -70,8 +70,8 @@ struct hb_frame_info;
  * @watch: this node runs detection on the peer (HB_ROLE_WATCH)
  * @watch_lazy: detection starts at the first frame after @watch_since
  * @watch_heard: such a frame arrived (detection is running)
- * @detect_deferred: the verdict of the deadline that passed is deferred
- *		     and was counted (timers.c)
+ * @defer_until: the verdict of the deadline that passed is deferred, at
+ *		 most until then (timers.c); 0 when it is not
  * @watch_since: when watching started; the detection deadline is never
  *		 before @watch_since plus the detection time
  * @up_since: when it last became UP
@@ -151,7 +151,7 @@ struct hb_peer {
 	bool watch;
 	bool watch_lazy;
 	bool watch_heard;
-	bool detect_deferred;
+	ktime_t defer_until;
 	ktime_t watch_since;
 	ktime_t up_since;
 	u8 source;

@@ -56,10 +56,11 @@
  * still holds frames that were not processed (softnet_data: the frames of
  * a veth wait there for NET_RX, which may be waiting for ksoftirqd), the
  * verdict is deferred: the timer is re-armed for a short grace (an
- * interval when late, a quarter of one for a backlog), never past the
- * deadline plus one more detection time, so that a peer that really died
- * is still declared DOWN soon after.  A frame ends the grace.  Each
- * verdict deferred is counted once (hn->deferred, "deferred" in hbctl).
+ * interval when late, so that fresh frames can arrive; a quarter of one
+ * for a backlog), never past one more detection time after the first
+ * deferral (peer->defer_until), so that a peer that really died is still
+ * declared DOWN soon after.  A frame ends the grace.  Each verdict
+ * deferred is counted once (hn->deferred, "deferred" in hbctl).
  *
  * Roles change in process context under hn->lock (hb_timers_apply_roles()).
  * The send timer runs while peer->tx_on is set, and once more to send a
@@ -181,22 +182,21 @@ static bool hb_rx_backlog(void)
 /*
  * Whether to defer the verdict of a deadline that passed (see the top):
  * this node ran late, or frames wait in a receive backlog.  Re-arms the
- * timer for the grace when it does.
+ * timer for the grace when it does.  The first deferral of a deadline
+ * sets the bound: one more detection time from now.
  */
-static bool hb_detect_defer(struct hb_peer *peer, ktime_t now,
-			    ktime_t deadline)
+static bool hb_detect_defer(struct hb_peer *peer, ktime_t now)
 {
 	u64 detect_ns = hb_peer_detect_ns(peer);
 	u64 interval_ns = (u64)(peer->rx_valid ? peer->remote_interval_us :
 				peer->interval_us) * NSEC_PER_USEC;
-	ktime_t bound = ktime_add_ns(deadline, detect_ns);
 	ktime_t expires = hrtimer_get_expires(&peer->detect_timer);
 	ktime_t until;
 	u64 step;
 
 	lockdep_assert_held(&peer->lock);
 
-	if (!ktime_before(now, bound))
+	if (peer->defer_until && !ktime_before(now, peer->defer_until))
 		return false;
 	/* No longer than the detection time (max_detect_ms bounds it). */
 	interval_ns = min(interval_ns, detect_ns);
@@ -207,13 +207,13 @@ static bool hb_detect_defer(struct hb_peer *peer, ktime_t now,
 	else
 		return false;
 
-	if (!peer->detect_deferred) {
-		peer->detect_deferred = true;
+	if (!peer->defer_until) {
+		peer->defer_until = ktime_add_ns(now, detect_ns);
 		atomic64_inc(&peer->hn->deferred);
 	}
 	until = ktime_add_ns(now, step);
-	if (ktime_after(until, bound))
-		until = bound;
+	if (ktime_after(until, peer->defer_until))
+		until = peer->defer_until;
 	hrtimer_start(&peer->detect_timer, until, HRTIMER_MODE_ABS_HARD);
 	return true;
 }
@@ -348,7 +348,7 @@ static void hb_detect_work(struct kthread_work *work)
 		hb_detect_arm(peer);
 		goto out_unlock;
 	}
-	if (hb_detect_defer(peer, now, deadline))
+	if (hb_detect_defer(peer, now))
 		goto out_unlock;
 
 	/* Not re-armed: hb_timers_frame_received() does, on the next frame. */
@@ -460,6 +460,7 @@ void hb_timers_apply_roles(struct hb_peer *peer, bool tx, bool watch,
 		peer->watch_lazy = lazy;
 		peer->watch_heard = false;
 		peer->watch_since = now;
+		peer->defer_until = 0;
 		hb_detect_arm(peer);
 	}
 	spin_unlock_bh(&peer->lock);
@@ -522,7 +523,7 @@ void hb_timers_detect_changed(struct hb_peer *peer)
  */
 void hb_timers_frame_received(struct hb_peer *peer)
 {
-	peer->detect_deferred = false;
+	peer->defer_until = 0;
 	hb_detect_arm(peer);
 }
 

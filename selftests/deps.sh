@@ -63,6 +63,8 @@ PACKAGES=(
 	gojq
 	# systemd-analyze verify of systemd/heartbeat@.service (check.sh)
 	systemd
+	# heartbeat.sh 10: normal-priority CPU and I/O load
+	stress-ng
 )
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${PACKAGES[@]}"
