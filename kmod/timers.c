@@ -19,6 +19,11 @@
  * and deadlines waited tens of ms behind a busy CPU.  A hardirq callback
  * is never deferred, and a SCHED_FIFO thread runs before any normal task.
  *
+ * Sending from a thread raises NET_RX (a veth queues the frame on this
+ * CPU's backlog), which 6.1 would leave to ksoftirqd as well: the thread
+ * runs the softirqs pending on its CPU itself after each frame, and before
+ * it decides a timeout (hb_softirqs_run()), as PREEMPT_RT's threads do.
+ *
  * There is one worker per CPU, created for every CPU online at load and by
  * a CPU hotplug callback for CPUs that come online later; workers live
  * until the module is unloaded.  A kthread_work may only ever be queued to
@@ -90,6 +95,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/hash.h>
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/jhash.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -127,6 +133,30 @@ MODULE_PARM_DESC(rt_prio,
 
 static DEFINE_PER_CPU(struct kthread_worker *, hb_worker);
 static enum cpuhp_state hb_cpuhp_state;
+static DEFINE_PER_CPU(struct tasklet_struct, hb_softirq_kick);
+
+/* Scheduled only for its side effect (hb_softirqs_run()). */
+static void hb_softirq_kick_fn(struct tasklet_struct *t)
+{
+}
+
+/*
+ * Run the softirqs pending on this CPU now, in the calling thread, rather
+ * than leave them to ksoftirqd.  On 6.1, local_bh_enable() runs pending
+ * softirqs only if ksoftirqd is not runnable (ksoftirqd_running()), unless
+ * a HI or TASKLET softirq is pending: a no-op HI tasklet makes it run them
+ * all (at most __do_softirq()'s usual 2 ms, then ksoftirqd takes over).
+ * A frame sent to a veth, for one, waits in this CPU's backlog for NET_RX.
+ *
+ * Context: a peer's thread, bottom halves disabled once.
+ */
+static void hb_softirqs_run(void)
+{
+	if (local_softirq_pending())
+		tasklet_hi_schedule(this_cpu_ptr(&hb_softirq_kick));
+	local_bh_enable();
+	local_bh_disable();
+}
 
 /* The detection time runs from the last frame, or from when watching
  * started if that is later.
@@ -307,8 +337,10 @@ static void hb_tx_work(struct kthread_work *work)
 	spin_lock(&peer->lock);
 	send = hb_send_due(peer, ktime_get());
 	spin_unlock(&peer->lock);
-	if (send)
+	if (send) {
 		hb_socket_send(peer);
+		hb_softirqs_run();
+	}
 
 	spin_lock(&peer->lock);
 	if (peer->tx_on)
@@ -331,6 +363,8 @@ static void hb_detect_work(struct kthread_work *work)
 	u8 old;
 
 	local_bh_disable();
+	/* Frames that wait on this CPU are processed before the verdict. */
+	hb_softirqs_run();
 	spin_lock(&peer->lock);
 	if (peer->dead || !peer->watch || peer->state == HB_STATE_DOWN)
 		goto out_unlock;
@@ -577,12 +611,16 @@ static int hb_worker_online(unsigned int cpu)
  */
 int hb_timers_init_workers(void)
 {
+	unsigned int cpu;
 	int ret;
 
 	if (!hb_rt_prio || hb_rt_prio >= MAX_RT_PRIO) {
 		pr_err("rt_prio must be 1 to %d\n", MAX_RT_PRIO - 1);
 		return -EINVAL;
 	}
+	for_each_possible_cpu(cpu)
+		tasklet_setup(per_cpu_ptr(&hb_softirq_kick, cpu),
+			      hb_softirq_kick_fn);
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "net/heartbeat:online",
 				hb_worker_online, NULL);
 	if (ret < 0) {
@@ -612,5 +650,6 @@ void hb_timers_exit_workers(void)
 		per_cpu(hb_worker, cpu) = NULL;
 		if (w)
 			kthread_destroy_worker(w);
+		tasklet_kill(per_cpu_ptr(&hb_softirq_kick, cpu));
 	}
 }
