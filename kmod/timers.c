@@ -28,9 +28,10 @@
  * a CPU hotplug callback for CPUs that come online later; workers live
  * until the module is unloaded.  A kthread_work may only ever be queued to
  * one worker, so a peer is given one for life when it is created (by a
- * hash of its id, to spread peers over CPUs).  A worker whose CPU goes
- * offline is not destroyed: the scheduler moves it to another CPU, where
- * it keeps serving its peers (its timers migrate with the CPU's too).
+ * hash of its id and the node's, to spread peers over CPUs:
+ * hb_worker_pick()).  A worker whose CPU goes offline is not destroyed:
+ * the scheduler moves it to another CPU, where it keeps serving its peers
+ * (its timers migrate with the CPU's too).
  *
  * The timers
  * ----------
@@ -414,8 +415,16 @@ out_unlock:
 	local_bh_enable();
 }
 
-/* A worker of every CPU spread by a hash of @id over those that have one. */
-static struct kthread_worker *hb_worker_pick(u32 id)
+/*
+ * The worker of a new peer: one of those of every CPU, by a hash of the
+ * pair of ids (the peer's and this node's, in either order).  Both ends
+ * of a pair inside one host (namespaces, as in the tests) then share a
+ * CPU for the beats each way and for both detection timers (a frame on a
+ * veth is processed on the sending CPU, and arms the receiver's timer
+ * there): a stall of that CPU delays them all alike, as it did when they
+ * all ran in its softirqs, instead of one end timing out the other.
+ */
+static struct kthread_worker *hb_worker_pick(u32 a, u32 b)
 {
 	struct kthread_worker *w, *first = NULL;
 	unsigned int cpu, n = 0, i;
@@ -423,7 +432,7 @@ static struct kthread_worker *hb_worker_pick(u32 id)
 	for_each_possible_cpu(cpu)
 		if (READ_ONCE(per_cpu(hb_worker, cpu)))
 			n++;
-	i = n ? reciprocal_scale(hash_32(id, 32), n) : 0;
+	i = n ? reciprocal_scale(jhash_2words(min(a, b), max(a, b), 0), n) : 0;
 	for_each_possible_cpu(cpu) {
 		w = READ_ONCE(per_cpu(hb_worker, cpu));
 		if (!w)
@@ -442,7 +451,7 @@ static struct kthread_worker *hb_worker_pick(u32 id)
  */
 void hb_timers_init(struct hb_peer *peer)
 {
-	peer->worker = hb_worker_pick(peer->id);
+	peer->worker = hb_worker_pick(peer->id, READ_ONCE(peer->hn->node_id));
 	kthread_init_work(&peer->tx_work, hb_tx_work);
 	kthread_init_work(&peer->detect_work, hb_detect_work);
 	hrtimer_init(&peer->tx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
