@@ -8,7 +8,8 @@
  * (add/set/del), and the sockets.  Netlink handlers and netns teardown take
  * it; timers and the receive path never do.
  *
- * The receive path and the timers run in softirq context under RCU: they
+ * The receive path runs in softirq context, and the timers' works in the
+ * peers' SCHED_FIFO threads with bottom halves disabled (timers.c), under RCU: they
  * find peers through RCU hash tables and touch per-peer state under the
  * peer's spinlock (hb_peer->lock, always taken with spin_lock_bh() from
  * process context).  No global lock is on the receive path; drop counters
@@ -24,7 +25,9 @@
  *   2. synchronize_net(): every RCU reader (receive path, dumps, /proc) that
  *      could still see the peer has finished;
  *   3. hrtimer_cancel() on both timers (waits for a running callback, which
- *      sees peer->dead and does not re-arm);
+ *      only queues a work), then kthread_cancel_work_sync() on both works
+ *      (waits for a running one, which sees peer->dead and does not
+ *      re-arm);
  *   4. release the cached route and free the peer (nothing can reach it
  *      any more).
  * Batched removal does steps 1 for every peer, then 2 once, then 3-4.
@@ -45,8 +48,9 @@
  * dying and does not re-queue itself), frees the extensions, removes
  * /proc/net/heartbeat and frees the tables.
  *
- * Module init registers the pernet subsystem first, then the genl family;
- * exit unregisters in reverse and waits for pending RCU callbacks.
+ * Module init creates the timers' threads, then registers the pernet
+ * subsystem, then the genl family; exit unregisters in reverse, destroys
+ * the threads and waits for pending RCU callbacks.
  */
 #ifndef _HB_H
 #define _HB_H
@@ -196,6 +200,8 @@ struct hb_ext {
  * @keys: installed keys (RCU; see auth.c)
  * @tx_no_key: frames not sent because they could not be signed
  * @auth_flags: bit 0: signing is failing (HB_EVENT_AUTH was raised)
+ * @deferred: verdicts of a passed deadline deferred because this node was
+ *	      late or held frames not processed yet (timers.c)
  *
  * node_id, cluster_id, port, incarnation, configured, mode, eff_mode,
  * learn, monitors, leader, learn_limit, max_detect_ms, learn_age_ms,
@@ -260,6 +266,7 @@ struct hb_net {
 	struct hb_key __rcu *keys[HEARTBEAT_MAX_KEYS];
 	atomic64_t tx_no_key;
 	unsigned long auth_flags;
+	atomic64_t deferred;
 };
 
 /**

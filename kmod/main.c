@@ -2,10 +2,12 @@
 /*
  * heartbeat: in-kernel failure detection for a cluster of servers.
  *
- * Module init creates the slab cache of peers, registers the pernet
- * subsystem (every namespace gets its instance), then the generic netlink
- * family (requests may arrive from then on); exit unregisters in reverse,
- * waits for RCU callbacks and destroys the cache last.
+ * Module init creates the slab cache of peers and the per CPU threads that
+ * serve the timers (timers.c), then registers the pernet subsystem (every
+ * namespace gets its instance), then the generic netlink family (requests
+ * may arrive from then on); exit unregisters in reverse, destroys the
+ * threads once no peer is left, waits for RCU callbacks and destroys the
+ * cache last.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,6 +27,7 @@
 #include "hb.h"
 #include "netlink.h"
 #include "peer.h"
+#include "timers.h"
 
 #define HB_MODULE_VERSION	"1.0"
 
@@ -71,9 +74,13 @@ static int __init hb_mod_init(void)
 	if (err)
 		return err;
 
-	err = hb_node_init();
+	err = hb_timers_init_workers();
 	if (err)
 		goto err_peer;
+
+	err = hb_node_init();
+	if (err)
+		goto err_workers;
 
 	err = hb_genl_init();
 	if (err)
@@ -83,6 +90,8 @@ static int __init hb_mod_init(void)
 
 err_node:
 	hb_node_uninit();
+err_workers:
+	hb_timers_exit_workers();
 err_peer:
 	hb_peer_uninit();
 	return err;
@@ -94,6 +103,7 @@ static void __exit hb_mod_exit(void)
 
 	hb_genl_uninit();
 	hb_node_uninit();
+	hb_timers_exit_workers();
 	rcu_barrier();
 	hb_peer_uninit();
 

@@ -154,7 +154,7 @@ static const struct nla_policy hb_node_set_policy[HB_A_MAX + 1] = {
 							 &hb_learn_age_range),
 	[HB_A_NODE_TICKS]	= HB_NLA_READ_ONLY,
 	[HB_A_NODE_DSCP]	= NLA_POLICY_MAX(NLA_U8, HEARTBEAT_MAX_DSCP),
-	[HB_A_NODE_BEATS ... HB_A_NODE_BUDGET_BEATS] = HB_NLA_READ_ONLY,
+	[HB_A_NODE_BEATS ... HB_A_NODE_DEFERRED] = HB_NLA_READ_ONLY,
 };
 
 static const struct nla_policy hb_key_add_req_policy[HB_A_MAX + 1] = {
@@ -288,6 +288,7 @@ static size_t hb_nl_node_size(void)
 	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_TICKS */
 	       nla_total_size(sizeof(u8)) +		/* NODE_DSCP */
 	       3 * nla_total_size(sizeof(u32)) +	/* NODE_BEATS, BUDGET_* */
+	       nla_total_size_64bit(sizeof(u64)) +	/* NODE_DEFERRED */
 	       nla_total_size(sizeof(u32)) +		/* NODE_ID */
 	       nla_total_size(sizeof(u16)) +		/* NODE_PORT */
 	       nla_total_size(sizeof(u32)) +		/* NODE_CLUSTER */
@@ -327,7 +328,9 @@ static int hb_nl_cluster_fill(struct sk_buff *skb, struct hb_net *hn)
 	    nla_put_u32(skb, HB_A_NODE_LEARN_AGE_MS, hn->learn_age_ms) ||
 	    nla_put_u64_64bit(skb, HB_A_NODE_TICKS, hn->ticks, HB_A_PAD) ||
 	    nla_put_u8(skb, HB_A_NODE_DSCP, hn->dscp) ||
-	    nla_put_u32(skb, HB_A_NODE_BEATS, hn->beats))
+	    nla_put_u32(skb, HB_A_NODE_BEATS, hn->beats) ||
+	    nla_put_u64_64bit(skb, HB_A_NODE_DEFERRED,
+			      atomic64_read(&hn->deferred), HB_A_PAD))
 		return -EMSGSIZE;
 	if (hb_budget_limited(hn) &&
 	    (nla_put_u32(skb, HB_A_NODE_BUDGET_PEERS, hb_budget_max_peers()) ||

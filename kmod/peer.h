@@ -6,6 +6,7 @@
 #define _HB_PEER_H
 
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>
 #include "hb.h"
@@ -29,6 +30,9 @@ struct hb_frame_info;
  * @origin: enum hb_origin (immutable)
  * @id_node: link in hn->peers_by_id
  * @list: link in hn->peers
+ * @worker: the thread that serves its timers (immutable; timers.c)
+ * @tx_work: sends a frame, queued by @tx_timer
+ * @detect_work: decides a timeout, queued by @detect_timer
  * @lock: protects every field below it but @origin
  * @dead: set at removal; no timer is armed once it is set
  * @addr: UDP endpoint (changed under hn->lock and @lock)
@@ -40,9 +44,9 @@ struct hb_frame_info;
  * @dst_saddr: the source address that route was looked up with (IPv4:
  *	       its first 32 bits)
  * @dst_cookie: the route's validity cookie (IPv6), for dst->ops->check
- * @tx_timer: sends a frame every @interval_us (soft, absolute)
- * @detect_timer: declares the peer DOWN (soft, absolute)
- * @next_tx: deadline of the next frame (drift free: previous + interval)
+ * @tx_timer: queues @tx_work every @interval_us (hard, absolute)
+ * @detect_timer: queues @detect_work at the deadline (hard, absolute)
+ * @next_tx: deadline of the next frame (on the peer's grid: timers.c)
  * @state: enum hb_peer_state
  * @tx_seq: sequence number of the last frame sent
  * @rx_valid: at least one valid frame was received
@@ -79,8 +83,8 @@ struct hb_frame_info;
  * @watch: this node runs detection on the peer (HB_ROLE_WATCH)
  * @watch_lazy: detection starts at the first frame after @watch_since
  * @watch_heard: such a frame arrived (detection is running)
- * @detect_grace: the detection timer fired late and waits one more
- *		  interval before the peer is declared DOWN (timers.c)
+ * @defer_until: the verdict of the deadline that passed is deferred, at
+ *		 most until then (timers.c); 0 when it is not
  * @watch_since: when watching started; the detection deadline is never
  *		 before @watch_since plus the detection time
  * @up_since: when it last became UP
@@ -113,6 +117,9 @@ struct hb_peer {
 	struct hb_net *hn;
 	struct rhash_head id_node;
 	struct list_head list;
+	struct kthread_worker *worker;
+	struct kthread_work tx_work;
+	struct kthread_work detect_work;
 	u32 id;
 	spinlock_t lock;	/* protects the fields below, but @origin */
 	struct hb_addr addr;
@@ -145,6 +152,7 @@ struct hb_peer {
 	ktime_t probe_at;
 	ktime_t down_since;
 	ktime_t changed_at;
+	ktime_t defer_until;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -170,7 +178,6 @@ struct hb_peer {
 	bool watch;
 	bool watch_lazy;
 	bool watch_heard;
-	bool detect_grace;
 	u8 source;
 	u8 confirmations;
 	u8 monitors;

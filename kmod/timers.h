@@ -6,6 +6,10 @@
 
 struct hb_peer;
 
+/* Module init and exit: the per CPU threads that serve the timers. */
+int hb_timers_init_workers(void);
+void hb_timers_exit_workers(void);
+
 /* Set up both timers of a new peer (not armed). */
 void hb_timers_init(struct hb_peer *peer);
 /* Call after the peer is published: start beating and the detection timer
@@ -21,7 +25,9 @@ void hb_timers_detect_changed(struct hb_peer *peer);
  * the detection timer runs (it re-arms itself lazily from rx_time).
  */
 void hb_timers_frame_received(struct hb_peer *peer);
-/* Call after peer->dead is set and synchronize_net(): cancel both timers. */
+/* Call after peer->dead is set and synchronize_net(): cancel both timers
+ * and their works.
+ */
 void hb_timers_stop(struct hb_peer *peer);
 
 #endif /* _HB_TIMERS_H */

@@ -70,8 +70,9 @@ PACKAGES=(
 	# systemd-analyze verify of systemd/heartbeat@.service (check.sh)
 	systemd
 	# make bench and its smoke run in make check (bench/): FRR's bfdd and
-	# vtysh (the BFD daemon to compare with), stress-ng (the loads),
-	# gnuplot (the plots; -nox: no X11), taskset and chrt (util-linux)
+	# vtysh (the BFD daemon to compare with), stress-ng (the loads; also
+	# heartbeat.sh 10's normal-priority CPU and I/O load), gnuplot (the
+	# plots; -nox: no X11), taskset and chrt (util-linux)
 	frr stress-ng gnuplot-nox
 )
 if [ "${1:-}" = --list ]; then

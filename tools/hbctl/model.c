@@ -432,6 +432,8 @@ static int decode_modes(struct nlattr **tb, struct hb_node *node)
 	node->learned = get_u32(tb[HB_A_NODE_LEARNED]);
 	node->learn_age_ms = get_u32(tb[HB_A_NODE_LEARN_AGE_MS]);
 	node->ticks = get_u64(tb[HB_A_NODE_TICKS]);
+	node->has_deferred = !!tb[HB_A_NODE_DEFERRED];
+	node->deferred = get_u64(tb[HB_A_NODE_DEFERRED]);
 	node->sending = get_u32(tb[HB_A_NODE_SENDING]);
 	node->watching = get_u32(tb[HB_A_NODE_WATCHING]);
 	node->epoch = get_u32(tb[HB_A_NODE_EPOCH]);
@@ -668,6 +670,8 @@ static void node_modes_json(struct json *j, const struct hb_node *n)
 	json_u64(j, "sending", n->sending);
 	json_u64(j, "watching", n->watching);
 	json_u64(j, "epoch", n->epoch);
+	if (n->has_deferred)
+		json_u64(j, "deferred", n->deferred);
 }
 
 /**

@@ -56,6 +56,8 @@
  * @learned: peers learned
  * @learn_age_ms: a learned peer DOWN for that long is forgotten
  * @ticks: cluster ticks run
+ * @has_deferred: the module reports @deferred
+ * @deferred: verdicts deferred because the node ran late or held frames
  * @sending: peers the node beats to
  * @watching: peers the node runs failure detection on
  * @epoch: the node's own verdict epoch
@@ -102,6 +104,8 @@ struct hb_node {
 	uint32_t learned;
 	uint32_t learn_age_ms;
 	uint64_t ticks;
+	bool has_deferred;
+	uint64_t deferred;
 	uint32_t sending;
 	uint32_t watching;
 	uint32_t epoch;

@@ -58,6 +58,7 @@ static struct nla_policy hb_attr_policy[HB_A_MAX + 1] = {
 	[HB_A_NODE_BUDGET_PEERS] = HB_NLA_U32,
 	[HB_A_NODE_BUDGET_BEATS] = HB_NLA_U32,
 	[HB_A_NODE_TICKS]	= HB_NLA_U64,
+	[HB_A_NODE_DEFERRED]	= HB_NLA_U64,
 };
 
 /**

@@ -442,6 +442,8 @@ static void node_print_modes(const struct hb_node *n)
 	printf("%-14s%" PRIu32 "\n", "epoch:", n->epoch);
 	if (n->learn_age_ms)
 		printf("%-14s%" PRIu64 "\n", "ticks:", n->ticks);
+	if (n->has_deferred)
+		printf("%-14s%" PRIu64 "\n", "deferred:", n->deferred);
 }
 
 /**

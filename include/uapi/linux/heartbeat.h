@@ -36,7 +36,9 @@
  *            HB_A_NODE_TICKS (u64, cluster ticks run so far: one per
  *            HB_A_NODE_INTERVAL_US outside static mode, brought forward
  *            by frames that need one, but never to less than an interval
- *            after the previous one),
+ *            after the previous one), HB_A_NODE_DEFERRED (u64, verdicts
+ *            of a passed deadline deferred because the node itself ran
+ *            late or still held frames to process),
  *            and, in the initial network namespace only, HB_A_NODE_OBJECTS
  *            (nest of HB_OBJ_*, u64 counts of live module objects over all
  *            namespaces: used by tests to prove teardown frees everything).
@@ -434,6 +436,7 @@ enum hb_attr {
 	HB_A_NODE_BEATS,		/* u32, read only: beats/s of peers */
 	HB_A_NODE_BUDGET_PEERS,		/* u32, read only: userns_max_peers */
 	HB_A_NODE_BUDGET_BEATS,		/* u32, read only: userns_max_beats */
+	HB_A_NODE_DEFERRED,		/* u64, read only: verdicts deferred */
 	__HB_A_MAX
 };
 
