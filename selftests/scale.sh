@@ -112,6 +112,7 @@ node_sums()
 		f=/proc/$MON_PID/net/heartbeat
 		pre=()
 	fi
+	# shellcheck disable=SC2016 # awk's and the inner shell's variables
 	"${pre[@]}" awk 'NR > 1 {
 		tx += $8; rx += $9; lost += $10; dr += $12; up += ($4 == "up")
 	} END { printf "%d %d %d %d %d\n", tx, rx, lost, dr, up }' "$f"
@@ -120,6 +121,7 @@ node_sums()
 # UDP RcvbufErrors of namespace $1.
 rcvbuf_errors()
 {
+	# shellcheck disable=SC2016 # awk's and the inner shell's variables
 	ip netns exec "$1" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ {
 		print $6 }' /proc/net/snmp
 }
@@ -165,6 +167,7 @@ test_proc_cursor()
 		{ tap_fail "1: setconf of 300 peers"; return; }
 	# The header and about 20 peers, then peers 5001..5010 (shown
 	# already) go, then the rest, all through one open file.
+	# shellcheck disable=SC2016 # awk's and the inner shell's variables
 	ip netns exec "$NS_N" bash -c '
 		exec 3< /proc/net/heartbeat
 		dd bs=100 count=20 status=none <&3
