@@ -148,7 +148,9 @@ struct hb_ext {
  *	       first NODE_SET: see node.c); set once, under @lock
  * @sock4: IPv4 socket, or NULL
  * @sock6: IPv6 socket, or NULL
- * @peers_by_id: RCU hash table of struct hb_peer by id
+ * @peers_by_id: RCU hash table of struct hb_peer by id, allocated with
+ *		 the rest on the first NODE_SET (not embedded: a namespace
+ *		 that never runs a node keeps struct hb_net within 512 bytes)
  * @peers: every peer in the order they were added (RCU list)
  * @npeers: number of peers
  * @nsending: peers this node beats to (peer->tx_on), kept by cluster.c so
@@ -220,7 +222,7 @@ struct hb_net {
 	bool allocated;
 	struct socket __rcu *sock4;
 	struct socket __rcu *sock6;
-	struct rhashtable peers_by_id;
+	struct rhashtable *peers_by_id;
 	struct list_head peers;
 	u32 npeers;
 	u32 nsending;

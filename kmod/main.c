@@ -34,6 +34,10 @@
 /* The wire format as the uapi header documents it. */
 static void __init hb_check_layout(void)
 {
+	/* Every namespace gets a struct hb_net, a node or not: keep it in a
+	 * 512-byte allocation (the rest comes on the first NODE_SET).
+	 */
+	BUILD_BUG_ON(sizeof(struct hb_net) > 512);
 	/* Every 64-bit field 8-byte aligned from the start of the header. */
 	BUILD_BUG_ON(sizeof(struct hb_frame) != 72);
 	BUILD_BUG_ON(offsetof(struct hb_frame, flags) != 5);

@@ -128,7 +128,7 @@ static void hb_peer_unhash(struct hb_net *hn, struct hb_peer *peer)
 {
 	lockdep_assert_held(&hn->lock);
 
-	rhashtable_remove_fast(&hn->peers_by_id, &peer->id_node,
+	rhashtable_remove_fast(hn->peers_by_id, &peer->id_node,
 			       hb_peer_id_params);
 
 	spin_lock_bh(&peer->lock);
@@ -240,7 +240,7 @@ int hb_peer_create(struct hb_net *hn, const struct hb_peer_cfg *cfg,
 	hb_timers_init(peer);
 
 	/* From here on the receive path can find the peer. */
-	err = rhashtable_lookup_insert_fast(&hn->peers_by_id, &peer->id_node,
+	err = rhashtable_lookup_insert_fast(hn->peers_by_id, &peer->id_node,
 					    hb_peer_id_params);
 	if (err)
 		goto err_free;
@@ -473,7 +473,7 @@ struct hb_peer *hb_peer_lookup(struct hb_net *hn, u32 id)
 	if (!READ_ONCE(hn->allocated))
 		return NULL;
 	/* Takes rcu_read_lock() itself, so that hn->lock is enough. */
-	return rhashtable_lookup_fast(&hn->peers_by_id, &id, hb_peer_id_params);
+	return rhashtable_lookup_fast(hn->peers_by_id, &id, hb_peer_id_params);
 }
 
 /**
@@ -901,6 +901,8 @@ out_unlock:
  */
 int hb_peer_net_init(struct hb_net *hn)
 {
+	int err;
+
 	/* Endpoints are compared as bytes (memcmp()): no padding inside. */
 	BUILD_BUG_ON(offsetof(struct hb_addr, v4) != 2 * sizeof(u16));
 	BUILD_BUG_ON(sizeof(struct hb_addr) !=
@@ -909,7 +911,15 @@ int hb_peer_net_init(struct hb_net *hn)
 	BUILD_BUG_ON(HB_REPLAY_WINDOW > 64);
 	BUILD_BUG_ON(__HB_STATE_MAX > U8_MAX);
 
-	return rhashtable_init(&hn->peers_by_id, &hb_peer_id_params);
+	hn->peers_by_id = kzalloc(sizeof(*hn->peers_by_id), GFP_KERNEL_ACCOUNT);
+	if (!hn->peers_by_id)
+		return -ENOMEM;
+	err = rhashtable_init(hn->peers_by_id, &hb_peer_id_params);
+	if (err) {
+		kfree(hn->peers_by_id);
+		hn->peers_by_id = NULL;
+	}
+	return err;
 }
 
 /**
@@ -921,7 +931,9 @@ int hb_peer_net_init(struct hb_net *hn)
 void hb_peer_net_uninit(struct hb_net *hn)
 {
 	WARN_ON_ONCE(!list_empty(&hn->peers));
-	rhashtable_destroy(&hn->peers_by_id);
+	rhashtable_destroy(hn->peers_by_id);
+	kfree(hn->peers_by_id);
+	hn->peers_by_id = NULL;
 }
 
 /**
