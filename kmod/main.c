@@ -35,9 +35,13 @@
 static void __init hb_check_layout(void)
 {
 	/* Every namespace gets a struct hb_net, a node or not: keep it in a
-	 * 512-byte allocation (the rest comes on the first NODE_SET).
+	 * 512-byte allocation (the rest comes on the first NODE_SET).  Lock
+	 * debugging makes its mutex and work structs much larger.
 	 */
-	BUILD_BUG_ON(sizeof(struct hb_net) > 512);
+	BUILD_BUG_ON(!IS_ENABLED(CONFIG_DEBUG_SPINLOCK) &&
+		     !IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) &&
+		     !IS_ENABLED(CONFIG_DEBUG_MUTEXES) &&
+		     sizeof(struct hb_net) > 512);
 	/* Every 64-bit field 8-byte aligned from the start of the header. */
 	BUILD_BUG_ON(sizeof(struct hb_frame) != 72);
 	BUILD_BUG_ON(offsetof(struct hb_frame, flags) != 5);
